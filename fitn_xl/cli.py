@@ -1,0 +1,170 @@
+"""The `fitn-xl` command line (SPEC §4): English subcommands, French help and messages.
+
+Exit codes: 0 success, 1 data errors blocking the job (or the job failed), 2 bad usage. Each subcommand's work
+lives in `fitn_xl.commands.<module>.run(args) -> int`, imported only when that subcommand runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """argparse with French usage errors (exit 2)."""
+
+    def error(self, message: str):  # noqa: D401
+        translations = {
+            "the following arguments are required": "arguments obligatoires manquants",
+            "unrecognized arguments": "arguments non reconnus",
+            "invalid choice": "choix invalide",
+            "expected one argument": "une valeur est attendue",
+            "argument command: ": "",
+        }
+        for en, fr in translations.items():
+            message = message.replace(en, fr)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def _month(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"« {value} » n'est pas un mois au format AAAA-MM")
+    return value
+
+
+# (subcommand, module in fitn_xl.commands, French help, argument adder)
+def _demo(p):
+    p.add_argument("dossier", nargs="?", default="demo", metavar="DOSSIER",
+                   help="dossier de sortie (par défaut : ./demo)")
+
+
+def _new(p):
+    p.add_argument("registre", metavar="REGISTRE.xlsx", help="registre à créer")
+    p.add_argument("--departement", required=True, metavar="CODE", help="code du département, ex. 63")
+    p.add_argument("--nom-departement", metavar="NOM", help="nom du département (par défaut : d'après le code)")
+    p.add_argument("--force", action="store_true", help="remplacer un fichier existant")
+
+
+def _registry(p):
+    p.add_argument("registre", metavar="REGISTRE.xlsx", help="le registre")
+
+
+def _check(p):
+    _registry(p)
+    p.add_argument("--json", action="store_true", help="sortie JSON lisible par une machine")
+
+
+def _writes(p):
+    p.add_argument("--force", action="store_true",
+                   help="écrire même si le fichier semble ouvert dans Excel ou LibreOffice")
+
+
+def _recalc(p):
+    _registry(p)
+    _writes(p)
+
+
+def _out(p, required=True):
+    p.add_argument("-o", "--sortie", dest="output", required=required, metavar="DOSSIER",
+                   help="dossier où écrire les fichiers")
+
+
+def _conventions(p):
+    _registry(p)
+    _out(p)
+    p.add_argument("--dossier", dest="dossiers", action="append", metavar="N",
+                   help="seulement ce N° dossier (option répétable)")
+    _writes(p)
+
+
+def _letters(p):
+    _registry(p)
+    _out(p)
+    p.add_argument("--dossier", dest="dossiers", action="append", metavar="N",
+                   help="seulement ce N° dossier (option répétable)")
+    _writes(p)
+
+
+def _ditp(p):
+    _registry(p)
+    p.add_argument("--mois", required=True, type=_month, metavar="AAAA-MM", help="mois de la liste, ex. 2021-06")
+    _out(p)
+    p.add_argument("--send", action="store_true", help="envoyer le courriel par SMTP (réglages : variables "
+                                                       "d'environnement FITN_SMTP_*)")
+    _writes(p)
+
+
+def _serve(p):
+    p.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (par défaut : 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (par défaut : 8000)")
+    p.add_argument("--certfile", metavar="CERT.pem", help="certificat HTTPS (Office.js exige HTTPS)")
+    p.add_argument("--keyfile", metavar="CLE.pem", help="clé privée du certificat HTTPS")
+
+
+COMMANDS: list[tuple[str, str, str, object]] = [
+    ("demo", "demo", "crée un registre fictif réaliste et tous les documents dans DOSSIER", _demo),
+    ("new", "new", "crée un registre vierge avec les paramètres par défaut", _new),
+    ("check", "check", "vérifie toutes les saisies et affiche les résultats calculés", _check),
+    ("recalc", "recalc", "réécrit les colonnes calculées et le tableau de bord, sans toucher aux saisies", _recalc),
+    ("conventions", "conventions", "une convention Word par lauréat en mode Convention", _conventions),
+    ("letters", "letters", "courriers de notification : attribution ou refus", _letters),
+    ("ditp", "ditp", "liste mensuelle des lauréats pour la DITP (.xlsx, .docx, .eml)", _ditp),
+    ("serve", "serve", "serveur du complément Excel (xlwings Server)", _serve),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = FrenchArgumentParser(
+        prog="fitn-xl",
+        description="Registre Excel du guichet territorial FITN7 axe 3 (France Relance) : instruction, "
+                    "forfaits, notation, conventions et liste mensuelle DITP.",
+        epilog="Codes de sortie : 0 succès, 1 données en erreur bloquant le travail, 2 mauvaise utilisation.",
+    )
+    parser.add_argument("--version", action="version", version=f"fitn-xl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser,
+                                title="commandes")
+    sub.required = True
+    for name, module, help_text, add_arguments in COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
+        add_arguments(p)
+        p.set_defaults(module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .workbook.read import RegistryError
+
+    try:
+        command = importlib.import_module(f"fitn_xl.commands.{args.module}")
+        return int(command.run(args) or 0)
+    except RegistryError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Erreur de fichier : {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # a user never sees a traceback; FITN_XL_DEBUG=1 shows it
+        if os.environ.get("FITN_XL_DEBUG"):
+            raise
+        print(f"Erreur inattendue ({type(exc).__name__}) : {exc}", file=sys.stderr)
+        print("Relancez avec FITN_XL_DEBUG=1 pour le détail technique.", file=sys.stderr)
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

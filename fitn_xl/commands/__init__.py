@@ -1,0 +1,1 @@
+"""One module per `fitn-xl` subcommand, each with `run(args) -> int`."""

@@ -1,0 +1,385 @@
+"""Reading a registry workbook into core values, with every problem reported at once (SPEC §5).
+
+Values only, through python-calamine (fast, never modifies the file). Each table is found by its Excel table name;
+rows typed just below a table that Excel did not extend are read too. A bad cell gives an `Issue` naming the
+sheet, the row and the column; the record is kept with that cell empty so other checks still run, and its dossier
+is marked as having errors.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+from .. import schema
+from ..core.model import (
+    Application,
+    Criterion,
+    Expense,
+    ForfaitRule,
+    Parameters,
+    Provider,
+    Registry,
+    Report,
+    Score,
+)
+from ..core.params import default_parameters
+from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
+from ..values import CellError, is_empty, parse_cell, parse_text
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in the workbook. `row` is the Excel row number; `column` the exact header."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+    dossier_id: str | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        where = [f"Feuille « {self.sheet} »"]
+        if self.row is not None:
+            where.append(f"ligne {self.row}")
+        if self.column is not None:
+            where.append(f"colonne « {self.column} »")
+        return f"{', '.join(where)} : {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message,
+                "dossier": self.dossier_id}
+
+
+class RegistryError(Exception):
+    """The file cannot be read as a registry at all (not an .xlsx, missing sheet…); the message is French."""
+
+
+@dataclass
+class LoadedRegistry:
+    """A registry as read: the values, every problem, and where each record sits in the workbook."""
+
+    path: Path
+    registry: Registry
+    issues: list[Issue]
+    application_rows: dict[str, int]  # dossier_id -> Excel row in « Candidatures »
+    header_columns: dict[str, dict[str, int]]  # table name -> header -> 1-based Excel column
+    last_rows: dict[str, int]  # table name -> last Excel row holding data (header row when empty)
+
+    @property
+    def blocking(self) -> bool:
+        """Problems that are not tied to one dossier (parameters, missing columns) block every job."""
+        return any(i.dossier_id is None for i in self.issues)
+
+    @property
+    def dossiers_with_errors(self) -> set[str]:
+        return {i.dossier_id for i in self.issues if i.dossier_id is not None}
+
+    def valid_dossiers(self) -> list[Application]:
+        bad = self.dossiers_with_errors
+        return [a for a in self.registry.applications if a.dossier_id not in bad]
+
+
+@dataclass
+class _Rows:
+    """The records of one table: (Excel row, {attr: raw value}) plus header positions."""
+
+    table: Table
+    rows: list[tuple[int, dict[str, object]]]
+    columns: dict[str, int]
+    last_row: int
+
+
+def _open(path: Path) -> python_calamine.CalamineWorkbook:
+    if not path.exists():
+        raise RegistryError(f"Le fichier « {path} » n'existe pas.")
+    if not zipfile.is_zipfile(path):
+        raise RegistryError(f"« {path.name} » n'est pas un classeur Excel (.xlsx).")
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as exc:  # calamine raises several private error types
+        raise RegistryError(f"« {path.name} » ne peut pas être lu comme un classeur Excel : {exc}") from None
+
+
+def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
+    if sheet not in cache:
+        if sheet not in book.sheet_names:
+            raise RegistryError(f"La feuille « {sheet} » est absente du classeur : ce n'est pas un registre fitn-xl.")
+        cache[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return cache[sheet]
+
+
+def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tuple[int, int, int] | None:
+    """(header row index, first col index, last col index), 0-based, of `table` in its sheet."""
+    if table.name in book.table_names:
+        t = book.get_table_by_name(table.name)
+        (r0, c0), (_, c1) = t.start, t.end
+        return r0, c0, c1
+    first = table.columns[0].header
+    for r, row in enumerate(values[:20]):
+        for c, cell in enumerate(row):
+            if isinstance(cell, str) and cell.strip() == first:
+                return r, c, len(row) - 1
+    issues.append(Issue(table.sheet, None, None, f"le tableau « {table.name} » est introuvable "
+                                                  f"(en-tête « {first} » absent)"))
+    return None
+
+
+def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_blank: bool) -> _Rows:
+    values = _sheet_values(book, table.sheet, cache)
+    where = _locate(book, table, values, issues)
+    if where is None:
+        return _Rows(table, [], {}, 1)
+    r0, c0, c1 = where
+    header = [parse_text(v) for v in values[r0][c0 : c1 + 1]] if r0 < len(values) else []
+    positions = {h: c0 + i for i, h in enumerate(header) if h}
+    columns: list[tuple[Column, int]] = []
+    for col in table.columns:
+        if col.header in positions:
+            columns.append((col, positions[col.header]))
+        else:
+            issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau"))
+    rows: list[tuple[int, dict[str, object]]] = []
+    last = r0
+    for r in range(r0 + 1, len(values)):
+        line = values[r]
+        record = {col.attr: (line[c] if c < len(line) else None) for col, c in columns}
+        if all(is_empty(v) for v in record.values()):
+            if stop_at_blank:
+                break
+            continue
+        rows.append((r + 1, record))
+        last = r
+    return _Rows(table, rows, {h: c + 1 for h, c in positions.items()}, last + 1)
+
+
+class _Parser:
+    """Parses records cell by cell, collecting issues."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+
+    def record(self, rows: _Rows, excel_row: int, raw: dict, dossier_id: str | None = None) -> dict:
+        out: dict[str, object] = {}
+        for col in rows.table.columns:
+            if col.attr not in raw:
+                continue
+            try:
+                out[col.attr] = parse_cell(raw[col.attr], col)
+            except CellError as exc:
+                out[col.attr] = None
+                self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(exc), dossier_id))
+        return out
+
+    def issue(self, table: Table, excel_row: int, header: str | None, message: str, dossier_id: str | None):
+        self.issues.append(Issue(table.sheet, excel_row, header, message, dossier_id))
+
+
+def _clean(values: dict, model) -> dict:
+    """Drop None for attributes whose model default is not None (text '' , amounts 0…)."""
+    return {k: v for k, v in values.items() if v is not None or k in _NULLABLE[model]}
+
+
+_NULLABLE: dict[type, set[str]] = {}
+
+
+def _nullable(model) -> set[str]:
+    import dataclasses
+
+    return {f.name for f in dataclasses.fields(model) if f.default is None}
+
+
+for _m in (Application, Expense, Provider, Score, Report):
+    _NULLABLE[_m] = _nullable(_m)
+
+
+def _parameters(book, cache, issues: list[Issue]) -> Parameters:
+    p = _Parser(issues)
+    base = default_parameters()
+    rows = _read_table(book, schema.PARAMETERS, cache, issues, stop_at_blank=True)
+    known = {r.label: r for r in schema.PARAMETER_ROWS}
+    values: dict[str, object] = {}
+    extra: dict[str, object] = {}
+    seen: set[str] = set()
+    for excel_row, raw in rows.rows:
+        label = parse_text(raw.get("label"))
+        if not label:
+            continue
+        seen.add(label)
+        spec = known.get(label)
+        if spec is None:
+            extra[label] = raw.get("value")
+            continue
+        column = Column(spec.label, spec.attr, spec.kind, spec.required)
+        try:
+            values[spec.attr] = parse_cell(raw.get("value"), column)
+        except CellError as exc:
+            p.issue(schema.PARAMETERS, excel_row, "Valeur", f"{spec.label} : {exc}", None)
+    for spec in schema.PARAMETER_ROWS:
+        if spec.required and spec.label not in seen:
+            issues.append(
+                Issue(schema.SHEET_PARAMETERS, None, "Paramètre", f"le paramètre « {spec.label} » est absent")
+            )
+
+    forfaits = []
+    rows = _read_table(book, schema.FORFAITS, cache, issues, stop_at_blank=True)
+    for excel_row, raw in rows.rows:
+        rec = p.record(rows, excel_row, raw)
+        if all(rec.get(k) not in (None, "") for k in ("measure", "applicant_type", "amount")):
+            lo, hi = rec.get("population_min"), rec.get("population_max")
+            if lo is not None and hi is not None and lo > hi:
+                p.issue(schema.FORFAITS, excel_row, "Population max", "inférieure à la population min", None)
+            forfaits.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
+
+    grid = []
+    rows = _read_table(book, schema.GRID, cache, issues, stop_at_blank=True)
+    numbers: set[tuple[str, int]] = set()
+    for excel_row, raw in rows.rows:
+        rec = p.record(rows, excel_row, raw)
+        if any(rec.get(k) in (None, "") for k in ("measure", "number", "name", "weight", "max_score")):
+            continue
+        if not 1 <= rec["number"] <= schema.N_CRITERIA:
+            p.issue(schema.GRID, excel_row, "N°", f"le numéro de critère doit aller de 1 à {schema.N_CRITERIA}", None)
+        elif (rec["measure"], rec["number"]) in numbers:
+            p.issue(schema.GRID, excel_row, "N°", f"critère {rec['number']} en double pour la mesure {rec['measure']}",
+                    None)
+        elif rec["max_score"] <= 0 or rec["weight"] < 0:
+            p.issue(schema.GRID, excel_row, "Note maximale", "la note maximale doit être positive et la pondération "
+                                                             "non négative", None)
+        else:
+            numbers.add((rec["measure"], rec["number"]))
+            grid.append(Criterion(rec["measure"], rec["number"], rec["name"], rec["weight"], rec["max_score"]))
+
+    rows = _read_table(book, schema.EXCLUSIONS, cache, issues, stop_at_blank=True)
+    excluded = {rec["category"] for r, raw in rows.rows if (rec := p.record(rows, r, raw)).get("category")}
+
+    return Parameters(
+        **{
+            **{k: getattr(base, k) for k in ("effect_within_years", "report_every_days", "disagreement_threshold")},
+            **{s.attr: getattr(base, s.attr) for s in schema.PARAMETER_ROWS},
+            **values,
+        },
+        forfaits=tuple(forfaits),
+        grid=tuple(grid),
+        excluded_categories=frozenset(excluded),
+        extra=extra,
+    )
+
+
+def _children(
+    rows: _Rows, parser: _Parser, known_ids: set[str], build: Callable[[dict, int, str], object | None]
+) -> list:
+    out = []
+    table = rows.table
+    id_col = table.column(DOSSIER_ID)
+    for excel_row, raw in rows.rows:
+        dossier_id = parse_text(raw.get("dossier_id"))
+        if not dossier_id:
+            parser.issue(table, excel_row, DOSSIER_ID, "valeur obligatoire manquante", None)
+            continue
+        if dossier_id not in known_ids:
+            parser.issue(table, excel_row, id_col.header,
+                         f"« {dossier_id} » est inconnu (absent de la feuille « {schema.SHEET_APPLICATIONS} »)", None)
+            continue
+        rec = parser.record(rows, excel_row, raw, dossier_id)
+        item = build(rec, excel_row, dossier_id)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def load_registry(path: str | Path) -> LoadedRegistry:
+    """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
+    path = Path(path)
+    book = _open(path)
+    cache: dict[str, list[list]] = {}
+    issues: list[Issue] = []
+    params = _parameters(book, cache, issues)
+    parser = _Parser(issues)
+
+    apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues, stop_at_blank=False)
+    applications: list[Application] = []
+    application_rows: dict[str, int] = {}
+    for excel_row, raw in apps_rows.rows:
+        dossier_id = parse_text(raw.get("dossier_id"))
+        if dossier_id in application_rows:
+            parser.issue(schema.APPLICATIONS, excel_row, DOSSIER_ID,
+                         f"« {dossier_id} » est en double (déjà ligne {application_rows[dossier_id]})", None)
+            continue
+        rec = parser.record(apps_rows, excel_row, raw, dossier_id or None)
+        if not dossier_id:
+            continue
+        application_rows[dossier_id] = excel_row
+        app = Application(**_clean(rec, Application))
+        if app.status in LAUREATE_STATUSES:
+            for attr, header in (("decided_on", "Date de décision"), ("granted", "Montant accordé (€)")):
+                if getattr(app, attr) is None and not any(
+                    i.row == excel_row and i.column == header and i.sheet == schema.SHEET_APPLICATIONS for i in issues
+                ):
+                    parser.issue(schema.APPLICATIONS, excel_row, header,
+                                 f"obligatoire pour un dossier au statut « {app.status} »", dossier_id)
+        if app.received_on and app.decided_on and app.decided_on < app.received_on:
+            parser.issue(schema.APPLICATIONS, excel_row, "Date de décision",
+                         "antérieure à la date de réception", dossier_id)
+        applications.append(app)
+    known = set(application_rows)
+    measure_of = {a.dossier_id: a.measure for a in applications}
+
+    def expense(rec, excel_row, dossier_id):
+        if rec.get("category") == LICENCE and rec.get("publisher_country") == "":
+            parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", "obligatoire pour une licence", dossier_id)
+        return Expense(**_clean(rec, Expense)) if rec.get("amount") is not None else None
+
+    def provider(rec, excel_row, dossier_id):
+        return Provider(**_clean(rec, Provider))
+
+    def score(rec, excel_row, dossier_id):
+        criteria = {c.number: c for c in params.criteria_of(measure_of.get(dossier_id, ""))}
+        values = []
+        for i in range(1, schema.N_CRITERIA + 1):
+            v = rec.get(f"criterion_{i}")
+            header = f"Critère {i}"
+            if v is not None:
+                crit = criteria.get(i)
+                if crit is None:
+                    parser.issue(schema.SCORES, excel_row, header,
+                                 f"la grille de la mesure {measure_of.get(dossier_id)} n'a pas de critère {i}",
+                                 dossier_id)
+                    v = None
+                elif v < 0 or v > crit.max_score:
+                    parser.issue(schema.SCORES, excel_row, header,
+                                 f"{v} hors de l'échelle du critère « {crit.name} » (0 à {crit.max_score})", dossier_id)
+                    v = None
+            values.append(v)
+        rec = {k: v for k, v in rec.items() if not k.startswith("criterion_")}
+        return Score(**_clean(rec, Score), criteria=tuple(values))
+
+    def report(rec, excel_row, dossier_id):
+        return Report(**_clean(rec, Report))
+
+    tables = {}
+    last_rows = {schema.APPLICATIONS.name: apps_rows.last_row}
+    header_columns = {schema.APPLICATIONS.name: apps_rows.columns}
+    for table, build in ((schema.EXPENSES, expense), (schema.PROVIDERS, provider), (schema.SCORES, score),
+                         (schema.REPORTS, report)):
+        rows = _read_table(book, table, cache, issues, stop_at_blank=False)
+        tables[table.name] = _children(rows, parser, known, build)
+        last_rows[table.name] = rows.last_row
+        header_columns[table.name] = rows.columns
+
+    registry = Registry(
+        parameters=params,
+        applications=tuple(applications),
+        expenses=tuple(tables[schema.EXPENSES.name]),
+        providers=tuple(tables[schema.PROVIDERS.name]),
+        scores=tuple(tables[schema.SCORES.name]),
+        reports=tuple(tables[schema.REPORTS.name]),
+    )
+    return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows)
+
+
+__all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry"]
