@@ -226,6 +226,11 @@ SCORES = Table(
         *(_c(f"Critère {i}", f"criterion_{i}", Kind.NUMBER, width=9) for i in range(1, N_CRITERIA + 1)),
         _c("Commentaire", "comment", width=40),
     ),
+    (  # computed by recalc (fitn_xl.review.notation_cells): what the evaluator is scoring, and the result
+        _c("Mesure", "measure", width=9),
+        _c("Critères de la grille", "grid", width=48),
+        _c("Note /20", "score", Kind.NUMBER, width=9),
+    ),
 )
 
 REPORTS = Table(
