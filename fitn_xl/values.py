@@ -72,6 +72,16 @@ def _number_text(value, what: str) -> Decimal:
 
 
 def parse_number(value, what: str = "un nombre") -> Decimal | None:
+    number = _parse_number(value, what)
+    if number is not None and abs(number) >= MAX_NUMBER:
+        raise CellError(f"{quote(parse_text(value))} : nombre trop grand")
+    return number
+
+
+MAX_NUMBER = Decimal(10) ** 13  # ten thousand billion: beyond any amount or population of the scheme
+
+
+def _parse_number(value, what: str) -> Decimal | None:
     if is_empty(value):
         return None
     if isinstance(value, bool):

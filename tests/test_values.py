@@ -1,0 +1,164 @@
+"""Cell parsing as agents type values (SPEC §5): what is understood, and the French message otherwise."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fitn_xl import schema
+from fitn_xl.values import (
+    CellError,
+    parse_amount,
+    parse_cell,
+    parse_choice,
+    parse_country,
+    parse_date,
+    parse_department,
+    parse_integer,
+    parse_percent,
+    parse_siret,
+    parse_yes_no,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (10000, Decimal("10000")),
+        (10000.5, Decimal("10000.50")),
+        ("10 000 €", Decimal("10000")),
+        ("10\u202f000\u00a0€", Decimal("10000")),
+        ("10000,50", Decimal("10000.50")),
+        ("1.234,56 €", Decimal("1234.56")),
+        ("12 000 EUR", Decimal("12000")),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_amounts_are_understood(typed, expected):
+    assert parse_amount(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("abc", "« abc » n'est pas un montant"),
+        ("-5", "« -5 » : un montant ne peut pas être négatif"),
+        (-0.01, "un montant ne peut pas être négatif"),
+        ("12,345", "plus de deux décimales"),
+        (True, "n'est pas un montant"),
+    ],
+)
+def test_bad_amounts_get_a_french_message(typed, message):
+    with pytest.raises(CellError) as err:
+        parse_amount(typed)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("31/12/2022", date(2022, 12, 31)),
+        ("1/3/2021", date(2021, 3, 1)),
+        ("31-12-22", date(2022, 12, 31)),
+        ("31.12.2022", date(2022, 12, 31)),
+        ("2022-12-31", date(2022, 12, 31)),
+        (datetime(2022, 12, 31, 0, 0), date(2022, 12, 31)),
+        (date(2021, 3, 1), date(2021, 3, 1)),
+        (44926.0, date(2022, 12, 31)),  # Excel serial in a cell without date format
+    ],
+)
+def test_dates_are_understood(typed, expected):
+    assert parse_date(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("31/02/2022", "« 31/02/2022 » n'est pas une date valide"),
+        ("29/02/2021", "n'est pas une date valide"),
+        ("demain", "« demain » n'est pas une date (attendu JJ/MM/AAAA)"),
+        (2022, "n'est pas une date"),
+    ],
+)
+def test_impossible_dates_are_errors(typed, message):
+    with pytest.raises(CellError) as err:
+        parse_date(typed)
+    assert message in str(err.value)
+
+
+def test_population_must_be_a_whole_number():
+    assert parse_integer("12 345") == 12345
+    assert parse_integer(4999.0) == 4999
+    with pytest.raises(CellError, match="« abc » n'est pas un nombre"):
+        parse_integer("abc")
+    with pytest.raises(CellError, match="n'est pas un nombre entier"):
+        parse_integer(12.5)
+
+
+def test_drop_down_values_forgive_case_and_accents_but_not_unknown_values():
+    assert parse_choice("equipement informatique pour les agents", schema.EXPENSE_CATEGORIES) == (
+        "Équipement informatique pour les agents"
+    )
+    assert parse_choice("LAURÉAT", schema.STATUSES) == "Lauréat"
+    with pytest.raises(CellError, match="« Accepté » n'est pas une valeur de la liste"):
+        parse_choice("Accepté", schema.STATUSES)
+
+
+def test_yes_no_and_percentages():
+    assert parse_yes_no("Oui") is True and parse_yes_no("non") is False and parse_yes_no("") is None
+    with pytest.raises(CellError, match="Oui ou Non"):
+        parse_yes_no("peut-être")
+    assert parse_percent("25 %") == Decimal("0.25")
+    assert parse_percent(0.5) == Decimal("0.5")
+    assert parse_percent(80) == Decimal("0.8")
+    with pytest.raises(CellError, match="entre 0 et 100 %"):
+        parse_percent("150 %")
+
+
+def test_countries_departments_and_siret():
+    assert parse_country("États-Unis") == "US"
+    assert parse_country("allemagne") == "DE"
+    assert parse_country("IE") == "IE"
+    with pytest.raises(CellError, match="n'est pas un pays connu"):
+        parse_country("Atlantide")
+    assert parse_department(1.0) == "01"
+    assert parse_department("2a") == "2A"
+    assert parse_department("971") == "971"
+    assert parse_department("hors france") == schema.ABROAD
+    with pytest.raises(CellError, match="n'est pas un code de département"):
+        parse_department("99")
+    assert parse_siret("732 829 320 00074") == "73282932000074"
+    with pytest.raises(CellError, match="la clé du SIRET est invalide"):
+        parse_siret("73282932000075")
+    with pytest.raises(CellError, match="n'est pas un SIRET"):
+        parse_siret("1234")
+
+
+def test_required_cells():
+    column = schema.APPLICATIONS.column("Intitulé du projet")
+    with pytest.raises(CellError, match="valeur obligatoire manquante"):
+        parse_cell("  ", column)
+
+
+cell_values = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+)
+
+
+@given(value=cell_values)
+def test_every_column_parser_returns_or_raises_cell_error(value):
+    for table in schema.INPUT_TABLES + schema.PARAMETER_TABLES:
+        for column in table.columns:
+            try:
+                parse_cell(value, column)
+            except CellError as exc:
+                assert str(exc)
