@@ -11,7 +11,7 @@ from ..schema import LAUREATE_STATUSES, NO, PENDING_STATUSES, YES
 from .followup import is_late
 from .model import Application, Registry
 from .rules import ZERO, Spending, forfait, ineligibility_reasons, proposed_amount, spending, warnings
-from .scoring import DossierScore, dossier_score, ranks, suggested_location_score
+from .scoring import DossierScore, disagreement_warnings, dossier_score, ranks, suggested_location_score
 from .text import eur
 
 DEPARTMENTAL, LAB = "départementale", "3d"  # the two envelopes: 3a–3c, and 3d (SGAR)
@@ -121,7 +121,8 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
             forfait=flat,
             eligible=eligible,
             reasons=tuple(reasons),
-            warnings=warnings(app, spent, providers.get(app.dossier_id, ()), params, eligible, proposed),
+            warnings=warnings(app, spent, providers.get(app.dossier_id, ()), params, eligible, proposed)
+            + disagreement_warnings(scoring, criteria, params.disagreement_threshold),
             proposed=proposed,
             scoring=scoring,
             suggested=suggestion,

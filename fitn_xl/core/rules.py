@@ -179,7 +179,7 @@ def warnings(
     # « licences logicielles d'éditeurs extra-communautaires […] partie marginale des financements »
     if spent.extra_eu_share is not None and spent.extra_eu_share > params.extra_eu_threshold:
         out.append(
-            f"Licences hors UE : {percent(spent.extra_eu_share)} du coût éligible, "
+            f"Licences hors UE : {percent(spent.extra_eu_share, 2)} du coût éligible, "
             f"au-dessus du seuil de {percent(params.extra_eu_threshold)}"
         )
     elif spent.extra_eu_share is None and spent.extra_eu_licences > 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from .model import Criterion, Provider, Score
 
@@ -16,8 +16,15 @@ TENTH = Decimal("0.1")
 
 
 def evaluator_score(score: Score, criteria: Sequence[Criterion]) -> Decimal | None:
-    """Weighted score /20 of one evaluator's row: Σ wᵢ·sᵢ/maxᵢ ÷ Σ wᵢ × 20. None when the evaluator declared a
-    conflict of interest, when a criterion of the grid is left empty, or when the grid is empty."""
+    """Weighted score /20 of one evaluator's row: Σ wᵢ·sᵢ/maxᵢ ÷ Σ wᵢ × 20, to the hundredth. None when the
+    evaluator declared a conflict of interest, when a criterion of the grid is left empty, or when the grid is
+    empty."""
+    raw = _raw_score(score, criteria)
+    return None if raw is None else raw.quantize(HUNDREDTH, ROUND_HALF_UP)
+
+
+def _raw_score(score: Score, criteria: Sequence[Criterion]) -> Decimal | None:
+    """`evaluator_score` before rounding (averages are taken on these, so they are rounded once)."""
     if score.conflict or not criteria:
         return None
     total_weight = sum((c.weight for c in criteria), ZERO)
@@ -29,7 +36,7 @@ def evaluator_score(score: Score, criteria: Sequence[Criterion]) -> Decimal | No
         if value is None:
             return None
         acc += c.weight * value / c.max_score
-    return (acc / total_weight * TWENTY).quantize(HUNDREDTH)
+    return acc / total_weight * TWENTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +49,10 @@ class DossierScore:
 
 def dossier_score(scores: Iterable[Score], criteria: Sequence[Criterion]) -> DossierScore:
     """« Plusieurs évaluateurs » — an evaluator who declares a conflict of interest is left out."""
-    valid = [(s, v) for s in scores if (v := evaluator_score(s, criteria)) is not None]
+    valid = [(s, v) for s in scores if (v := _raw_score(s, criteria)) is not None]
     if not valid:
         return DossierScore(None, 0, None, None)
-    average = (sum((v for _, v in valid), ZERO) / len(valid)).quantize(HUNDREDTH)
+    average = (sum((v for _, v in valid), ZERO) / len(valid)).quantize(HUNDREDTH, ROUND_HALF_UP)
     worst, worst_criterion = None, None
     if len(valid) >= 2:
         for c in criteria:
@@ -54,6 +61,17 @@ def dossier_score(scores: Iterable[Score], criteria: Sequence[Criterion]) -> Dos
             if worst is None or gap > worst:
                 worst, worst_criterion = gap, c.number
     return DossierScore(average, len(valid), worst, worst_criterion)
+
+
+def disagreement_warnings(score: DossierScore, criteria: Sequence[Criterion], threshold: Decimal) -> list[str]:
+    """« Plusieurs évaluateurs » — flag a gap of `threshold` points or more between two evaluators on one
+    criterion (parameter, default 2)."""
+    if score.max_disagreement is None or score.max_disagreement < threshold:
+        return []
+    name = next((c.name for c in criteria if c.number == score.disagreement_criterion), "")
+    gap = format(score.max_disagreement.normalize(), "f").replace(".", ",")
+    return [f"Notation : écart de {gap} point{'s' if score.max_disagreement >= 2 else ''} entre évaluateurs sur le "
+            f"critère {score.disagreement_criterion} « {name} »"]
 
 
 def ranks(entries: Iterable[tuple[str, str, Decimal, date | None]]) -> dict[str, int]:

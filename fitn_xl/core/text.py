@@ -22,9 +22,9 @@ def number(value: int | Decimal) -> str:
     return format_decimal(value, locale="fr_FR")
 
 
-def percent(share: Decimal) -> str:
-    """'12,5 %' for 0.125."""
-    return format_percent(share, format="#,##0.#\u00a0%", locale="fr_FR")
+def percent(share: Decimal, decimals: int = 1) -> str:
+    """'12,5 %' for 0.125 (at most `decimals` decimals, trailing zeros dropped)."""
+    return format_percent(share, format="#,##0." + "#" * decimals + "\u00a0%", locale="fr_FR")
 
 
 def day(d: date) -> str:
