@@ -1,0 +1,202 @@
+"""The « Classement » sheet in an openpyxl workbook: its creation, its data rewritten by recalc, and the dashboard
+charts fed by it.
+
+Layout (fixed, so the charts of the « Tableau de bord » keep pointing at the right cells):
+- A1 title, A2 how the ranking is built;
+- A4:F8 table `SyntheseMesures` (one row per measure), H4:M6 table `SyntheseEnveloppes` (two envelopes);
+- from A11 table `Classement` (one row per dossier, variable length), from S11 table `Evaluateurs`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from ..core.review import Review
+from ..schema import MEASURES, NO
+from .classement import (
+    AMOUNT_HEADERS,
+    DATE_HEADERS,
+    ENVELOPES_HEADERS,
+    ENVELOPES_TABLE,
+    EVALUATORS_HEADERS,
+    EVALUATORS_TABLE,
+    EXPLANATION,
+    MEASURES_HEADERS,
+    MEASURES_TABLE,
+    RANKING_HEADERS,
+    RANKING_TABLE,
+    SCORE_HEADERS,
+    SHEET_CLASSEMENT,
+    envelope_cells,
+    evaluator_cells,
+    measure_cells,
+    ranking_cells,
+)
+
+EURO_FORMAT = '#,##0.00 "€"'
+DATE_FORMAT = "dd/mm/yyyy"
+SCORE_FORMAT = "0.00"
+
+MEASURES_AT = (4, 1)  # (header row, first column)
+ENVELOPES_AT = (4, 8)
+RANKING_AT = (11, 1)
+EVALUATORS_AT = (11, 2 + len(RANKING_HEADERS))  # one blank column after the ranking
+
+WIDTHS = {"Enveloppe": 26, "Collectivité": 26, "Intitulé du projet": 34, "Alertes": 60, "Évaluateur": 20,
+          "Tendance": 18, "N° dossier": 13, "Statut": 13}
+COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
+NOT_FIT_FILL = PatternFill("solid", fgColor="F8D7DA")
+ALERT_FONT = Font(color="9C0006")
+
+
+def _style(header: str) -> str | None:
+    if header in AMOUNT_HEADERS:
+        return EURO_FORMAT
+    if header in SCORE_HEADERS:
+        return SCORE_FORMAT
+    if header in DATE_HEADERS:
+        return DATE_FORMAT
+    return None
+
+
+def _excel(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _ref(row: int, col: int, headers, n_rows: int) -> str:
+    last_col = get_column_letter(col + len(headers) - 1)
+    return f"{get_column_letter(col)}{row}:{last_col}{row + max(n_rows, 1)}"
+
+
+def _write_table(ws, name: str, at: tuple[int, int], headers, rows: list[dict], old_rows: int = 0) -> None:
+    """Write headers and rows at `at`, clear what an older, longer version left below, and (re)declare the Excel
+    table `name` over them (at least one data row, as Excel requires)."""
+    row0, col0 = at
+    for j, h in enumerate(headers):
+        cell = ws.cell(row0, col0 + j, h)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i in range(max(len(rows), 1, old_rows)):
+        for j, h in enumerate(headers):
+            cell = ws.cell(row0 + 1 + i, col0 + j)
+            value = rows[i].get(h) if i < len(rows) else None
+            cell.value = _excel(value)
+            fmt = _style(h)
+            if fmt and value is not None:
+                cell.number_format = fmt
+            cell.fill = COMPUTED_FILL if i < len(rows) else PatternFill()
+            cell.font = Font()
+            cell.alignment = Alignment(wrap_text=h == "Alertes", vertical="top")
+    ref = _ref(row0, col0, headers, len(rows))
+    if name in ws.tables:
+        ws.tables[name].ref = ref
+        ws.tables[name].autoFilter.ref = ref
+    else:
+        table = Table(displayName=name, ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+        ws.add_table(table)
+
+
+def _table_rows(ws, name: str) -> int:
+    if name not in ws.tables:
+        return 0
+    ref = ws.tables[name].ref
+    first, last = ref.split(":")
+    return int("".join(ch for ch in last if ch.isdigit())) - int("".join(ch for ch in first if ch.isdigit()))
+
+
+def add_classement_sheet(workbook, index: int | None = None):
+    """Create the « Classement » sheet (empty tables, headers, widths) in a new registry; returns it. To be called
+    by the workbook builder; `recalc` fills it with `fill_classement_sheet`."""
+    ws = workbook.create_sheet(SHEET_CLASSEMENT, index)
+    ws["A1"] = "Classement des dossiers et consommation des enveloppes"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = EXPLANATION
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=13)
+    ws.row_dimensions[2].height = 48
+    ws["A3"] = "Synthèse par mesure"
+    ws["H3"] = "Enveloppes"
+    ws.cell(RANKING_AT[0] - 1, 1, "Classement par enveloppe")
+    ws.cell(EVALUATORS_AT[0] - 1, EVALUATORS_AT[1], "Évaluateurs : écart moyen aux autres évaluateurs des mêmes "
+                                                    "dossiers (négatif = plus sévère)")
+    for cell in (ws["A3"], ws["H3"], ws.cell(RANKING_AT[0] - 1, 1), ws.cell(EVALUATORS_AT[0] - 1, EVALUATORS_AT[1])):
+        cell.font = Font(bold=True)
+    for j, h in enumerate(RANKING_HEADERS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(h, 13)
+    for j, h in enumerate(EVALUATORS_HEADERS):
+        ws.column_dimensions[get_column_letter(EVALUATORS_AT[1] + j)].width = WIDTHS.get(h, 14)
+    ws.row_dimensions[RANKING_AT[0]].height = 32
+    ws.freeze_panes = ws.cell(RANKING_AT[0] + 1, 4)
+    fill_classement_sheet(ws, None)
+    return ws
+
+
+def fill_classement_sheet(ws, rv: Review | None) -> None:
+    """Rewrite the data of the four tables from a review (None = empty registry). Only this generated sheet is
+    touched; it holds no input."""
+    measures = measure_cells(rv) if rv else [{"Mesure": m} for m in MEASURES]
+    envelopes = envelope_cells(rv) if rv else []
+    ranking = ranking_cells(rv) if rv else []
+    evaluators = evaluator_cells(rv) if rv else []
+    _write_table(ws, MEASURES_TABLE, MEASURES_AT, MEASURES_HEADERS, measures, _table_rows(ws, MEASURES_TABLE))
+    _write_table(ws, ENVELOPES_TABLE, ENVELOPES_AT, ENVELOPES_HEADERS, envelopes,
+                 max(2, _table_rows(ws, ENVELOPES_TABLE)))
+    _write_table(ws, RANKING_TABLE, RANKING_AT, RANKING_HEADERS, ranking, _table_rows(ws, RANKING_TABLE))
+    _write_table(ws, EVALUATORS_TABLE, EVALUATORS_AT, EVALUATORS_HEADERS, evaluators,
+                 _table_rows(ws, EVALUATORS_TABLE))
+    fit_col = RANKING_AT[1] + RANKING_HEADERS.index("Dans l'enveloppe")
+    alert_col = RANKING_AT[1] + RANKING_HEADERS.index("Alertes")
+    for i, row in enumerate(ranking):
+        r = RANKING_AT[0] + 1 + i
+        if row["Dans l'enveloppe"] == NO:
+            ws.cell(r, fit_col).fill = NOT_FIT_FILL
+        if row["Alertes"]:
+            ws.cell(r, alert_col).font = ALERT_FONT
+
+
+def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
+    """Two native charts on the « Tableau de bord » fed by the fixed summaries of « Classement »: the average
+    score per measure, and each envelope's consumption (engagé, proposé dans l'enveloppe, reste)."""
+    r0, c0 = MEASURES_AT
+    scores = BarChart()
+    scores.type = "col"
+    scores.title = "Note moyenne /20 par mesure"
+    scores.y_axis.title = "Note /20"
+    scores.y_axis.scaling.min, scores.y_axis.scaling.max = 0, 20
+    mean_col = c0 + MEASURES_HEADERS.index("Note moyenne /20")
+    scores.add_data(Reference(classement, min_col=mean_col, min_row=r0, max_row=r0 + len(MEASURES)),
+                    titles_from_data=True)
+    scores.set_categories(Reference(classement, min_col=c0, min_row=r0 + 1, max_row=r0 + len(MEASURES)))
+    scores.dataLabels = DataLabelList()
+    scores.dataLabels.showVal = True
+    scores.legend = None
+    scores.width, scores.height = 14, 7
+    dashboard.add_chart(scores, anchor)
+
+    r0, c0 = ENVELOPES_AT
+    envelopes = BarChart()
+    envelopes.type = "bar"
+    envelopes.grouping = "stacked"
+    envelopes.overlap = 100
+    envelopes.title = "Consommation des enveloppes (€)"
+    first = c0 + ENVELOPES_HEADERS.index("Engagé (€)")
+    last = c0 + ENVELOPES_HEADERS.index("Reste (€)")
+    envelopes.add_data(Reference(classement, min_col=first, max_col=last, min_row=r0, max_row=r0 + 2),
+                       titles_from_data=True)
+    envelopes.set_categories(Reference(classement, min_col=c0, min_row=r0 + 1, max_row=r0 + 2))
+    envelopes.width, envelopes.height = 14, 7
+    col = "".join(ch for ch in anchor if ch.isalpha())
+    row = int("".join(ch for ch in anchor if ch.isdigit()))
+    dashboard.add_chart(envelopes, f"{col}{row + 15}")
+
+
+__all__ = ["SHEET_CLASSEMENT", "add_classement_sheet", "add_review_charts", "fill_classement_sheet"]
