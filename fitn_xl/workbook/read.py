@@ -295,7 +295,14 @@ def _children(
 def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
-    book = _open(path)
+    return read_book(_open(path), path)
+
+
+def read_book(book, path: str | Path) -> LoadedRegistry:
+    """Like `load_registry`, from an open book with python-calamine's reading interface (`sheet_names`,
+    `table_names`, `get_sheet_by_name(n).to_python(skip_empty_area=False)`, `get_table_by_name(n).start/.end`);
+    the Excel add-in passes a workbook open in Excel this way. `path` is only recorded."""
+    path = Path(path)
     cache: dict[str, list[list]] = {}
     issues: list[Issue] = []
     params = _parameters(book, cache, issues)
@@ -382,4 +389,4 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows)
 
 
-__all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry"]
+__all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "read_book"]
