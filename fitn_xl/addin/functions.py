@@ -1,0 +1,307 @@
+"""Cell functions of the add-in (xlwings UDFs): forfait, excluded spending, extra-EU share, eligibility, proposed
+amount, score /20 — thin adapters over `fitn_xl.core.rules` and `fitn_xl.core.scoring`.
+
+Each function is pure: the parameter tables (*Forfaits*, *Grille*, *Exclusions*, *Parametres*) and the input
+tables (*Depenses*, *Notation*) are passed as ranges. Inputs may be one cell each (one dossier) or whole columns
+(the result spills, one value per row). A bad input gives a French « Erreur : … » text in its cell, never an Excel
+error. Names: classic xlwings (VBA) uses the Python names, e.g. `FITN_FORFAIT`; Office.js uses `name=` under the
+add-in namespace, e.g. `FITN.FORFAIT`.
+
+Outside Excel (Linux, tests) the xlwings decorators are pass-throughs and these are plain Python functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import xlwings as xw
+
+from ..core import rules, scoring
+from ..core.model import Application
+from ..schema import APPLICATIONS, NO, YES, Column
+from ..values import CellError, parse_cell
+from . import ranges
+from .ranges import ERROR_PREFIX, RangeError, broadcast, excel_value, shape
+
+# Function argument -> attribute of `Application` (its « Candidatures » column gives the kind and the label).
+_ARG_ATTR = {
+    "dossier": "dossier_id",
+    "mesure": "measure",
+    "type_candidat": "applicant_type",
+    "population": "population",
+    "financee_collectivites": "funded_by_authorities_only",
+    "engagement": "decision_commitment",
+    "transformation": "digital_transformation",
+    "date_fin": "planned_end",
+    "cout_global": "total_cost",
+    "demande": "requested",
+    "part_collectivites": "authorities_share",
+}
+_COLUMNS: dict[str, Column] = {c.attr: replace(c, required=False) for c in APPLICATIONS.columns}
+
+# French help of each argument (Function Wizard / Office.js parameter description).
+DOC = {
+    "dossier": "N° dossier (une cellule ou la colonne Candidatures[N° dossier])",
+    "mesure": "Mesure : 3a, 3b, 3c ou 3d (une cellule ou une colonne)",
+    "type_candidat": "Type de candidat, valeur de la liste (une cellule ou une colonne)",
+    "population": "Population de la collectivité, en habitants (une cellule ou une colonne)",
+    "financee_collectivites": "Financée exclusivement par des collectivités : Oui ou Non (personne morale)",
+    "engagement": "Engagement décisionnel : Oui ou Non",
+    "transformation": "Projet de transformation numérique : Oui ou Non",
+    "date_fin": "Date de fin prévue du projet (JJ/MM/AAAA)",
+    "cout_global": "Coût global du projet (€)",
+    "demande": "Financement demandé (€)",
+    "part_collectivites": "Mesure 3d : part du coût assumée par les collectivités (€) ; vide = pas de plafond",
+    "forfaits": "Tableau Forfaits (Mesure, Type de candidat, Population min, Population max, Montant (€))",
+    "depenses": "Tableau Depenses (N° dossier, Libellé, Catégorie, Fournisseur ou éditeur, Pays de l'éditeur, "
+                "Montant (€)) ; facultatif",
+    "exclusions": "Tableau Exclusions (catégories de dépenses exclues) ; facultatif, par défaut celles de la fiche",
+    "parametres": "Tableau Parametres ou la cellule « Échéance des résultats » ; facultatif, par défaut le "
+                  "31/12/2022",
+    "notation": "Tableau Notation (N° dossier, Évaluateur, Conflit d'intérêts, Critère 1 … Critère 5)",
+    "grille": "Tableau Grille (Mesure, N°, Critère, Pondération, Note maximale)",
+}
+
+
+def _field(name: str, value):
+    column = _COLUMNS[_ARG_ATTR[name]]
+    try:
+        return parse_cell(value, column)
+    except CellError as exc:
+        raise RangeError(f"{column.header} : {exc}") from None
+
+
+def _application(row: dict[str, object]) -> Application:
+    """An `Application` holding the given fields (others empty), parsed as the workbook reader parses them."""
+    values = {_ARG_ATTR[name]: _field(name, value) for name, value in row.items() if name in _ARG_ATTR}
+    values.setdefault("dossier_id", "")
+    return Application(**{k: v for k, v in values.items() if v is not None or k in _NULLABLE})
+
+
+_NULLABLE = {"population", "funded_by_authorities_only", "decision_commitment", "digital_transformation",
+             "planned_end", "total_cost", "requested", "authorities_share"}
+
+
+def _per_row(arguments: dict[str, object], compute_row):
+    """Broadcast the input columns, run `compute_row(row)` on each row; errors become French texts per cell."""
+    try:
+        n, as_row, columns = broadcast(arguments)
+    except RangeError as exc:
+        return ERROR_PREFIX + str(exc)
+    out = []
+    for i in range(n):
+        try:
+            out.append(excel_value(compute_row({k: v[i] for k, v in columns.items()})))
+        except RangeError as exc:
+            out.append(ERROR_PREFIX + str(exc))
+    return shape(out, as_row)
+
+
+def _guard(build):
+    """Parse the tables once; a bad table gives its error in the cell."""
+    try:
+        return build(), None
+    except RangeError as exc:
+        return None, ERROR_PREFIX + str(exc)
+
+
+@xw.func(name="FORFAIT")
+@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
+@xw.arg("type_candidat", ndim=2, doc=DOC["type_candidat"])
+@xw.arg("population", ndim=2, doc=DOC["population"])
+@xw.arg("forfaits", ndim=2, doc=DOC["forfaits"])
+def fitn_forfait(mesure, type_candidat, population, forfaits):
+    """Forfait de financement (€) de la mesure pour ce type de candidat et cette population, d'après le tableau
+    Forfaits ; vide quand aucune ligne ne correspond."""
+    rules_, error = _guard(lambda: ranges.forfait_rules(forfaits))
+    if error:
+        return error
+    return _per_row(
+        {"mesure": mesure, "type_candidat": type_candidat, "population": population},
+        lambda row: rules.forfait(_application(row), rules_),
+    )
+
+
+def _spending_function(dossier, cout_global, depenses, exclusions, pick):
+    def build():
+        return ranges.expenses_by_dossier(depenses), ranges.excluded_categories(exclusions)
+
+    built, error = _guard(build)
+    if error:
+        return error
+    (lines, line_errors), excluded = built
+    params = ranges.parameters(excluded=excluded)
+
+    def compute_row(row):
+        app = _application(row)
+        if app.dossier_id in line_errors:
+            raise RangeError(line_errors[app.dossier_id])
+        return pick(rules.spending(app, lines.get(app.dossier_id, ()), params))
+
+    return _per_row({"dossier": dossier, "cout_global": cout_global}, compute_row)
+
+
+@xw.func(name="DEPENSES_EXCLUES")
+@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
+@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
+@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+def fitn_depenses_exclues(dossier, depenses, exclusions=None):
+    """Dépenses exclues (€) du dossier : somme de ses lignes de dépenses dont la catégorie est exclue (par
+    défaut : équipement informatique pour les agents)."""
+    return _spending_function(dossier, None, depenses, exclusions, lambda s: s.excluded)
+
+
+@xw.func(name="COUT_ELIGIBLE")
+@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
+@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
+@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
+@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
+    """Coût éligible (€) : coût du projet (somme des lignes de dépenses, sinon coût global déclaré) moins les
+    dépenses exclues."""
+    return _spending_function(dossier, cout_global, depenses, exclusions, lambda s: s.eligible_cost)
+
+
+@xw.func(name="PART_HORS_UE")
+@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
+@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
+@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
+@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+def fitn_part_hors_ue(dossier, cout_global, depenses, exclusions=None):
+    """Part des licences d'éditeurs hors Union européenne dans le coût éligible (fraction : 0,12 = 12 %) ; vide
+    quand le coût éligible est nul."""
+    return _spending_function(dossier, cout_global, depenses, exclusions, lambda s: s.extra_eu_share)
+
+
+_ELIGIBILITY_ARGS = ("mesure", "type_candidat", "financee_collectivites", "engagement", "transformation",
+                     "date_fin", "cout_global", "demande")
+
+
+def _reasons_function(values: dict, parametres, render):
+    deadline, error = _guard(lambda: ranges.results_deadline(parametres))
+    if error:
+        return error
+    params = ranges.parameters(deadline=deadline)
+    return _per_row(values, lambda row: render(rules.ineligibility_reasons(_application(row), params)))
+
+
+def _eligibility_decorators(f):
+    f = xw.arg("parametres", ndim=2, doc=DOC["parametres"])(f)
+    for name in reversed(_ELIGIBILITY_ARGS):
+        f = xw.arg(name, ndim=2, doc=DOC[name])(f)
+    return f
+
+
+@xw.func(name="ELIGIBLE")
+@_eligibility_decorators
+def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
+                  demande, parametres=None):
+    """Éligibilité du dossier aux critères de la fiche (type de candidat, engagement décisionnel, transformation
+    numérique, échéance des résultats, montants) : Oui ou Non."""
+    values = dict(zip(_ELIGIBILITY_ARGS, (mesure, type_candidat, financee_collectivites, engagement, transformation,
+                                          date_fin, cout_global, demande), strict=True))
+    return _reasons_function(values, parametres, lambda reasons: NO if reasons else YES)
+
+
+@xw.func(name="MOTIFS")
+@_eligibility_decorators
+def fitn_motifs(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
+                demande, parametres=None):
+    """Motifs d'inéligibilité du dossier, un par ligne (vide quand le dossier est éligible)."""
+    values = dict(zip(_ELIGIBILITY_ARGS, (mesure, type_candidat, financee_collectivites, engagement, transformation,
+                                          date_fin, cout_global, demande), strict=True))
+    return _reasons_function(values, parametres, lambda reasons: "\n".join(reasons))
+
+
+_PROPOSED_ARGS = ("mesure", "type_candidat", "population", "financee_collectivites", "engagement", "transformation",
+                  "date_fin", "cout_global", "demande", "part_collectivites")
+
+
+@xw.func(name="MONTANT_PROPOSE")
+@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
+@xw.arg("type_candidat", ndim=2, doc=DOC["type_candidat"])
+@xw.arg("population", ndim=2, doc=DOC["population"])
+@xw.arg("financee_collectivites", ndim=2, doc=DOC["financee_collectivites"])
+@xw.arg("engagement", ndim=2, doc=DOC["engagement"])
+@xw.arg("transformation", ndim=2, doc=DOC["transformation"])
+@xw.arg("date_fin", ndim=2, doc=DOC["date_fin"])
+@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
+@xw.arg("demande", ndim=2, doc=DOC["demande"])
+@xw.arg("part_collectivites", ndim=2, doc=DOC["part_collectivites"])
+@xw.arg("forfaits", ndim=2, doc=DOC["forfaits"])
+@xw.arg("parametres", ndim=2, doc=DOC["parametres"])
+@xw.arg("dossier", ndim=2, doc=DOC["dossier"] + " ; facultatif, pour relier les dépenses")
+@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
+@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+def fitn_montant_propose(mesure, type_candidat, population, financee_collectivites, engagement, transformation,
+                         date_fin, cout_global, demande, part_collectivites, forfaits, parametres=None, dossier=None,
+                         depenses=None, exclusions=None):
+    """Montant proposé (€) : 0 si le dossier est inéligible ; sinon le plus petit du forfait (s'il existe), du
+    financement demandé et du coût éligible ; pour la mesure 3d, au plus la part des collectivités."""
+
+    def build():
+        return (ranges.forfait_rules(forfaits), ranges.results_deadline(parametres),
+                ranges.expenses_by_dossier(depenses), ranges.excluded_categories(exclusions))
+
+    built, error = _guard(build)
+    if error:
+        return error
+    flat_rules, deadline, (lines, line_errors), excluded = built
+    params = ranges.parameters(forfaits=flat_rules, deadline=deadline, excluded=excluded)
+
+    def compute_row(row):
+        app = _application(row)
+        if app.dossier_id in line_errors:
+            raise RangeError(line_errors[app.dossier_id])
+        spent = rules.spending(app, lines.get(app.dossier_id, ()) if app.dossier_id else (), params)
+        flat = rules.forfait(app, params.forfaits)
+        eligible = not rules.ineligibility_reasons(app, params)
+        return rules.proposed_amount(app, eligible, flat, spent)
+
+    values = dict(zip(_PROPOSED_ARGS, (mesure, type_candidat, population, financee_collectivites, engagement,
+                                       transformation, date_fin, cout_global, demande, part_collectivites),
+                      strict=True))
+    values["dossier"] = dossier
+    return _per_row(values, compute_row)
+
+
+@xw.func(name="NOTE")
+@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
+@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
+@xw.arg("notation", ndim=2, doc=DOC["notation"])
+@xw.arg("grille", ndim=2, doc=DOC["grille"])
+def fitn_note(dossier, mesure, notation, grille):
+    """Note /20 du dossier : moyenne des notes pondérées des évaluateurs sans conflit d'intérêts ayant noté tous
+    les critères de la grille de sa mesure ; vide sans note complète."""
+    criteria, error = _guard(lambda: ranges.grid(grille))
+    if error:
+        return error
+    params = ranges.parameters(grid=criteria)
+    try:
+        _, _, columns = broadcast({"dossier": dossier, "mesure": mesure})
+        measure_of: dict[str, str] = {}
+        for d, m in zip(columns["dossier"], columns["mesure"], strict=True):
+            app = _application({"dossier": d, "mesure": m})
+            measure_of.setdefault(app.dossier_id, app.measure)
+    except RangeError:
+        measure_of = {}  # the per-row pass below reports the bad cell
+    built, error = _guard(lambda: ranges.scores_by_dossier(
+        notation, lambda d: params.criteria_of(measure_of.get(d, ""))))
+    if error:
+        return error
+    scores, score_errors = built
+
+    def compute_row(row):
+        app = _application(row)
+        if app.dossier_id in score_errors:
+            raise RangeError(score_errors[app.dossier_id])
+        return scoring.dossier_score(scores.get(app.dossier_id, ()), params.criteria_of(app.measure)).average
+
+    return _per_row({"dossier": dossier, "mesure": mesure}, compute_row)
+
+
+FUNCTIONS = (fitn_forfait, fitn_depenses_exclues, fitn_cout_eligible, fitn_part_hors_ue, fitn_eligible, fitn_motifs,
+             fitn_montant_propose, fitn_note)
+"""Every cell function, in the order of the documentation (the server re-exports exactly these)."""
+
+__all__ = [f.__name__ for f in FUNCTIONS]

@@ -1,0 +1,270 @@
+"""Excel ranges as the cell functions receive them: broadcasting input columns, parsing parameter tables.
+
+No xlwings import: values come in as scalars, 1-D or 2-D lists (what classic xlwings, Office.js and the remote
+interpreter hand over). Problems raise `RangeError` with a French message that the functions put in the cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from .. import schema
+from ..core.model import Criterion, Expense, ForfaitRule, Parameters, Score
+from ..core.params import default_parameters
+from ..schema import Column, Kind, Table
+from ..values import CellError, fold, is_empty, parse_cell, parse_date, parse_text
+
+ERROR_PREFIX = "Erreur : "
+
+
+class RangeError(ValueError):
+    """A range that cannot be used; `str(error)` is the French message (without the « Erreur : » prefix)."""
+
+
+def matrix(value) -> list[list]:
+    """Any Excel argument as a 2-D list of rows (a scalar is a 1×1 range, None an empty cell)."""
+    if isinstance(value, list | tuple):
+        if not value:
+            return [[None]]
+        if all(isinstance(row, list | tuple) for row in value):
+            return [list(row) for row in value]
+        return [[v] for v in value]  # a 1-D list: one column
+    return [[value]]
+
+
+def vector(value) -> tuple[list, bool]:
+    """An input column (or row) as a flat list, and whether it was laid out as a row (1×N, N > 1)."""
+    m = matrix(value)
+    if len(m) == 1 and len(m[0]) > 1:
+        return list(m[0]), True
+    if all(len(row) == 1 for row in m):
+        return [row[0] for row in m], False
+    raise RangeError("une plage d'entrée doit être une seule colonne ou une seule ligne")
+
+
+def broadcast(arguments: dict[str, object]) -> tuple[int, bool, dict[str, list]]:
+    """Columns of equal length N from arguments of length 1 or N: (N, output as a row, name -> values)."""
+    columns: dict[str, list] = {}
+    as_row = False
+    n = 1
+    for name, value in arguments.items():
+        values, is_row = vector(value)
+        columns[name] = values
+        if len(values) > 1:
+            if n > 1 and len(values) != n:
+                raise RangeError(f"les plages n'ont pas la même taille ({n} et {len(values)} cellules, "
+                                 f"argument « {name} »)")
+            if n == 1:
+                as_row = is_row
+            n = len(values)
+    return n, as_row, {k: (v * n if len(v) == 1 else v) for k, v in columns.items()}
+
+
+def shape(values: Sequence, as_row: bool):
+    """Results laid out like the inputs: a scalar for one row, else a column (or a row) that Excel spills."""
+    if len(values) == 1:
+        return values[0]
+    return [list(values)] if as_row else [[v] for v in values]
+
+
+def excel_value(value):
+    """A core value as a cell value: Decimal -> int or float, date kept, None -> '' (an empty cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def parse_argument(value, label: str, kind: Kind, choices: tuple[str, ...] = ()):
+    """One input cell of a function, parsed as the workbook reader parses that column."""
+    try:
+        return parse_cell(value, Column(label, label, kind, False, choices))
+    except CellError as exc:
+        raise RangeError(f"{label} : {exc}") from None
+
+
+def _header_key(text) -> str:
+    return fold(parse_text(text))
+
+
+def raw_rows(value, table: Table, required: bool = True) -> list[tuple[int, dict[str, object]]]:
+    """Rows of a table passed as a range, with or without its header row, as raw cell values by attribute.
+
+    With a header row, columns are found by their exact header; without, they follow the order of `schema`.
+    Row numbers are 1-based within the range; empty rows are skipped.
+    """
+    rows = matrix(value)
+    if not rows or (len(rows) == 1 and all(is_empty(v) for v in rows[0])):
+        if required:
+            raise RangeError(f"le tableau « {table.name} » est vide")
+        return []
+    first = [_header_key(v) for v in rows[0]]
+    wanted = {_header_key(c.header): c for c in table.columns}
+    positions: dict[str, int] = {}
+    start = 0
+    if any(k in wanted for k in first if k):
+        start = 1
+        for i, key in enumerate(first):
+            if key in wanted and wanted[key].attr not in positions:
+                positions[wanted[key].attr] = i
+        missing = [c.header for c in table.columns if c.required and c.attr not in positions]
+        if missing:
+            raise RangeError(f"tableau « {table.name} » : colonne « {missing[0]} » absente")
+    else:
+        width = max(len(r) for r in rows)
+        needed = sum(1 for c in table.columns if c.required)
+        if width < needed:
+            raise RangeError(f"le tableau « {table.name} » doit avoir les colonnes : "
+                             + ", ".join(c.header for c in table.columns))
+        positions = {c.attr: i for i, c in enumerate(table.columns) if i < width}
+    out = []
+    for r, line in enumerate(rows[start:], start=start + 1):
+        raw = {attr: (line[i] if i < len(line) else None) for attr, i in positions.items()}
+        if not all(is_empty(v) for v in raw.values()):
+            out.append((r, raw))
+    return out
+
+
+def parse_record(table: Table, r: int, raw: dict[str, object]) -> dict[str, object]:
+    """{attr: typed value} of one row; raises `RangeError` naming the table, the row and the column."""
+    record: dict[str, object] = {}
+    for col in table.columns:
+        if col.attr not in raw:
+            continue
+        try:
+            record[col.attr] = parse_cell(raw[col.attr], col)
+        except CellError as exc:
+            raise RangeError(f"tableau « {table.name} », ligne {r}, colonne « {col.header} » : {exc}") from None
+    return record
+
+
+def table_records(value, table: Table, required: bool = True) -> list[tuple[int, dict[str, object]]]:
+    """Parsed rows of a table passed as a range (see `raw_rows`); raises `RangeError` on the first bad cell."""
+    return [(r, parse_record(table, r, raw)) for r, raw in raw_rows(value, table, required)]
+
+
+def forfait_rules(value) -> tuple[ForfaitRule, ...]:
+    """The « Forfaits » table (Mesure, Type de candidat, Population min, Population max, Montant (€))."""
+    rules = []
+    for r, rec in table_records(value, schema.FORFAITS, required=False):
+        lo, hi = rec.get("population_min"), rec.get("population_max")
+        if lo is not None and hi is not None and lo > hi:
+            raise RangeError(f"tableau « Forfaits », ligne {r} : population max inférieure à la population min")
+        rules.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
+    return tuple(rules)
+
+
+def grid(value) -> tuple[Criterion, ...]:
+    """The « Grille » table (Mesure, N°, Critère, Pondération, Note maximale)."""
+    out: list[Criterion] = []
+    seen: set[tuple[str, int]] = set()
+    for r, rec in table_records(value, schema.GRID):
+        number = rec["number"]
+        if not 1 <= number <= schema.N_CRITERIA:
+            raise RangeError(f"tableau « Grille », ligne {r} : le numéro de critère doit aller de 1 à "
+                             f"{schema.N_CRITERIA}")
+        if (rec["measure"], number) in seen:
+            raise RangeError(f"tableau « Grille », ligne {r} : critère {number} en double pour la mesure "
+                             f"{rec['measure']}")
+        if rec["max_score"] <= 0 or rec["weight"] < 0:
+            raise RangeError(f"tableau « Grille », ligne {r} : la note maximale doit être positive et la "
+                             "pondération non négative")
+        seen.add((rec["measure"], number))
+        out.append(Criterion(rec["measure"], number, rec["name"], rec["weight"], rec["max_score"]))
+    return tuple(out)
+
+
+def excluded_categories(value) -> frozenset[str]:
+    """The « Exclusions » table (one column, Catégorie exclue); None = the fiche's default list."""
+    if value is None:
+        return default_parameters().excluded_categories
+    return frozenset(rec["category"] for _, rec in table_records(value, schema.EXCLUSIONS, required=False))
+
+
+def results_deadline(value) -> date:
+    """« Échéance des résultats »: a date, or the whole « Parametres » table; None = the fiche's default."""
+    if value is None:
+        return default_parameters().results_deadline
+    rows = matrix(value)
+    if len(rows) == 1 and len(rows[0]) == 1:
+        try:
+            deadline = parse_date(rows[0][0])
+        except CellError as exc:
+            raise RangeError(f"Échéance des résultats : {exc}") from None
+        return deadline or default_parameters().results_deadline
+    label = fold("Échéance des résultats")
+    for row in rows:
+        if len(row) >= 2 and fold(parse_text(row[0])) == label:
+            try:
+                return parse_date(row[1]) or default_parameters().results_deadline
+            except CellError as exc:
+                raise RangeError(f"tableau « Parametres », Échéance des résultats : {exc}") from None
+    raise RangeError("le paramètre « Échéance des résultats » est absent du tableau « Parametres »")
+
+
+def parameters(*, forfaits=(), grid=(), excluded=None, deadline=None) -> Parameters:
+    """The fiche's defaults with the tables given to a function."""
+    base = default_parameters()
+    return replace(
+        base,
+        forfaits=tuple(forfaits),
+        grid=tuple(grid),
+        excluded_categories=base.excluded_categories if excluded is None else excluded,
+        results_deadline=deadline or base.results_deadline,
+    )
+
+
+def expenses_by_dossier(value) -> tuple[dict[str, list[Expense]], dict[str, str]]:
+    """The « Depenses » table grouped by N° dossier, and a French error per dossier whose lines are bad."""
+    by_dossier: dict[str, list[Expense]] = {}
+    errors: dict[str, str] = {}
+    if value is None:
+        return by_dossier, errors
+    for r, raw in raw_rows(value, schema.EXPENSES, required=False):
+        dossier_id = parse_text(raw.get("dossier_id"))
+        try:
+            rec = parse_record(schema.EXPENSES, r, raw)
+        except RangeError as exc:  # one bad line only spoils its own dossier
+            errors.setdefault(dossier_id, str(exc))
+            continue
+        if rec.get("category") == schema.LICENCE and not rec.get("publisher_country"):
+            errors.setdefault(dossier_id, f"tableau « Depenses », ligne {r}, colonne « Pays de l'éditeur » : "
+                                          "obligatoire pour une licence")
+        if rec.get("amount") is not None:
+            by_dossier.setdefault(dossier_id, []).append(Expense(**{k: v for k, v in rec.items() if v is not None}))
+    return by_dossier, errors
+
+
+def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[str, str]]:
+    """The « Notation » table grouped by N° dossier; `criteria_of(dossier_id)` gives the dossier's grid (to check
+    each score against its criterion's scale, as the workbook reader does)."""
+    by_dossier: dict[str, list[Score]] = {}
+    errors: dict[str, str] = {}
+    for r, raw in raw_rows(value, schema.SCORES, required=False):
+        dossier_id = parse_text(raw.get("dossier_id"))
+        try:
+            rec = parse_record(schema.SCORES, r, raw)
+        except RangeError as exc:  # one bad line only spoils its own dossier
+            errors.setdefault(dossier_id, str(exc))
+            continue
+        criteria = {c.number: c for c in criteria_of(dossier_id)}
+        values = []
+        for i in range(1, schema.N_CRITERIA + 1):
+            v = rec.get(f"criterion_{i}")
+            if v is not None:
+                crit = criteria.get(i)
+                if crit is None:
+                    errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
+                                                  f"la grille de ce dossier n'a pas de critère {i}")
+                elif v < 0 or v > crit.max_score:
+                    errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
+                                                  f"{v} hors de l'échelle (0 à {crit.max_score})")
+            values.append(v)
+        by_dossier.setdefault(dossier_id, []).append(
+            Score(dossier_id, rec.get("evaluator", ""), rec.get("conflict"), tuple(values), rec.get("comment", ""))
+        )
+    return by_dossier, errors
