@@ -118,7 +118,8 @@ def test_evaluator_bias_shows_a_severe_scorer():
     scores.append(sc("S1", "Zoé", 1, 1, 1, conflict=True))
     bias = {b.evaluator: b for b in evaluator_bias(Registry(params, apps, scores=tuple(scores)))}
     # Sévère gives 8/20 where the others give 16/20: −8 on each dossier
-    assert (bias["Sévère"].mean_deviation, bias["Sévère"].tendency, bias["Sévère"].compared) == (D(-8), "Notation sévère", 3)
+    severe = bias["Sévère"]
+    assert (severe.mean_deviation, severe.tendency, severe.compared) == (D(-8), "Notation sévère", 3)
     # Alice: 16 − mean(16, 8) = +4 each time
     assert bias["Alice"].mean_deviation == D(4) and bias["Alice"].tendency == "Notation indulgente"
     assert (bias["Zoé"].conflicts, bias["Zoé"].scored, bias["Zoé"].mean_deviation) == (1, 0, None)
