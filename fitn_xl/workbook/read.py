@@ -118,7 +118,13 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
     if table.name in book.table_names:
         t = book.get_table_by_name(table.name)
         (r0, c0), (_, c1) = t.start, t.end
-        return r0, c0, c1
+        # calamine's `start` is the first data row (the header is the row above); older versions gave the header
+        # row itself: take the row that holds the table's first header.
+        first_header = t.columns[0] if t.columns else None
+        for r in (r0 - 1, r0):
+            if 0 <= r < len(values) and c0 < len(values[r]) and parse_text(values[r][c0]) == first_header:
+                return r, c0, c1
+        return max(r0 - 1, 0), c0, c1
     first = table.columns[0].header
     for r, row in enumerate(values[:20]):
         for c, cell in enumerate(row):

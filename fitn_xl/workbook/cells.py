@@ -1,0 +1,86 @@
+"""How a core value is stored in a registry cell: one rule shared by the builder (openpyxl) and the writer (XML).
+
+Dates are real dates, amounts numbers, Oui/Non the text « Oui »/« Non », countries French names, percentages
+fractions. Number formats per column kind live here too, so new cells look like the ones the builder made.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+
+from ..schema import NO, YES, Column, Kind
+from ..values import EXCEL_EPOCH, country_name
+
+EURO_FORMAT = '#,##0.00 "€"'
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+PERCENT_FORMAT = "0.0 %"
+INTEGER_FORMAT = "#,##0"
+NUMBER_FORMAT = "0.##"
+TEXT_FORMAT = "@"
+
+# Text columns whose content looks like a number but must stay text (leading zeros, long codes).
+_TEXT_CODES = {"insee_or_siren", "phone", "month"}
+
+
+def number_format(column: Column) -> str:
+    """The Excel number format of a column ('General' when none)."""
+    if column.attr == "timestamp":
+        return DATETIME_FORMAT
+    if column.attr == "rank":
+        return "0"
+    return {
+        Kind.AMOUNT: EURO_FORMAT,
+        Kind.DATE: DATE_FORMAT,
+        Kind.PERCENT: PERCENT_FORMAT,
+        Kind.INTEGER: INTEGER_FORMAT,
+        Kind.NUMBER: NUMBER_FORMAT,
+        Kind.DEPARTMENT: TEXT_FORMAT,
+        Kind.SIRET: TEXT_FORMAT,
+    }.get(column.kind, TEXT_FORMAT if column.attr in _TEXT_CODES else "General")
+
+
+def to_excel(column: Column | None, value):
+    """A core value as the Python value a cell holds: str, int, float, date/datetime, or None (empty)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return YES if value else NO
+    if column is not None and column.kind is Kind.COUNTRY and isinstance(value, str):
+        return country_name(value) if len(value) == 2 else value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, int | float | str | date):
+        return value
+    return str(value)
+
+
+def excel_serial(value: date) -> float | int:
+    """Excel's serial number of a date (days since 1899-12-30) or datetime (with the day fraction)."""
+    if isinstance(value, datetime):
+        delta = value - datetime(EXCEL_EPOCH.year, EXCEL_EPOCH.month, EXCEL_EPOCH.day, tzinfo=value.tzinfo)
+        return round(delta.total_seconds() / 86400, 8)
+    return (value - EXCEL_EPOCH).days
+
+
+@cache
+def departments() -> dict[str, str]:
+    """Code -> name of the 101 départements ('63' -> 'Puy-de-Dôme')."""
+    text = files(__package__).joinpath("departements.txt").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, name = line.split("\t")
+            out[code.strip()] = name.strip()
+    return out
+
+
+def department_name(code: str) -> str | None:
+    """Name of a département from its code ('63', '2a', '1' all work); None when unknown."""
+    code = code.strip().upper()
+    if code.isdigit() and len(code) < 2:
+        code = code.zfill(2)
+    return departments().get(code)
