@@ -1,0 +1,178 @@
+"""E-mails of the DITP list and of follow-up reminders (stdlib `email`), and sending them by SMTP.
+
+SMTP settings come from environment variables only, never from the workbook: FITN_SMTP_HOST, FITN_SMTP_PORT,
+FITN_SMTP_SECURITY (starttls | ssl | none), FITN_SMTP_USER, FITN_SMTP_PASSWORD, FITN_SMTP_FROM.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import socket
+import ssl
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from .files import atomic_write_bytes
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+SUBJECT_PREFIX = "[FITN7 axe 3]"
+SECURITIES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+TIMEOUT = 30
+
+
+class SmtpConfigError(Exception):
+    """SMTP settings missing or wrong (French message)."""
+
+
+class SendError(Exception):
+    """The message could not be sent (French message). Nothing was sent: trying again is safe."""
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def sender(service: str, department_name: str, department: str, env: Mapping[str, str] | None = None) -> str:
+    """The From header: FITN_SMTP_FROM when set, else built from the service and the département, e.g.
+    'Bureau de la modernisation <pref-fitn7@puy-de-dome.gouv.fr>' (to be replaced by the real sender address)."""
+    env = os.environ if env is None else env
+    configured = (env.get("FITN_SMTP_FROM") or "").strip()
+    if configured:
+        return configured
+    display = service or f"Préfecture – {department_name or department}"
+    domain = _slug(department_name) or _slug(department) or "prefecture"
+    return str(Address(display_name=display, username="pref-fitn7", domain=f"{domain}.gouv.fr"))
+
+
+def new_message(from_: str, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = from_
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="fitn-xl.local")
+    msg["X-Unsent"] = "1"  # Outlook opens the .eml as a draft, ready to send
+    msg.set_content(body)
+    return msg
+
+
+def attach(msg: EmailMessage, path: Path) -> None:
+    kind = XLSX_TYPE if path.suffix.lower() == ".xlsx" else DOCX_TYPE if path.suffix.lower() == ".docx" else (
+        "application", "octet-stream")
+    msg.add_attachment(path.read_bytes(), maintype=kind[0], subtype=kind[1], filename=path.name)
+
+
+def write_eml(path: Path, msg: EmailMessage) -> None:
+    atomic_write_bytes(path, msg.as_bytes(policy=policy.SMTP))
+
+
+# --- SMTP ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    user: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
+        env = os.environ if env is None else env
+        host = (env.get("FITN_SMTP_HOST") or "").strip()
+        if not host:
+            raise SmtpConfigError("Serveur SMTP non configuré : définissez la variable d'environnement FITN_SMTP_HOST "
+                                  "(et FITN_SMTP_PORT, FITN_SMTP_SECURITY, FITN_SMTP_USER, FITN_SMTP_PASSWORD, "
+                                  "FITN_SMTP_FROM).")
+        security = (env.get("FITN_SMTP_SECURITY") or "starttls").strip().lower()
+        if security not in SECURITIES:
+            raise SmtpConfigError(f"FITN_SMTP_SECURITY vaut « {security} » : valeurs possibles starttls, ssl ou "
+                                  f"none.")
+        port_text = (env.get("FITN_SMTP_PORT") or "").strip()
+        try:
+            port = int(port_text) if port_text else DEFAULT_PORTS[security]
+        except ValueError:
+            raise SmtpConfigError(f"FITN_SMTP_PORT vaut « {port_text} » : un numéro de port est attendu.") from None
+        if not 0 < port < 65536:
+            raise SmtpConfigError(f"FITN_SMTP_PORT vaut {port} : un port va de 1 à 65535.")
+        user = env.get("FITN_SMTP_USER") or ""
+        password = env.get("FITN_SMTP_PASSWORD") or ""
+        if user and not password:
+            raise SmtpConfigError("FITN_SMTP_USER est défini mais FITN_SMTP_PASSWORD est vide.")
+        return cls(host, port, security, user, password)
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def _reply(code: int | None, text: bytes | str | None) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = (text or "").strip().replace("\n", " ")
+    return f"{code} {text}".strip() if code else text
+
+
+def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None = None) -> None:
+    """Send `msg` to its To address. Raises `SendError` (French) on any failure; then nothing was delivered."""
+    where = settings.where
+    try:
+        if settings.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,
+                                                  context=context or ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+        with smtp:
+            if settings.security == "starttls":
+                smtp.starttls(context=context or ssl.create_default_context())
+            if settings.user:
+                smtp.login(settings.user, settings.password)
+            smtp.send_message(msg)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SendError(f"Authentification refusée par le serveur SMTP {where} "
+                        f"({_reply(exc.smtp_code, exc.smtp_error)}) : vérifiez FITN_SMTP_USER et "
+                        f"FITN_SMTP_PASSWORD.") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        details = "; ".join(f"{addr} ({_reply(*reply)})" for addr, reply in exc.recipients.items())
+        raise SendError(f"Destinataire refusé par le serveur SMTP {where} : {details}.") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise SendError(f"Expéditeur « {exc.sender} » refusé par le serveur SMTP {where} "
+                        f"({_reply(exc.smtp_code, exc.smtp_error)}) : vérifiez FITN_SMTP_FROM.") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SendError(f"Le serveur SMTP {where} ne permet pas cette opération ({exc}) : vérifiez "
+                        f"FITN_SMTP_SECURITY (starttls, ssl ou none).") from None
+    except smtplib.SMTPDataError as exc:
+        raise SendError(f"Message refusé par le serveur SMTP {where} ({_reply(exc.smtp_code, exc.smtp_error)}).") \
+            from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise SendError(f"Le serveur SMTP {where} a coupé la connexion ({exc or 'sans explication'}).") from None
+    except smtplib.SMTPResponseException as exc:
+        raise SendError(f"Le serveur SMTP {where} a répondu par une erreur "
+                        f"({_reply(exc.smtp_code, exc.smtp_error)}).") from None
+    except smtplib.SMTPException as exc:
+        raise SendError(f"Échec de l'envoi par le serveur SMTP {where} : {exc}.") from None
+    except ssl.SSLError as exc:
+        raise SendError(f"Échec de la connexion chiffrée (TLS) avec {where} : {exc.reason or exc}. Vérifiez "
+                        f"FITN_SMTP_SECURITY et FITN_SMTP_PORT.") from None
+    except ConnectionRefusedError:
+        raise SendError(f"Connexion refusée par {where} : aucun serveur SMTP n'écoute à cette adresse "
+                        f"(vérifiez FITN_SMTP_HOST et FITN_SMTP_PORT).") from None
+    except socket.gaierror:
+        raise SendError(f"Serveur SMTP « {settings.host} » introuvable (nom inconnu) : vérifiez FITN_SMTP_HOST.") \
+            from None
+    except TimeoutError:
+        raise SendError(f"Le serveur SMTP {where} ne répond pas (délai de {TIMEOUT} s dépassé).") from None
+    except OSError as exc:
+        raise SendError(f"Connexion impossible au serveur SMTP {where} : {exc.strerror or exc}.") from None
