@@ -1,0 +1,197 @@
+"""The data a Word template sees for one dossier: `dossier_context(loaded, computation, dossier_id)`.
+
+Field names are the core/schema attribute names (one name for one thing); word_templates/README.md lists them.
+Values stay raw (Decimal euros, dates, lists) and templates format them with the French filters (`|eur`,
+`|en_lettres`, `|date_longue`…). Text is cleaned of characters XML cannot hold; empty text is ''. The context holds
+only plain values, so it can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+
+from .. import schema
+from ..core.compute import LAB, Computation, envelope_of
+from ..formatting import department_with_article
+
+# Rows of « Parametres » read by label (Parameters.extra), with the text used when a row is absent or empty.
+EXTRA_PAYMENT_TERMS = "Modalités de versement"
+EXTRA_SIGNATURE_PLACE = "Lieu de signature"
+EXTRA_BUDGET_LINE = "Imputation budgétaire"
+EXTRA_TEMPLATES_DIR = "Dossier des modèles Word"
+DEFAULT_PAYMENT_TERMS = (
+    "La subvention est versée en deux fois : une avance de 50 % à la notification de la présente convention, puis "
+    "le solde à l'achèvement du projet, sur présentation d'un état récapitulatif des dépenses acquittées certifié "
+    "par le représentant du bénéficiaire et d'un bilan du projet. Si les dépenses réalisées sont inférieures au "
+    "coût prévu, le solde est réduit à due proportion."
+)
+DEFAULT_SIGNATURE_PLACE = "……………………"
+
+KIND_TITLES = {
+    "convention": "Convention attributive de subvention",
+    "notification": "Notification de subvention",
+    "refus": "Réponse à une demande de subvention",
+}
+
+# Control characters XML 1.0 cannot hold (tab and line feed are kept; \r becomes a line feed).
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(value) -> str:
+    """Text safe for a Word document: str, '' for None, line ends as \\n, no XML-forbidden character."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _XML_BAD.sub("", text)
+
+
+@cache
+def _department_names() -> dict[str, str]:
+    try:
+        text = files("fitn_xl.workbook").joinpath("departements.txt").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "\t" in line:
+            code, name = line.split("\t", 1)
+            out[code.strip()] = name.strip()
+    return out
+
+
+def department_label(code: str) -> str:
+    """'Puy-de-Dôme (63)', 'Hors France', '' for ''."""
+    if not code or code == schema.ABROAD:
+        return code
+    name = _department_names().get(code)
+    return f"{name} ({code})" if name else code
+
+
+def extra_text(extra: dict, label: str, default: str = "") -> str:
+    """A free row of « Parametres » (by its French label) as text; `default` when absent or empty."""
+    value = extra.get(label)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(value).strip()
+
+
+def _value(v):
+    if isinstance(v, str):
+        return clean_text(v)
+    return v
+
+
+class _Index:
+    """Per-registry lookups, built once per registry and computation (batches call dossier_context many times)."""
+
+    _last: tuple | None = None
+
+    def __init__(self, registry, computation: Computation):
+        self.apps = {a.dossier_id: a for a in registry.applications}
+        self.children: dict[str, dict[str, list]] = {"expenses": {}, "providers": {}, "reports": {}}
+        for name in self.children:
+            for row in getattr(registry, name):
+                self.children[name].setdefault(row.dossier_id, []).append(row)
+        self.ranked: dict[str, int] = {}
+        for a in registry.applications:
+            if computation.results[a.dossier_id].rank is not None:
+                self.ranked[a.measure] = self.ranked.get(a.measure, 0) + 1
+
+    @classmethod
+    def of(cls, registry, computation: Computation) -> _Index:
+        last = cls._last
+        if last is None or last[0] is not registry or last[1] is not computation:
+            cls._last = last = (registry, computation, cls(registry, computation))
+        return last[2]
+
+
+def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: str = "convention",
+                    today: date | None = None) -> dict:
+    """Every field a template can use for `dossier_id` (see word_templates/README.md).
+
+    `loaded` is a `LoadedRegistry` (or anything with `.registry`); `computation` is `core.compute(registry)`;
+    `kind` is 'convention', 'notification' or 'refus' (sets `document_title`); `today` is the document date
+    (default: today). Raises KeyError when the dossier is unknown.
+    """
+    registry = loaded.registry
+    params = registry.parameters
+    index = _Index.of(registry, computation)
+    app = index.apps[dossier_id]
+    result = computation.results[dossier_id]
+    spending = result.spending
+
+    ctx: dict = {c.attr: _value(getattr(app, c.attr)) for c in schema.APPLICATIONS.columns}
+    prefect_of = department_with_article(params.department, params.department_name)
+    ctx.update(
+        measure_label=schema.MEASURE_LABELS.get(app.measure, ""),
+        # computed columns (schema.APPLICATIONS.computed attrs)
+        excluded=spending.excluded,
+        eligible_cost=spending.eligible_cost,
+        extra_eu_share=spending.extra_eu_share,
+        forfait=result.forfait,
+        eligible=result.eligible,
+        reasons=[clean_text(r) for r in result.reasons],
+        warnings=[clean_text(w) for w in result.warnings],
+        proposed=result.proposed,
+        score=result.scoring.average,
+        rank=result.rank,
+        late=result.late,
+        max_disagreement=result.scoring.max_disagreement,
+        suggested_location_score=result.suggested_location_score,
+        # more from the rules
+        spending_cost=spending.cost,
+        excluded_categories=list(spending.excluded_categories),
+        ranked_count=index.ranked.get(app.measure, 0),
+        refused_as_ineligible=(not result.eligible) or app.status == "Inéligible",
+    )
+    envelope = computation.envelopes[envelope_of(app.measure)]
+    ctx.update(
+        envelope_label="l'enveloppe 3d" if envelope.name == LAB else "l'enveloppe départementale",
+        envelope_amount=envelope.amount,
+        envelope_committed=envelope.committed,
+        envelope_remaining=envelope.remaining,
+    )
+    # parameters (schema.PARAMETER_ROWS attrs) and free rows
+    ctx.update({row.attr: _value(getattr(params, row.attr)) for row in schema.PARAMETER_ROWS})
+    ctx.update(
+        prefect_of=prefect_of,
+        signatory=clean_text(params.signatory).strip() or (f"le préfet {prefect_of}" if prefect_of else "le préfet"),
+        payment_terms=extra_text(params.extra, EXTRA_PAYMENT_TERMS, DEFAULT_PAYMENT_TERMS),
+        signature_place=extra_text(params.extra, EXTRA_SIGNATURE_PLACE, DEFAULT_SIGNATURE_PLACE),
+        budget_line=extra_text(params.extra, EXTRA_BUDGET_LINE),
+    )
+    excluded_categories = params.excluded_categories
+    ctx["expenses"] = [
+        {**{c.attr: _value(getattr(e, c.attr)) for c in schema.EXPENSES.columns},
+         "excluded": e.category in excluded_categories}
+        for e in index.children["expenses"].get(dossier_id, ())
+    ]
+    ctx["providers"] = [
+        {**{c.attr: _value(getattr(p, c.attr)) for c in schema.PROVIDERS.columns},
+         "department_label": department_label(p.department)}
+        for p in index.children["providers"].get(dossier_id, ())
+    ]
+    ctx["reports"] = [
+        {c.attr: _value(getattr(r, c.attr)) for c in schema.REPORTS.columns}
+        for r in index.children["reports"].get(dossier_id, ())
+    ]
+    ctx.update(kind=kind, document_title=KIND_TITLES.get(kind, ""), document_date=today or date.today())
+    return ctx
+
+
+def amount_of(ctx: dict) -> Decimal | None:
+    """The amount a document is about: granted for a laureate, requested otherwise."""
+    return ctx.get("granted") if ctx.get("granted") is not None else ctx.get("requested")
+
+
+__all__ = [
+    "DEFAULT_PAYMENT_TERMS", "DEFAULT_SIGNATURE_PLACE", "EXTRA_BUDGET_LINE", "EXTRA_PAYMENT_TERMS",
+    "EXTRA_SIGNATURE_PLACE", "EXTRA_TEMPLATES_DIR", "KIND_TITLES", "amount_of", "clean_text", "department_label",
+    "dossier_context", "extra_text",
+]

@@ -1,0 +1,496 @@
+"""Build the Word templates of fitn-xl (convention, acceptance letter, refusal letter) with python-docx.
+
+Run: `.venv/bin/python word_templates/build_templates.py` (rewrites the three .docx files beside this script).
+The documents are plain Word files whose fields are Jinja tags typed as text ({{ field }}, {%p %}, {%tr %}), so a
+clerk can reword them in Word; the fields are listed in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+HERE = Path(__file__).resolve().parent
+FONT = "Arial"
+BLUE = RGBColor(0x00, 0x00, 0x91)  # « bleu France »
+GREY = RGBColor(0x55, 0x55, 0x55)
+
+
+# --- low-level helpers -------------------------------------------------------------------------------------------
+
+
+def _base_document() -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    section.left_margin, section.right_margin = Cm(2.5), Cm(2.0)
+    section.header_distance, section.footer_distance = Cm(1.0), Cm(1.0)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(10.5)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.1
+    doc.core_properties.author = "fitn-xl"
+    doc.core_properties.language = "fr-FR"
+    doc.core_properties.created = doc.core_properties.modified = datetime(2021, 3, 1)
+    doc.core_properties.revision = 1
+    # French proofing language, so Word's spell-checker does not underline everything
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "fr-FR")
+    rpr.append(lang)
+    return doc
+
+
+def para(container, text: str = "", *, bold=False, italic=False, size=None, align=None, color=None,
+         space_before=None, space_after=None, keep_next=False, style=None, indent=None):
+    p = container.add_paragraph(style=style)
+    if text:
+        run(p, text, bold=bold, italic=italic, size=size, color=color)
+    fmt = p.paragraph_format
+    if align is not None:
+        p.alignment = align
+    if space_before is not None:
+        fmt.space_before = Pt(space_before)
+    if space_after is not None:
+        fmt.space_after = Pt(space_after)
+    if keep_next:
+        fmt.keep_with_next = True
+    if indent is not None:
+        fmt.left_indent = Cm(indent)
+    return p
+
+
+def run(p, text: str, *, bold=False, italic=False, size=None, color=None):
+    r = p.add_run(text)
+    r.bold, r.italic = bold or None, italic or None
+    if size:
+        r.font.size = Pt(size)
+    if color is not None:
+        r.font.color.rgb = color
+    return r
+
+
+def tag(container, text: str):
+    """A paragraph holding only a docxtpl paragraph tag ({%p ... %}); docxtpl removes the paragraph."""
+    return container.add_paragraph(text)
+
+
+def field(p, instruction: str, placeholder: str = "1", size=None):
+    """A Word field (PAGE, NUMPAGES) as a simple field."""
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    r = OxmlElement("w:r")
+    if size:
+        rpr = OxmlElement("w:rPr")
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(int(size * 2)))
+        rpr.append(sz)
+        r.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = placeholder
+    r.append(t)
+    fld.append(r)
+    p._p.append(fld)
+
+
+def shade(cell, fill: str):
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
+
+
+def no_borders(table):
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    tblpr.append(borders)
+
+
+def repeat_header(row):
+    trpr = row._tr.get_or_add_trPr()
+    h = OxmlElement("w:tblHeader")
+    trpr.append(h)
+
+
+def cell_text(cell, text: str, *, bold=False, italic=False, size=None, align=None, color=None):
+    p = cell.paragraphs[0]
+    if text:
+        run(p, text, bold=bold, italic=italic, size=size, color=color)
+    if align is not None:
+        p.alignment = align
+    p.paragraph_format.space_after = Pt(2)
+    return p
+
+
+def widths(table, cms):
+    for row in table.rows:
+        for cell, w in zip(row.cells, cms, strict=True):
+            cell.width = Cm(w)
+
+
+# --- shared blocks ----------------------------------------------------------------------------------------------
+
+
+def state_header(doc, right_lines: list[str]):
+    """First-page header: the State block (as text) on the left, the service on the right."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    header = section.first_page_header
+    table = header.add_table(rows=1, cols=2, width=Cm(16.5))
+    no_borders(table)
+    left, right = table.rows[0].cells
+    widths(table, [9.0, 7.5])
+    p = cell_text(left, "PRÉFET", bold=True, size=11)
+    p.paragraph_format.space_after = Pt(0)
+    p = left.add_paragraph()
+    run(p, "{{ prefect_of|upper }}", bold=True, size=11)
+    p.paragraph_format.space_after = Pt(4)
+    for i, word in enumerate(("Liberté", "Égalité", "Fraternité")):
+        p = left.add_paragraph()
+        run(p, word, italic=True, size=9)
+        p.paragraph_format.space_after = Pt(0 if i < 2 else 2)
+    first = True
+    for line in right_lines:
+        p = right.paragraphs[0] if first else right.add_paragraph()
+        first = False
+        run(p, line, size=9, color=GREY)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.space_after = Pt(0)
+    header.paragraphs[0].paragraph_format.space_after = Pt(0)
+    # Other pages: a short running header
+    other = section.header.paragraphs[0]
+    run(other, "{{ document_title }} — dossier n° {{ dossier_id }}", size=8, color=GREY)
+    other.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def page_footer(doc, text: str):
+    section = doc.sections[0]
+    for footer in (section.footer, section.first_page_footer):
+        p = footer.paragraphs[0]
+        run(p, text + " — page ", size=8, color=GREY)
+        field(p, "PAGE", size=8)
+        run(p, " sur ", size=8, color=GREY)
+        field(p, "NUMPAGES", size=8)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def article(doc, number: int, title: str):
+    para(doc, f"Article {number} — {title}", bold=True, size=11, color=BLUE, space_before=10, space_after=4,
+         keep_next=True)
+
+
+def bullet(doc, text: str):
+    p = para(doc, "", indent=0.6, space_after=3)
+    p.paragraph_format.first_line_indent = Cm(-0.4)
+    run(p, "–\u00a0" + text)
+    return p
+
+
+# --- the templates ----------------------------------------------------------------------------------------------
+
+
+def build_convention() -> Document:
+    doc = _base_document()
+    state_header(doc, ["{{ service }}", "Dossier n° {{ dossier_id }}"])
+    page_footer(doc, "Convention attributive de subvention France Relance — dossier n° {{ dossier_id }}")
+
+    para(doc, "CONVENTION ATTRIBUTIVE DE SUBVENTION", bold=True, size=15, color=BLUE,
+         align=WD_ALIGN_PARAGRAPH.CENTER, space_before=12, space_after=4)
+    para(doc, "Plan France Relance — Fonds de transformation numérique des collectivités territoriales",
+         bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    para(doc, "Axe 3 « guichets territoriaux » — mesure {{ measure }} : {{ measure_label }}", italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    para(doc, "Dossier n° {{ dossier_id }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=9, color=GREY, space_after=14)
+
+    para(doc, "ENTRE", bold=True, space_after=4)
+    p = para(doc, "")
+    run(p, "L'État", bold=True)
+    run(p, ", représenté par {{ signatory }}, ci-après désigné « l'État »,")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    para(doc, "ET", bold=True, space_after=4)
+    p = para(doc, "")
+    run(p, "{{ applicant }}", bold=True)
+    run(p, " ({{ applicant_type }}{% if insee_or_siren %}, code INSEE ou SIREN {{ insee_or_siren }}{% endif %})"
+           "{% if address %}, dont le siège est situé {{ address }}{% endif %}"
+           "{% if representative %}, représenté(e) par {{ representative }}"
+           "{% if representative_role %}, {{ representative_role }}{% endif %}{% endif %}"
+           ", ci-après désigné(e) « le bénéficiaire ».")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    para(doc, "Vu le plan France Relance et sa fiche « Transformation numérique des collectivités territoriales — "
+              "axe 3 : guichets territoriaux » ;", space_before=8, space_after=2)
+    para(doc, "Vu la demande de subvention du bénéficiaire reçue le {{ received_on|date_longue }} ;", space_after=2)
+    para(doc, "Vu la décision d'attribution du {{ decided_on|date_longue }} ;")
+    para(doc, "IL EST CONVENU CE QUI SUIT :", bold=True, space_before=8, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    article(doc, 1, "Objet")
+    p = para(doc, "La présente convention fixe les conditions dans lesquelles l'État apporte son soutien financier "
+                  "au projet « {{ title }} » porté par le bénéficiaire, au titre de la mesure {{ measure }} "
+                  "({{ measure_label }}) du fonds de transformation numérique des collectivités territoriales.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p if description %}")
+    para(doc, "Présentation du projet : {{ description }}", italic=True)
+    tag(doc, "{%p endif %}")
+
+    article(doc, 2, "Montant de la subvention")
+    p = para(doc, "")
+    run(p, "L'État attribue au bénéficiaire une subvention d'un montant de ")
+    run(p, "{{ granted|eur }}", bold=True)
+    run(p, " ({{ granted|en_lettres }}), pour un coût global du projet de {{ total_cost|eur }}"
+           "{% if excluded %} dont {{ eligible_cost|eur }} de dépenses éligibles{% endif %}.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    p = para(doc, "Cette subvention est un montant maximal. Elle est financée par les crédits du plan "
+                  "France Relance{% if budget_line %} ({{ budget_line }}){% endif %}.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p if expenses %}")
+    para(doc, "Le budget prévisionnel du projet est le suivant :", keep_next=True)
+    table = doc.add_table(rows=5, cols=4)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head = ("Dépense", "Catégorie", "Fournisseur ou éditeur", "Montant")
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell_text(cell, text, bold=True, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT if text == "Montant" else None)
+        shade(cell, "E3E3FD")
+    repeat_header(table.rows[0])
+    cell_text(table.rows[1].cells[0], "{%tr for e in expenses %}")
+    row = table.rows[2].cells
+    cell_text(row[0], "{{ e.label }}", size=9)
+    cell_text(row[1], "{{ e.category }}{% if e.excluded %} (exclue){% endif %}", size=9)
+    cell_text(row[2], "{{ e.supplier }}", size=9)
+    cell_text(row[3], "{{ e.amount|eur }}", size=9, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    total = table.rows[4].cells
+    cell_text(total[0], "Total", bold=True, size=9)
+    cell_text(total[3], "{{ spending_cost|eur }}", bold=True, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    widths(table, [6.0, 4.5, 3.5, 2.5])
+    para(doc, "", space_after=2)
+    tag(doc, "{%p if excluded %}")
+    p = para(doc, "Les dépenses exclues du financement ({{ excluded_categories|join(', ') }}) s'élèvent à "
+                  "{{ excluded|eur }} ; elles ne peuvent pas être financées par la subvention.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+    article(doc, 3, "Durée et achèvement du projet")
+    p = para(doc, "La présente convention prend effet à la date de sa signature. Le bénéficiaire s'engage à achever "
+                  "le projet au plus tard le {{ planned_end|date_longue }}, de sorte qu'il produise des résultats "
+                  "tangibles avant le {{ results_deadline|date_longue }}. Toute modification de cette date est "
+                  "signalée sans délai au service instructeur.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    article(doc, 4, "Modalités de versement")
+    p = para(doc, "{{ payment_terms }}")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    article(doc, 5, "Obligations du bénéficiaire")
+    para(doc, "Le bénéficiaire s'engage à :", keep_next=True, space_after=3)
+    bullet(doc, "transmettre au service instructeur ({{ service }}), au moins une fois par trimestre, un état des "
+                "lieux de l'avancement du projet ;")
+    bullet(doc, "communiquer la date de fin du projet et toute modification de celle-ci ;")
+    bullet(doc, "transmettre la liste des entreprises bénéficiant de commandes financées par la subvention, en "
+                "précisant le département de leur siège social ;")
+    bullet(doc, "ne pas financer par la subvention d'achat d'équipements informatiques pour les agents, les achats "
+                "de licences logicielles d'éditeurs extra-communautaires ne pouvant en représenter qu'une partie "
+                "marginale ;")
+    bullet(doc, "utiliser la subvention conformément à l'objet défini à l'article 1.")
+    tag(doc, "{%p if providers %}")
+    para(doc, "Entreprises prestataires déclarées à ce jour :", space_before=4, space_after=2, keep_next=True)
+    tag(doc, "{%p for p in providers %}")
+    bullet(doc, "{{ p.name }}{% if p.siret %} (SIRET {{ p.siret }}){% endif %} — siège : {{ p.department_label }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    article(doc, 6, "Publicité")
+    p = para(doc, "Le bénéficiaire fait mention du soutien de l'État au titre du plan France Relance dans toute "
+                  "communication relative au projet (site internet, supports imprimés, réunions publiques, "
+                  "panneaux), en faisant figurer le logo « France Relance ».")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    article(doc, 7, "Contrôle et reversement")
+    p = para(doc, "L'État peut contrôler l'emploi de la subvention. Il peut exiger le reversement de tout ou partie "
+                  "des sommes versées en cas de non-réalisation du projet, d'utilisation non conforme à son objet ou "
+                  "de non-respect des obligations de la présente convention.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    article(doc, 8, "Litiges")
+    p = para(doc, "Les parties s'efforcent de régler à l'amiable tout différend relatif à la présente convention. "
+                  "À défaut, le litige est porté devant le tribunal administratif compétent.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+    para(doc, "Fait en deux exemplaires originaux, à {{ signature_place }}, le {{ document_date|date_longue }}.",
+         space_before=14, keep_next=True)
+    signatures(doc, ("Pour l'État,", "{{ signatory }}"),
+               ("Pour le bénéficiaire,", "{{ representative }}{% if representative_role %}, "
+                                         "{{ representative_role }}{% endif %}"))
+    return doc
+
+
+def signatures(doc, left: tuple[str, str], right: tuple[str, str]):
+    table = doc.add_table(rows=1, cols=2)
+    no_borders(table)
+    for cell, (title, who) in zip(table.rows[0].cells, (left, right), strict=True):
+        cell_text(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        p = cell.add_paragraph()
+        run(p, who)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for _ in range(3):
+            cell.add_paragraph()
+    widths(table, [8.25, 8.25])
+    # keep the signature block on one page
+    for p in table.rows[0].cells[0].paragraphs + table.rows[0].cells[1].paragraphs:
+        p.paragraph_format.keep_with_next = True
+
+
+def letter_start(doc, subject: str):
+    state_header(doc, ["{{ service }}", "Dossier n° {{ dossier_id }}"])
+    page_footer(doc, "{{ service }}")
+    para(doc, "{{ signature_place }}, le {{ document_date|date_longue }}", align=WD_ALIGN_PARAGRAPH.RIGHT,
+         space_before=6, space_after=14)
+    table = doc.add_table(rows=1, cols=2)
+    no_borders(table)
+    widths(table, [8.0, 8.5])
+    cell = table.rows[0].cells[1]
+    cell_text(cell, "{{ representative }}")
+    for text in ("{{ representative_role }}", "{{ applicant }}", "{{ address }}"):
+        p = cell.add_paragraph()
+        run(p, text)
+        p.paragraph_format.space_after = Pt(0)
+    para(doc, "", space_after=10)
+    p = para(doc, "")
+    run(p, "Objet : ", bold=True)
+    run(p, subject)
+    p = para(doc, "")
+    run(p, "Réf. : ", bold=True)
+    run(p, "dossier n° {{ dossier_id }} — « {{ title }} »")
+    para(doc, "Madame, Monsieur,", space_before=10)
+
+
+def letter_end(doc):
+    para(doc, "Mes services ({{ service }}) restent à votre disposition pour toute information complémentaire.")
+    para(doc, "Je vous prie d'agréer, Madame, Monsieur, l'expression de ma considération distinguée.",
+         space_after=18)
+    para(doc, "{{ signatory }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True)
+
+
+def justified(doc, text: str):
+    p = para(doc, text)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return p
+
+
+def build_notification() -> Document:
+    doc = _base_document()
+    letter_start(doc, "France Relance — transformation numérique des collectivités territoriales, axe 3 : "
+                      "notification de subvention")
+    justified(doc, "Vous avez sollicité, par une demande reçue le {{ received_on|date_longue }}, le soutien de l'État "
+                   "au titre de la mesure {{ measure }} ({{ measure_label }}) du fonds de transformation numérique "
+                   "des collectivités territoriales pour votre projet « {{ title }} ».")
+    p = para(doc, "")
+    run(p, "J'ai le plaisir de vous informer que j'ai décidé, le {{ decided_on|date_longue }}, de vous attribuer "
+           "une subvention de ")
+    run(p, "{{ granted|eur }}", bold=True)
+    run(p, " ({{ granted|en_lettres }}) pour ce projet, dont le coût global est estimé à {{ total_cost|eur }}.")
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p if contract_mode == 'CRTE' %}")
+    justified(doc, "Conformément au modèle privilégié par le plan France Relance, ce financement sera formalisé "
+                   "dans le contrat de relance et de transition écologique (CRTE) de votre territoire, qui en "
+                   "précisera les modalités de versement.")
+    tag(doc, "{%p else %}")
+    justified(doc, "Vous trouverez ci-joint la convention attributive de subvention qui en précise les modalités "
+                   "de versement et vos engagements. Je vous remercie de me la retourner signée.")
+    tag(doc, "{%p endif %}")
+    justified(doc, "Le projet devra être achevé le {{ planned_end|date_longue }} au plus tard et produire des "
+                   "résultats tangibles avant le {{ results_deadline|date_longue }}. Je vous rappelle que vous "
+                   "vous engagez à :")
+    bullet(doc, "transmettre à mes services, au moins une fois par trimestre, un état des lieux de l'avancement du "
+                "projet ;")
+    bullet(doc, "communiquer la date de fin du projet et toute modification de celle-ci ;")
+    bullet(doc, "transmettre la liste des entreprises bénéficiant de commandes financées par cette subvention, en "
+                "précisant le département de leur siège social ;")
+    bullet(doc, "faire mention du soutien de l'État au titre du plan France Relance dans votre communication sur "
+                "le projet.")
+    para(doc, "", space_after=2)
+    letter_end(doc)
+    return doc
+
+
+def build_refusal() -> Document:
+    doc = _base_document()
+    letter_start(doc, "France Relance — transformation numérique des collectivités territoriales, axe 3 : "
+                      "réponse à votre demande de subvention")
+    justified(doc, "Vous avez sollicité, par une demande reçue le {{ received_on|date_longue }}, le soutien de l'État "
+                   "au titre de la mesure {{ measure }} ({{ measure_label }}) du fonds de transformation numérique "
+                   "des collectivités territoriales pour votre projet « {{ title }} », pour un montant de "
+                   "{{ requested|eur }}.")
+    justified(doc, "J'ai le regret de vous informer que je ne suis pas en mesure de donner une suite favorable à "
+                   "votre demande.")
+    tag(doc, "{%p if refused_as_ineligible %}")
+    justified(doc, "En effet, votre projet ne remplit pas les conditions d'éligibilité du dispositif"
+                   "{% if reasons %} :{% else %}.{% endif %}")
+    tag(doc, "{%p for r in reasons %}")
+    bullet(doc, "{{ r }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
+    justified(doc, "Votre projet est éligible{% if rank %} ; il a obtenu la note de {{ score|note }} sur 20 et se "
+                   "classe {{ rank|ordinal }} sur {{ ranked_count }} projets éligibles notés au titre de la mesure "
+                   "{{ measure }}{% endif %}. Le nombre et la qualité des demandes reçues, au regard de "
+                   "{{ envelope_label }} de {{ envelope_amount|eur }}, dont {{ envelope_committed|eur }} déjà "
+                   "attribués, ne m'ont pas permis de le retenir.")
+    tag(doc, "{%p endif %}")
+    justified(doc, "Cette décision peut faire l'objet d'un recours gracieux auprès de mes services ou d'un recours "
+                   "contentieux devant le tribunal administratif compétent dans un délai de deux mois à compter de "
+                   "sa notification.")
+    letter_end(doc)
+    return doc
+
+
+TEMPLATES = {
+    "convention.docx": build_convention,
+    "lettre-notification.docx": build_notification,
+    "lettre-refus.docx": build_refusal,
+}
+
+
+def build_all(directory: Path = HERE) -> list[Path]:
+    """Write every template into `directory` (atomically) and return their paths."""
+    out = []
+    for name, build in TEMPLATES.items():
+        doc = build()
+        target = directory / name
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".docx.tmp")
+        os.close(fd)
+        try:
+            doc.save(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        out.append(target)
+    return out
+
+
+if __name__ == "__main__":
+    for path in build_all(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE):
+        print(path)
