@@ -104,6 +104,18 @@ def _ditp(p):
     _writes(p)
 
 
+def _committee(p):
+    _registry(p)
+    _out(p)
+
+
+def _scoring(p):
+    _registry(p)
+    p.add_argument("--evaluateur", dest="evaluators", action="append", required=True, metavar="NOM",
+                   help="évaluateur à qui préparer des lignes de notation (option répétable)")
+    _writes(p)
+
+
 def _serve(p):
     p.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (par défaut : 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (par défaut : 8000)")
@@ -119,6 +131,10 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("conventions", "conventions", "une convention Word par lauréat en mode Convention", _conventions),
     ("letters", "letters", "courriers de notification : attribution ou refus", _letters),
     ("ditp", "ditp", "liste mensuelle des lauréats pour la DITP (.xlsx, .docx, .eml)", _ditp),
+    ("committee", "committee", "dossier du comité de sélection (Word) : classement par enveloppe, fiches "
+                               "d'instruction", _committee),
+    ("scoring", "scoring", "prépare les lignes de notation vides des évaluateurs pour les dossiers éligibles en "
+                           "attente", _scoring),
     ("serve", "serve", "serveur du complément Excel (xlwings Server)", _serve),
 ]
 
