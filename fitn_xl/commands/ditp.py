@@ -1,0 +1,72 @@
+"""`fitn-xl ditp REGISTRE.xlsx --mois AAAA-MM -o DOSSIER [--send] [--force]`: the monthly list for the DITP."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from ..ditp import fmt
+from ..ditp.journal import previous_sends, send_row
+from ..ditp.listing import Month
+from ..ditp.mail import SendError, SmtpConfigError, SmtpSettings
+from ..ditp.monthly import ListError, build_monthly_list, send_eml
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def run(args) -> int:
+    registry = Path(args.registre)
+    month = Month.parse(args.mois)
+    settings = None
+    if args.send:
+        try:
+            settings = SmtpSettings.from_env()
+        except SmtpConfigError as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if registry.is_file():
+            sent = previous_sends(registry, month)
+            if sent and not args.force:
+                last = sent[-1]
+                print(f"Erreur : la liste de {month.label} a déjà été envoyée ({last.timestamp}, à {last.recipient}"
+                      f" ; feuille « Journal », ligne {last.row}). Ajoutez --force pour l'envoyer de nouveau.",
+                      file=sys.stderr)
+                return EXIT_DATA
+
+    try:
+        result = build_monthly_list(registry, args.mois, args.output)
+    except ListError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_DATA
+    for dossier in result.skipped_dossiers:
+        print(f"Dossier {dossier} écarté de la liste (erreurs de saisie) :", file=sys.stderr)
+        for issue in result.skipped:
+            if issue.dossier_id == dossier:
+                print(f"  {issue}", file=sys.stderr)
+    s = "s" if result.count > 1 else ""
+    print(f"Liste de {month.label} : {result.count} lauréat{s}, {fmt.eur(result.total)}.")
+    for path in (result.xlsx, result.docx, result.eml):
+        print(f"  {path}")
+    if settings is None:
+        return EXIT_OK
+
+    try:
+        send_eml(result.eml, settings)
+    except SendError as exc:
+        print(f"Erreur : envoi impossible. {exc}\nAucune ligne n'a été ajoutée au journal ; vous pouvez réessayer.",
+              file=sys.stderr)
+        return EXIT_DATA
+    print(f"Courriel envoyé à {result.recipient}.")
+    row = send_row(month, result.recipient, result.count, result.total, result.attachment_hashes(), datetime.now())
+    try:
+        from ..workbook.write import append_journal
+
+        append_journal(registry, [row], force=args.force)
+    except Exception as exc:  # the mail is gone: say so plainly, whatever the journal problem is
+        print(f"Attention : le courriel est parti, mais le journal du registre n'a pas pu être complété ({exc}). "
+              f"Ajoutez à la main une ligne « {row['operation']} » pour le mois {row['month']} dans la feuille "
+              f"« Journal » avant tout nouvel envoi.", file=sys.stderr)
+        return EXIT_DATA
+    print("Envoi consigné dans la feuille « Journal » du registre.")
+    return EXIT_OK
