@@ -29,9 +29,11 @@ def sc(dossier_id, evaluator, *values, conflict=False):
     return Score(dossier_id, evaluator, conflict, tuple(None if v is None else D(v) for v in values))
 
 
-@pytest.fixture
-def registry():
-    params = parameters_for("63", "Puy-de-Dôme", envelope=D(33000), envelope_3d=D(20000))
+def sample_registry() -> Registry:
+    """Ties, a laureate, a disagreement, a conflict of interest, missing and incomplete scores, an ineligible and
+    a refused dossier, and 3d on its own envelope. Shared with the workbook and committee tests."""
+    params = parameters_for("63", "Puy-de-Dôme", envelope=D(33000), envelope_3d=D(20000),
+                            service="Bureau de la modernisation", reference_date=date(2021, 5, 1))
     apps = (
         app("A1", "3a", 10000, date(2021, 3, 5)),
         app("B2", "3b", 12000, date(2021, 3, 2)),  # same average as A1, received earlier -> ranked first
@@ -54,6 +56,11 @@ def registry():
         sc("D8", "Alice", 5, 5, 5, 5, 5), sc("D8", "Bruno", 5, 5, 5, 5, 4),  # 20 and 19.2 -> 19.6
     )
     return Registry(params, apps, scores=scores)
+
+
+@pytest.fixture
+def registry():
+    return sample_registry()
 
 
 def test_one_ranking_per_envelope_in_score_order_with_running_total(registry):
