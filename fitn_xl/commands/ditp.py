@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ..ditp import fmt
-from ..ditp.journal import previous_sends, send_row
+from ..ditp.journal import OPERATION_SEND, previous_sends, send_row
 from ..ditp.listing import Month
 from ..ditp.mail import SendError, SmtpConfigError, SmtpSettings
 from ..ditp.monthly import ListError, build_monthly_list, send_eml
+from ..workbook.write import append_journal, check_not_open
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -26,6 +27,8 @@ def run(args) -> int:
             print(f"Erreur : {exc}", file=sys.stderr)
             return EXIT_USAGE
         if registry.is_file():
+            # the journal row is written after the send: refuse now if it could not be written then
+            check_not_open(registry, force=args.force)
             sent = previous_sends(registry, month)
             if sent and not args.force:
                 last = sent[-1]
@@ -60,12 +63,10 @@ def run(args) -> int:
     print(f"Courriel envoyé à {result.recipient}.")
     row = send_row(month, result.recipient, result.count, result.total, result.attachment_hashes(), datetime.now())
     try:
-        from ..workbook.write import append_journal
-
         append_journal(registry, [row], force=args.force)
     except Exception as exc:  # the mail is gone: say so plainly, whatever the journal problem is
         print(f"Attention : le courriel est parti, mais le journal du registre n'a pas pu être complété ({exc}). "
-              f"Ajoutez à la main une ligne « {row['operation']} » pour le mois {row['month']} dans la feuille "
+              f"Ajoutez à la main une ligne « {OPERATION_SEND} » pour le mois {month} dans la feuille "
               f"« Journal » avant tout nouvel envoi.", file=sys.stderr)
         return EXIT_DATA
     print("Envoi consigné dans la feuille « Journal » du registre.")

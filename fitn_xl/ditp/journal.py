@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import python_calamine
 
 from .. import schema
 from .listing import Month
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
 
 OPERATION_SEND = "Envoi liste DITP"
 _HEADERS = {c.attr: c.header for c in schema.JOURNAL.columns}
@@ -30,6 +32,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, float) and value > 20000 and not value.is_integer():  # a date-time left unformatted
+        return (EXCEL_EPOCH + timedelta(days=value)).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -65,11 +69,10 @@ def previous_sends(registry_path: str | Path, month: Month) -> list[SendRecord]:
 
 
 def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str, str], when: datetime) -> dict:
-    """The « Journal » row of a send, keyed by `schema.JOURNAL` attribute."""
-    return {
-        "timestamp": when.strftime("%d/%m/%Y %H:%M"),
+    """The « Journal » row of a send, keyed by `schema.JOURNAL` header (as `append_journal` takes it)."""
+    values = {
+        "timestamp": when.replace(microsecond=0),
         "operation": OPERATION_SEND,
-        "dossier_id": "",
         "month": str(month),
         "recipient": recipient,
         "count": count,
@@ -78,3 +81,4 @@ def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str,
         "sha256": " ; ".join(hashes.values()),
         "detail": f"Liste de {month.label} envoyée par SMTP",
     }
+    return {_HEADERS[attr]: v for attr, v in values.items()}

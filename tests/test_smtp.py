@@ -1,0 +1,185 @@
+"""`fitn-xl ditp --send` against a real SMTP server (aiosmtpd on 127.0.0.1): delivery, failures, journal."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from python_calamine import CalamineWorkbook
+from test_ditp_support import DITP, standard_registry
+
+from fitn_xl import schema
+from fitn_xl.cli import main
+from fitn_xl.ditp.journal import OPERATION_SEND
+from fitn_xl.ditp.mail import SendError, SmtpConfigError, SmtpSettings, send
+from fitn_xl.ditp.monthly import load_eml
+
+MONTH = "2021-06"
+
+
+class Recorder:
+    def __init__(self, refuse_rcpt: bool = False):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse_rcpt = refuse_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt:
+            return "550 5.1.1 Boîte inconnue"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    started = []
+
+    def start(handler=None, **kwargs):
+        handler = handler or Recorder()
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        controller.start()
+        started.append(controller)
+        return handler, controller.port
+
+    yield start
+    for c in started:
+        c.stop()
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in ("FITN_SMTP_USER", "FITN_SMTP_PASSWORD", "FITN_SMTP_PORT", "FITN_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FITN_SMTP_SECURITY", "none")
+    monkeypatch.setenv("FITN_SMTP_FROM", "Préfecture du Puy-de-Dôme <pref@puy-de-dome.gouv.fr>")
+
+    def configure(port: int, **extra):
+        monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("FITN_SMTP_PORT", str(port))
+        for k, v in extra.items():
+            monkeypatch.setenv(k, v)
+
+    return configure
+
+
+def journal_sends(path) -> list[dict]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(schema.SHEET_JOURNAL).to_python()
+    header = [str(h) for h in rows[0]]
+    records = [dict(zip(header, r, strict=False)) for r in rows[1:]]
+    return [r for r in records if r.get("Opération") == OPERATION_SEND]
+
+
+def ditp(registry, out, *extra) -> int:
+    return main(["ditp", str(registry), "--mois", MONTH, "-o", str(out), "--send", *extra])
+
+
+def test_send_delivers_both_attachments_and_records_the_journal(tmp_path, smtp_server, env, capsys):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    handler, port = smtp_server()
+    env(port)
+    out = tmp_path / "out"
+    assert ditp(registry, out) == 0, capsys.readouterr().err
+    assert len(handler.messages) == 1
+    mail_from, rcpts, raw = handler.messages[0]
+    assert mail_from == "pref@puy-de-dome.gouv.fr" and rcpts == [DITP]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "[FITN7 axe 3] Liste des lauréats – Puy-de-Dôme – juin 2021"
+    assert msg["From"].addresses[0].display_name == "Préfecture du Puy-de-Dôme"
+    assert "X-Unsent" not in msg
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".xlsx", ".docx")}
+    received = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    assert received == files and len(files) == 2
+    assert "47\u202f000,50\u00a0€" in msg.get_body(("plain",)).get_content()
+
+    sends = journal_sends(registry)
+    assert len(sends) == 1
+    row = sends[0]
+    assert row["Mois"] == MONTH and row["Destinataire"] == DITP and int(row["Nombre"]) == 3
+    assert float(row["Montant (€)"]) == pytest.approx(47000.5)
+    expected = [hashlib.sha256(files[name]).hexdigest() for name in row["Fichier"].split(" ; ")]
+    assert row["SHA-256"].split(" ; ") == expected and len(expected) == 2
+
+
+def test_second_send_refused_without_force(tmp_path, smtp_server, env, capsys):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    handler, port = smtp_server()
+    env(port)
+    assert ditp(registry, tmp_path / "out") == 0
+    capsys.readouterr()
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "déjà été envoyée" in err and "--force" in err
+    assert len(handler.messages) == 1 and len(journal_sends(registry)) == 1
+    assert ditp(registry, tmp_path / "out", "--force") == 0
+    assert len(handler.messages) == 2 and len(journal_sends(registry)) == 2
+    # another month is not blocked
+    assert main(["ditp", str(registry), "--mois", "2021-07", "-o", str(tmp_path / "o7"), "--send"]) == 0
+    assert len(handler.messages) == 3
+
+
+def test_refused_recipient_writes_no_journal_and_retry_works(tmp_path, smtp_server, env, capsys):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    refusing, port = smtp_server(Recorder(refuse_rcpt=True))
+    env(port)
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "Destinataire refusé" in err and DITP in err and "550" in err and "réessayer" in err
+    assert refusing.messages == [] and journal_sends(registry) == []
+    accepting, port = smtp_server()
+    env(port)
+    assert ditp(registry, tmp_path / "out") == 0
+    assert len(accepting.messages) == 1 and len(journal_sends(registry)) == 1
+
+
+def test_closed_port_says_connection_refused(tmp_path, env, capsys):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    env(free_port())
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "Connexion refusée" in err and "Traceback" not in err
+    assert journal_sends(registry) == []
+
+
+def test_authentication_failure(tmp_path, smtp_server):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=False, handled=False)
+
+    handler, port = smtp_server(authenticator=authenticator, auth_require_tls=False)
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    from fitn_xl.ditp import build_monthly_list
+
+    result = build_monthly_list(registry, MONTH, tmp_path / "out")
+    settings = SmtpSettings("127.0.0.1", port, "none", "agent", "mauvais")
+    with pytest.raises(SendError, match="Authentification refusée.*FITN_SMTP_PASSWORD"):
+        send(load_eml(result.eml), settings)
+    assert handler.messages == []
+
+
+def test_settings_come_from_the_environment_only():
+    with pytest.raises(SmtpConfigError, match="FITN_SMTP_HOST"):
+        SmtpSettings.from_env({})
+    with pytest.raises(SmtpConfigError, match="starttls, ssl ou none"):
+        SmtpSettings.from_env({"FITN_SMTP_HOST": "smtp.example.org", "FITN_SMTP_SECURITY": "tls"})
+    s = SmtpSettings.from_env({"FITN_SMTP_HOST": "smtp.example.org", "FITN_SMTP_SECURITY": "ssl"})
+    assert (s.port, s.security) == (465, "ssl")
+    assert SmtpSettings.from_env({"FITN_SMTP_HOST": "h"}).port == 587
+
+
+def test_missing_settings_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("FITN_SMTP_HOST", raising=False)
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    assert ditp(registry, tmp_path / "out") == 2
+    assert "FITN_SMTP_HOST" in capsys.readouterr().err
