@@ -121,6 +121,10 @@ def _serve(p):
     p.add_argument("--port", type=int, default=8000, help="port (par défaut : 8000)")
     p.add_argument("--certfile", metavar="CERT.pem", help="certificat HTTPS (Office.js exige HTTPS)")
     p.add_argument("--keyfile", metavar="CLE.pem", help="clé privée du certificat HTTPS")
+    p.add_argument("--jetons", metavar="FICHIER", help="jetons d'accès, une ligne « nom:jeton » par agent "
+                                                       "(obligatoire hors 127.0.0.1, sauf Entra ID)")
+    p.add_argument("--telechargements", metavar="DOSSIER",
+                   help="dossier des fichiers produits par les boutons (par défaut : ~/.fitn-xl/telechargements)")
 
 
 COMMANDS: list[tuple[str, str, str, object]] = [
