@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
@@ -89,6 +90,21 @@ COMPUTED_HELP: dict[str, str] = {
                                 "ramenée à l'échelle du critère.",
 }
 
+# Computed columns of other tables, by (table name, attr).
+TABLE_COMPUTED_HELP: dict[tuple[str, str], str] = {
+    (schema.SCORES.name, "measure"): "La mesure du dossier noté (d'après « Candidatures »).",
+    (schema.SCORES.name, "grid"): "Les critères de la grille de cette mesure, dans l'ordre des colonnes Critère 1 à 5.",
+    (schema.SCORES.name, "score"): "La note sur 20 de cet évaluateur (pondérée selon la grille) ; vide en cas de "
+                                   "conflit d'intérêts ou de notation incomplète.",
+}
+
+
+def computed_help(table: Table, column: Column) -> str:
+    if table is schema.APPLICATIONS:
+        return COMPUTED_HELP.get(column.attr, "")
+    return TABLE_COMPUTED_HELP.get((table.name, column.attr), "")
+
+
 SHEET_HELP: tuple[tuple[str, str], ...] = (
     (schema.SHEET_PARAMETERS, "Les réglages de la préfecture : département, enveloppes, échéance, seuils, adresse de "
                               "la DITP ; les forfaits (table « Forfaits »), la grille de notation (« Grille ») et les "
@@ -109,6 +125,14 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
     (schema.SHEET_JOURNAL, "La trace des documents produits et des listes envoyées (conventions, courriers, liste "
                            "DITP, imports). Rempli par fitn-xl ; ne pas modifier."),
 )
+
+
+def _fit_width(ws) -> None:
+    """Print (and render) landscape, one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def _records(items: Iterable, table: Table) -> list[dict[str, object]]:
@@ -212,7 +236,7 @@ class _Builder:
             head.fill = COMPUTED_HEADER_FILL if is_computed else HEADER_FILL
             head.font = COMPUTED_HEADER_FONT if is_computed else HEADER_FONT
             if is_computed:
-                head.comment = Comment(f"{COMPUTED_NOTE}.\n{COMPUTED_HELP.get(column.attr, '')}", "fitn-xl",
+                head.comment = Comment(f"{COMPUTED_NOTE}.\n{computed_help(table, column)}", "fitn-xl",
                                        height=160, width=320)
             fmt = number_format(column)
             dim = ws.column_dimensions[letter]
@@ -320,7 +344,8 @@ class _Builder:
             c.number_format = EURO_FORMAT if kind == "amount" else "0"
         ws.column_dimensions["A"].width = 44
         for col in range(2, dash.TOTAL_COLUMN + 1):
-            ws.column_dimensions[get_column_letter(col)].width = 14
+            ws.column_dimensions[get_column_letter(col)].width = 18 if col == 2 else 14
+        _fit_width(ws)
         ws.row_dimensions[dash.COUNTS_HEADER_ROW].height = 30
         computation = compute(registry)
         for ref, value in dash.dashboard_values(registry, computation).items():
@@ -360,6 +385,7 @@ class _Builder:
         cell.border = BOX
 
     def readme_sheet(self, ws) -> None:
+        _fit_width(ws)
         ws.column_dimensions["A"].width = 34
         ws.column_dimensions["B"].width = 110
         wrap = Alignment(wrap_text=True, vertical="top")
@@ -399,7 +425,13 @@ class _Builder:
         line()
         line("Colonnes calculées (Candidatures)", font=SECTION_FONT)
         for column in schema.APPLICATIONS.computed:
-            line(column.header, COMPUTED_HELP.get(column.attr, ""), font=Font(bold=True, italic=True))
+            line(column.header, computed_help(schema.APPLICATIONS, column), font=Font(bold=True, italic=True))
+        for table in schema.INPUT_TABLES:
+            if table is not schema.APPLICATIONS and table.computed:
+                line()
+                line(f"Colonnes calculées ({table.sheet})", font=SECTION_FONT)
+                for column in table.computed:
+                    line(column.header, computed_help(table, column), font=Font(bold=True, italic=True))
         line()
         line("Paramètres par défaut", font=SECTION_FONT)
         defaults = default_parameters()

@@ -1,0 +1,807 @@
+"""Writing into an existing registry, fast and safe: patch the .xlsx zip directly, never through openpyxl.
+
+Layers, bottom up:
+- `XlsxPackage`: the zip; every member is copied unchanged except the parts a caller patched. `SheetXml` sets
+  cell values by (row, column) keeping each cell's style (new cells take their column's style), appends rows,
+  replaces a sheet's data; `TableXml` reads and extends a table's `ref`. Strings are written as inline strings,
+  so sharedStrings.xml is never touched; numbers and dates as numbers.
+- `check_not_open` / `atomic_update`: refuse while Excel or LibreOffice holds the file; write a temp file beside
+  it, keep the previous version as `NAME.precedent.xlsx`, then `os.replace`.
+- `recalc`, `append_journal`, `append_input_rows`: the jobs built on them.
+
+Test hook: the environment variable FITN_XL_TEST_WRITE_DELAY (seconds) makes `XlsxPackage.save` pause halfway
+through writing, so a test can kill the process mid-write.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from .. import schema
+from ..core.compute import Computation, Envelope, compute
+from ..schema import Table
+from .cells import excel_serial, to_excel
+from .dashboard import dashboard_values
+from .read import Issue, LoadedRegistry, RegistryError, load_registry
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_T = {name: f"{{{NS}}}{name}" for name in ("row", "c", "v", "f", "is", "t", "sheetData", "dimension", "cols", "col",
+                                             "autoFilter", "tableColumn", "numFmts", "numFmt", "cellXfs", "xf",
+                                             "sheets", "sheet")}
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
+PARAMETERS_ALERT = "Paramètres en erreur : {n} (voir fitn-xl check) — calcul fait avec les valeurs par défaut"
+
+
+class RegistryLocked(RegistryError):
+    """The registry is open in Excel or LibreOffice (a lock file sits beside it)."""
+
+
+# --- cell references -----------------------------------------------------------------------------------------
+
+
+@cache
+def column_index(letters: str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@cache
+def column_letters(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """'AB12' -> (row 12, column 28)."""
+    m = _CELL_REF.match(ref.replace("$", "").upper())
+    if not m:
+        raise ValueError(f"bad cell reference {ref!r}")
+    return int(m.group(2)), column_index(m.group(1))
+
+
+def split_range(ref: str) -> tuple[int, int, int, int]:
+    """'A1:C10' -> (first row, first col, last row, last col)."""
+    a, _, b = ref.partition(":")
+    r0, c0 = split_ref(a)
+    r1, c1 = split_ref(b or a)
+    return r0, c0, r1, c1
+
+
+def range_ref(r0: int, c0: int, r1: int, c1: int) -> str:
+    return f"{column_letters(c0)}{r0}:{column_letters(c1)}{r1}"
+
+
+def _number_text(value) -> str:
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+# --- sheets --------------------------------------------------------------------------------------------------
+
+
+class SheetXml:
+    """One worksheet part, parsed with lxml. Rows and columns are 1-based Excel numbers."""
+
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.data = root.find(_T["sheetData"])
+        if self.data is None:
+            raise RegistryError("feuille sans données (sheetData absent)")
+        self._rows: dict[int, etree._Element] = {}
+        self._order: list[int] = []
+        last = 0
+        for row in self.data.iterchildren(_T["row"]):
+            r = int(row.get("r") or last + 1)
+            row.set("r", str(r))
+            self._rows[r] = row
+            self._order.append(r)
+            last = r
+        self._order.sort()
+        self.col_styles: dict[int, str] = {}
+        cols = root.find(_T["cols"])
+        if cols is not None:
+            for col in cols.iterchildren(_T["col"]):
+                if col.get("style") is not None:
+                    for c in range(int(col.get("min")), int(col.get("max")) + 1):
+                        self.col_styles[c] = col.get("style")
+        self._max_row, self._max_col = 0, 0
+
+    # rows and cells
+    @property
+    def max_row(self) -> int:
+        return self._order[-1] if self._order else 0
+
+    def row(self, r: int, create: bool = True) -> etree._Element | None:
+        el = self._rows.get(r)
+        if el is None and create:
+            el = etree.Element(_T["row"], r=str(r))
+            i = bisect.bisect(self._order, r)
+            if i < len(self._order):
+                self._rows[self._order[i]].addprevious(el)
+            else:
+                self.data.append(el)
+            self._order.insert(i, r)
+            self._rows[r] = el
+        return el
+
+    @staticmethod
+    def row_cells(row: etree._Element) -> dict[int, etree._Element]:
+        out: dict[int, etree._Element] = {}
+        last = 0
+        for c in row.iterchildren(_T["c"]):
+            ref = c.get("r")
+            col = split_ref(ref)[1] if ref else last + 1
+            out[col] = c
+            last = col
+        return out
+
+    def style_of(self, r: int, c: int) -> str | None:
+        """The style of cell (r, c) if it exists, else its column's style."""
+        row = self._rows.get(r)
+        if row is not None:
+            cell = self.row_cells(row).get(c)
+            if cell is not None and cell.get("s") is not None:
+                return cell.get("s")
+        return self.col_styles.get(c)
+
+    def set_row(self, r: int, values: Mapping[int, object], styles: Mapping[int, str | None] | None = None) -> None:
+        """Set cells of row `r` by column. Existing cells keep their style unless `styles` gives one; new cells
+        take `styles[c]`, else their column's style."""
+        row = self.row(r)
+        cells = self.row_cells(row)
+        created = False
+        for c, value in values.items():
+            cell = cells.get(c)
+            style = styles.get(c) if styles else None
+            if cell is None:
+                cell = etree.SubElement(row, _T["c"], r=f"{column_letters(c)}{r}")
+                cells[c] = cell
+                created = True
+                style = style if style is not None else self.col_styles.get(c)
+            if style is not None:
+                cell.set("s", str(style))
+            _set_value(cell, value)
+        if created:
+            ordered = sorted(cells.items())
+            for _, cell in ordered:
+                row.remove(cell)
+            row.extend(cell for _, cell in ordered)
+            row.attrib.pop("spans", None)
+        if values:
+            self._max_row = max(self._max_row, r)
+            self._max_col = max(self._max_col, max(values))
+
+    def set_values(self, values: Mapping[str, object]) -> None:
+        """Set cells by reference: {'B6': 297000, 'A1': 'Titre'}."""
+        by_row: dict[int, dict[int, object]] = {}
+        for ref, value in values.items():
+            r, c = split_ref(ref)
+            by_row.setdefault(r, {})[c] = value
+        for r, row_values in by_row.items():
+            self.set_row(r, row_values)
+
+    def row_is_empty(self, r: int, first_col: int = 1, last_col: int = 16384) -> bool:
+        row = self._rows.get(r)
+        if row is None:
+            return True
+        for c, cell in self.row_cells(row).items():
+            if first_col <= c <= last_col and _has_value(cell):
+                return False
+        return True
+
+    def last_filled_row(self, after: int, first_col: int = 1, last_col: int = 16384) -> int:
+        """Last row below `after` with a value in columns first_col..last_col (`after` when none)."""
+        for r in reversed(self._order):
+            if r <= after:
+                break
+            if not self.row_is_empty(r, first_col, last_col):
+                return r
+        return after
+
+    def replace_data(self, rows: list[list[object]], start_row: int = 1,
+                     styles: Mapping[int, str | None] | None = None) -> None:
+        """Remove every row from `start_row` down and write `rows` there (column 1 = A). `styles`: column ->
+        style index for the new cells (else the column's style)."""
+        for r in [r for r in self._order if r >= start_row]:
+            self.data.remove(self._rows.pop(r))
+        self._order = [r for r in self._order if r < start_row]
+        for i, values in enumerate(rows):
+            self.set_row(start_row + i, {c: v for c, v in enumerate(values, start=1)}, styles)
+        self._fix_dimension(shrink=True)
+
+    def _fix_dimension(self, shrink: bool = False) -> None:
+        dim = self.root.find(_T["dimension"])
+        if dim is None:
+            return
+        try:
+            r0, c0, r1, c1 = split_range(dim.get("ref", "A1"))
+        except ValueError:
+            r0 = c0 = r1 = c1 = 1
+        max_row = self.max_row if shrink else max(r1, self._max_row)
+        dim.set("ref", range_ref(min(r0, max(max_row, 1)), c0, max(max_row, 1), max(c1, self._max_col)))
+
+    def to_bytes(self) -> bytes:
+        self._fix_dimension()
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _has_value(cell: etree._Element) -> bool:
+    v = cell.find(_T["v"])
+    if v is not None and (v.text or "") != "":
+        return True
+    return cell.find(_T["is"]) is not None or cell.find(_T["f"]) is not None
+
+
+def _set_value(cell: etree._Element, value) -> None:
+    for child in list(cell):
+        cell.remove(child)
+    cell.attrib.pop("t", None)
+    value = to_excel(None, value)
+    if value is None:
+        return
+    if isinstance(value, str):
+        text = _ILLEGAL_XML.sub("", value)
+        cell.set("t", "inlineStr")
+        t = etree.SubElement(etree.SubElement(cell, _T["is"]), _T["t"])
+        t.text = text
+        if text != text.strip() or "\n" in text:
+            t.set(XML_SPACE, "preserve")
+        return
+    v = etree.SubElement(cell, _T["v"])
+    if isinstance(value, datetime | date):
+        v.text = _number_text(excel_serial(value))
+    else:
+        v.text = _number_text(value)
+
+
+class TableXml:
+    """One table part (xl/tables/tableN.xml)."""
+
+    def __init__(self, part: str, root: etree._Element, sheet: str):
+        self.part, self.root, self.sheet = part, root, sheet
+        self.name = root.get("displayName") or root.get("name")
+
+    @property
+    def ref(self) -> tuple[int, int, int, int]:
+        return split_range(self.root.get("ref"))
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.get("name") for c in self.root.iter(_T["tableColumn"])]
+
+    def extend_to(self, last_row: int) -> bool:
+        """Grow the table down to `last_row` (ref and autoFilter). False when it already reaches it."""
+        r0, c0, r1, c1 = self.ref
+        if last_row <= r1:
+            return False
+        self.root.set("ref", range_ref(r0, c0, last_row, c1))
+        af = self.root.find(_T["autoFilter"])
+        if af is not None:
+            af.set("ref", range_ref(r0, c0, last_row, c1))
+        return True
+
+    def to_bytes(self) -> bytes:
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# --- the package ---------------------------------------------------------------------------------------------
+
+_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
+
+
+def _rels_path(part: str) -> str:
+    p = PurePosixPath(part)
+    return str(p.parent / "_rels" / f"{p.name}.rels")
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for piece in (str(PurePosixPath(base_part).parent) + "/" + target).split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+class XlsxPackage:
+    """An .xlsx opened for patching. `save(dst)` writes every member unchanged except the patched ones."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise RegistryError(f"« {self.path.name} » n'est pas un classeur Excel lisible ({exc}).") from None
+        self.names = self.zip.namelist()
+        self._xml: dict[str, etree._Element] = {}
+        self._sheets: dict[str, SheetXml] = {}
+        self._tables: dict[str, TableXml] | None = None
+        self._dirty: set[str] = set()
+        self._removed: set[str] = set()
+        self._new: dict[str, bytes] = {}
+        wb = self.xml("xl/workbook.xml")
+        rels = self.xml(_rels_path("xl/workbook.xml"))
+        targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
+        self.sheet_parts: dict[str, str] = {}
+        for s in wb.iter(_T["sheet"]):
+            self.sheet_parts[s.get("name")] = targets.get(s.get(f"{{{R_NS}}}id"), "")
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> XlsxPackage:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def xml(self, part: str) -> etree._Element:
+        if part not in self._xml:
+            try:
+                data = self._new[part] if part in self._new else self.zip.read(part)
+            except KeyError:
+                raise RegistryError(f"partie « {part} » absente du classeur") from None
+            self._xml[part] = etree.fromstring(data, _PARSER)
+        return self._xml[part]
+
+    def touch(self, part: str) -> None:
+        self._dirty.add(part)
+
+    def sheet(self, name: str) -> SheetXml:
+        """The worksheet `name`, parsed for patching (marked as modified)."""
+        if name not in self._sheets:
+            part = self.sheet_parts.get(name)
+            if not part or (part not in self.names and part not in self._new):
+                raise RegistryError(f"La feuille « {name} » est absente du classeur.")
+            self._sheets[name] = SheetXml(self.xml(part))
+            self.touch(part)
+        return self._sheets[name]
+
+    def tables(self) -> dict[str, TableXml]:
+        """Every table of the workbook by name (tables are not marked modified until `table()` is called)."""
+        if self._tables is None:
+            self._tables = {}
+            for sheet, part in self.sheet_parts.items():
+                rels = _rels_path(part)
+                if rels not in self.names:
+                    continue
+                for rel in self.xml(rels):
+                    if rel.get("Type", "").endswith("/table"):
+                        tpart = _resolve(part, rel.get("Target"))
+                        table = TableXml(tpart, self.xml(tpart), sheet)
+                        self._tables[table.name] = table
+        return self._tables
+
+    def table(self, name: str) -> TableXml:
+        table = self.tables().get(name)
+        if table is None:
+            raise RegistryError(f"Le tableau « {name} » est absent du classeur.")
+        self.touch(table.part)
+        return table
+
+    # styles
+    def style_with_format(self, format_code: str, base: str | None = None) -> str:
+        """Index of a cell style with number format `format_code` (copied from style `base`); added if needed."""
+        styles = self.xml("xl/styles.xml")
+        builtin = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
+        fmt_id = builtin.get(format_code)
+        num_fmts = styles.find(_T["numFmts"])
+        if fmt_id is None:
+            existing = {} if num_fmts is None else {f.get("formatCode"): int(f.get("numFmtId"))
+                                                   for f in num_fmts.iterchildren(_T["numFmt"])}
+            fmt_id = existing.get(format_code)
+            if fmt_id is None:
+                if num_fmts is None:
+                    num_fmts = etree.Element(_T["numFmts"])
+                    styles.insert(0, num_fmts)
+                fmt_id = max([163, *existing.values()]) + 1
+                etree.SubElement(num_fmts, _T["numFmt"], numFmtId=str(fmt_id), formatCode=format_code)
+                num_fmts.set("count", str(len(num_fmts)))
+        xfs = styles.find(_T["cellXfs"])
+        items = list(xfs.iterchildren(_T["xf"]))
+        template = items[int(base)] if base is not None and int(base) < len(items) else items[0]
+        for i, xf in enumerate(items):
+            same = all(xf.get(k) == template.get(k) for k in ("fontId", "fillId", "borderId"))
+            if same and xf.get("numFmtId") == str(fmt_id) and len(xf) == len(template):
+                return str(i)
+        new = etree.fromstring(etree.tostring(template))
+        new.set("numFmtId", str(fmt_id))
+        new.set("applyNumberFormat", "1")
+        xfs.append(new)
+        xfs.set("count", str(len(items) + 1))
+        self.touch("xl/styles.xml")
+        return str(len(items))
+
+    # new sheets
+    def add_sheet(self, name: str) -> SheetXml:
+        """Append an empty worksheet `name` (workbook, relationships and content types updated)."""
+        if name in self.sheet_parts:
+            raise ValueError(f"sheet {name!r} exists")
+        n = 1
+        while f"xl/worksheets/sheet{n}.xml" in self.names or f"xl/worksheets/sheet{n}.xml" in self._new:
+            n += 1
+        part = f"xl/worksheets/sheet{n}.xml"
+        self._new[part] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" '
+                           f'xmlns:r="{R_NS}"><dimension ref="A1"/><sheetData/></worksheet>').encode()
+        rels = self.xml(_rels_path("xl/workbook.xml"))
+        ids = {r.get("Id") for r in rels}
+        k = len(ids) + 1
+        while f"rId{k}" in ids:
+            k += 1
+        etree.SubElement(rels, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{k}", Type=WORKSHEET_TYPE,
+                         Target=f"worksheets/sheet{n}.xml")
+        wb = self.xml("xl/workbook.xml")
+        sheets = wb.find(_T["sheets"])
+        sheet_id = max(int(s.get("sheetId")) for s in sheets) + 1
+        etree.SubElement(sheets, _T["sheet"], {"name": name, "sheetId": str(sheet_id), f"{{{R_NS}}}id": f"rId{k}"})
+        ct = self.xml("[Content_Types].xml")
+        etree.SubElement(ct, f"{{{CT_NS}}}Override", PartName=f"/{part}", ContentType=WORKSHEET_CT)
+        for p in ("xl/workbook.xml", _rels_path("xl/workbook.xml"), "[Content_Types].xml"):
+            self.touch(p)
+        self.sheet_parts[name] = part
+        self.touch(part)
+        self._sheets[name] = SheetXml(self.xml(part))
+        return self._sheets[name]
+
+    def _drop_calc_chain(self) -> None:
+        """calcChain.xml is only a cache of formula cells; Excel rebuilds it (and may complain when stale)."""
+        part = "xl/calcChain.xml"
+        if part not in self.names:
+            return
+        self._removed.add(part)
+        ct = self.xml("[Content_Types].xml")
+        for el in list(ct):
+            if el.get("PartName") == "/" + part:
+                ct.remove(el)
+        rels = self.xml(_rels_path("xl/workbook.xml"))
+        for el in list(rels):
+            if el.get("Target", "").endswith("calcChain.xml"):
+                rels.remove(el)
+        self.touch("[Content_Types].xml")
+        self.touch(_rels_path("xl/workbook.xml"))
+
+    def _bytes(self, part: str) -> bytes:
+        for sheet in self._sheets.values():
+            if self._xml.get(part) is sheet.root:
+                return sheet.to_bytes()
+        return etree.tostring(self._xml[part], xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def save(self, dst: str | Path) -> None:
+        """Write the patched workbook to `dst` (a new file; use `atomic_update` to replace the original)."""
+        if any(p.startswith("xl/worksheets/") for p in self._dirty):
+            self._drop_calc_chain()
+        delay = float(os.environ.get("FITN_XL_TEST_WRITE_DELAY") or 0)
+        members = [i for i in self.zip.infolist() if i.filename not in self._removed]
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+            for n, info in enumerate(members):
+                if delay and n == len(members) // 2:
+                    out.fp.flush()
+                    time.sleep(delay)
+                if info.filename in self._dirty:
+                    data = self._bytes(info.filename)
+                    zinfo = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    zinfo.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(zinfo, data)
+                else:
+                    _copy_member(self.zip, info, out)
+            for part in self._new:
+                if part not in self.names:
+                    zinfo = zipfile.ZipInfo(part, date_time=time.localtime()[:6])
+                    zinfo.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(zinfo, self._bytes(part) if part in self._xml else self._new[part])
+
+
+def _copy_member(src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy one member. Its content is unchanged; it is recompressed only by zipfile's streaming API."""
+    zinfo = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zinfo.compress_type = info.compress_type
+    zinfo.external_attr = info.external_attr
+    with src.open(info) as fin, out.open(zinfo, "w", force_zip64=info.file_size > 2**31) as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+# --- safety: locks, atomic replacement, previous version -------------------------------------------------------
+
+
+def lock_files(path: str | Path) -> list[Path]:
+    """Lock files of Excel (`~$NAME.xlsx`) and LibreOffice (`.~lock.NAME.xlsx#`) present beside `path`."""
+    path = Path(path)
+    candidates = [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
+    if len(path.stem) > 2:  # Excel shortens long names: ~$ replaces the first two characters
+        candidates.append(path.with_name(f"~${path.name[2:]}"))
+    return [p for p in candidates if p.exists()]
+
+
+def check_not_open(path: str | Path, force: bool = False) -> None:
+    """Raise `RegistryLocked` (French message) while the file is open in Excel or LibreOffice, unless `force`."""
+    if force:
+        return
+    locks = lock_files(path)
+    if locks:
+        raise RegistryLocked(
+            f"« {Path(path).name} » semble ouvert dans Excel ou LibreOffice (fichier de verrou « {locks[0].name} »). "
+            "Enregistrez et fermez-le, puis relancez ; ou ajoutez --force si le verrou est périmé."
+        )
+
+
+def previous_version_path(path: str | Path) -> Path:
+    """`REGISTRE.precedent.xlsx` beside `REGISTRE.xlsx`."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.precedent{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_update(path: str | Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temp path in the same folder; on success keep the previous version as `NAME.precedent.xlsx`
+    (replaced each time) and put the temp file in place with `os.replace`; on any exception remove the temp
+    file and leave the original untouched."""
+    path = Path(path)
+    check_not_open(path, force)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".fitn-tmp" + path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        if path.exists():
+            _keep_previous(path)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _keep_previous(path: Path) -> None:
+    previous = previous_version_path(path)
+    staging = previous.with_name(f".{previous.name}.fitn-tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(path, staging)  # O(1): the previous version keeps the old inode after os.replace
+    except OSError:
+        shutil.copy2(path, staging)
+    os.replace(staging, previous)
+
+
+# --- computed values -----------------------------------------------------------------------------------------
+
+
+def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, int]:
+    """(issues per dossier, issues per Candidatures row without a dossier, number of blocking issues)."""
+    per_dossier: Counter = Counter()
+    per_row: Counter = Counter()
+    blocking = 0
+    known_rows = set(loaded.application_rows.values())
+    for issue in loaded.issues:
+        if issue.dossier_id is not None:
+            per_dossier[issue.dossier_id] += 1
+        elif issue.sheet == schema.SHEET_APPLICATIONS and issue.row is not None and issue.row not in known_rows:
+            per_row[issue.row] += 1
+        elif issue.sheet in (schema.SHEET_PARAMETERS,) or issue.row is None:
+            blocking += 1
+    return per_dossier, per_row, blocking
+
+
+def _alerts(base: str, errors: int, blocking: int) -> str:
+    lines = []
+    if blocking:
+        lines.append(PARAMETERS_ALERT.format(n=blocking))
+    if errors:
+        lines.append(ERRORS_ALERT.format(n=errors))
+    if base:
+        lines.append(base)
+    return "\n".join(lines)
+
+
+def dossier_cells(loaded: LoadedRegistry, computation: Computation) -> dict[str, dict[str, object]]:
+    """Dossier -> computed attr -> cell value (as `Result.cells()`), with input errors summarised in
+    « Alertes » (« Erreurs de saisie : N (voir fitn-xl check) »), so a dossier in error never looks fine."""
+    per_dossier, _, blocking = _error_alerts(loaded)
+    out: dict[str, dict[str, object]] = {}
+    for dossier_id, result in computation.results.items():
+        cells = result.cells()
+        cells["warnings"] = _alerts(str(cells["warnings"] or ""), per_dossier.get(dossier_id, 0), blocking)
+        out[dossier_id] = cells
+    return out
+
+
+# --- recalc --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecalcSummary:
+    """What `recalc` did and found."""
+
+    path: Path
+    dossiers: int = 0
+    eligible: int = 0
+    late: int = 0
+    with_errors: int = 0
+    rows_written: int = 0
+    envelopes: dict[str, Envelope] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    blocking: bool = False
+    extended_tables: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    previous: Path | None = None
+    reference_date: date | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking else 0
+
+
+def recalc(path: str | Path, force: bool = False, today: date | None = None,
+           now: datetime | None = None) -> RecalcSummary:
+    """Rewrite the computed columns of « Candidatures » and the dashboard values, in place and atomically.
+
+    Input cells are never written. Rows typed just below a table are taken into the table (its ref grows). A
+    dossier with input errors still gets what can be computed, with « Erreurs de saisie : N » in « Alertes »."""
+    path = Path(path)
+    check_not_open(path, force)
+    loaded = load_registry(path)
+    computation = compute(loaded.registry, today)
+    cells = dossier_cells(loaded, computation)
+    _, per_row, blocking = _error_alerts(loaded)
+    summary = RecalcSummary(path, issues=loaded.issues, blocking=loaded.blocking,
+                            envelopes=dict(computation.envelopes), reference_date=computation.reference_date)
+    summary.dossiers = len(computation.results)
+    summary.eligible = sum(1 for r in computation.results.values() if r.eligible)
+    summary.late = sum(1 for r in computation.results.values() if r.late)
+    summary.with_errors = len(loaded.dossiers_with_errors)
+
+    positions = loaded.header_columns.get(schema.APPLICATIONS.name, {})
+    if schema.DOSSIER_ID not in positions:
+        raise RegistryError(f"Le tableau « {schema.APPLICATIONS.name} » est introuvable ou n'a pas de colonne "
+                            f"« {schema.DOSSIER_ID} » : rien n'a été écrit.")
+    summary.missing_columns = [c.header for c in schema.APPLICATIONS.computed if c.header not in positions]
+
+    with atomic_update(path, force=True) as tmp, XlsxPackage(path) as pkg:
+        # tables that grew (rows typed below them)
+        tables = pkg.tables()
+        for table in schema.INPUT_TABLES:
+            xt = tables.get(table.name)
+            if xt is not None and xt.extend_to(loaded.last_rows.get(table.name, 0)):
+                pkg.touch(xt.part)
+                summary.extended_tables.append(table.name)
+        by_row: dict[int, dict[str, object]] = {}
+        for dossier_id, r in loaded.application_rows.items():
+            if dossier_id in cells:
+                by_row[r] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
+        for r, n in per_row.items():
+            by_row[r] = {"Alertes": _alerts("", n, 0)}
+        summary.rows_written = _fill_computed(pkg, loaded, schema.APPLICATIONS, by_row)
+        from ..review.notation import notation_cells  # computed columns of « Notation » (review engineer)
+
+        _fill_computed(pkg, loaded, schema.SCORES, notation_cells(loaded, computation))
+        dash_values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors),
+                                       now or datetime.now().replace(microsecond=0))
+        if schema.SHEET_DASHBOARD in pkg.sheet_parts:
+            pkg.sheet(schema.SHEET_DASHBOARD).set_values(dash_values)
+        pkg.save(tmp)
+    summary.previous = previous_version_path(path)
+    return summary
+
+
+def _fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
+                   by_row: Mapping[int, Mapping[str, object]]) -> int:
+    """Write the computed columns of `table`: `by_row` gives Excel row -> header -> value; every other row of the
+    table's data range gets its computed cells cleared. Returns the number of rows given values."""
+    positions = loaded.header_columns.get(table.name, {})
+    computed = [(c.header, positions[c.header]) for c in table.computed if c.header in positions]
+    if not computed:
+        return 0
+    xt = pkg.tables().get(table.name)
+    header_row = xt.ref[0] if xt is not None else 1
+    last_row = max(loaded.last_rows.get(table.name, header_row), xt.ref[2] if xt is not None else header_row,
+                   max(by_row, default=header_row))
+    sheet = pkg.sheet(table.sheet)
+    written = 0
+    for r in range(header_row + 1, last_row + 1):
+        given = by_row.get(r)
+        values = {col: (given.get(header) if given else None) for header, col in computed}
+        if given is not None:
+            written += 1
+        elif sheet.row(r, create=False) is None:
+            continue
+        sheet.set_row(r, values)
+    return written
+
+
+# --- appending rows ------------------------------------------------------------------------------------------
+
+
+def _append(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, object]]) -> list[int]:
+    """Append `rows` (keyed by header) to a table, after its last filled row; returns the Excel rows written."""
+    name = table.name if isinstance(table, Table) else table
+    schema_table = table if isinstance(table, Table) else None
+    xt = pkg.table(name)
+    r0, c0, r1, c1 = xt.ref
+    headers = xt.headers
+    position = {h: c0 + i for i, h in enumerate(headers)}
+    unknown = {h for row in rows for h in row if h not in position}
+    if unknown:
+        raise ValueError(f"unknown headers for table {name}: {sorted(unknown)}")
+    sheet = pkg.sheet(xt.sheet)
+    start = sheet.last_filled_row(r0, c0, c1) + 1
+    styles = {c: sheet.style_of(r0 + 1, c) for c in range(c0, c1 + 1)}
+    written = []
+    for i, row in enumerate(rows):
+        r = start + i
+        values = {}
+        for header, value in row.items():
+            column = None
+            if schema_table is not None:
+                with contextlib.suppress(KeyError):
+                    column = schema_table.column(header)
+            values[position[header]] = to_excel(column, value)
+        sheet.set_row(r, values, styles)
+        written.append(r)
+    if written:
+        xt.extend_to(written[-1])
+    return written
+
+
+def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, object]],
+                      force: bool = False) -> list[int]:
+    """Append rows (keyed by the exact headers of `table`) to one of the registry's tables, atomically. Values are
+    typed as the builder types them (dates, amounts as numbers, bool -> Oui/Non, country codes -> names).
+    Returns the Excel rows written."""
+    path = Path(path)
+    with atomic_update(path, force) as tmp, XlsxPackage(path) as pkg:
+        written = _append(pkg, table, rows)
+        pkg.save(tmp)
+    return written
+
+
+def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bool = False) -> list[int]:
+    """Append rows to the « Journal » table (keys: `schema.JOURNAL` headers; « Date et heure » defaults to now)."""
+    stamp = datetime.now().replace(microsecond=0)
+    first = schema.JOURNAL.columns[0].header
+    full = [{first: stamp, **row} if not row.get(first) else dict(row) for row in rows]
+    return append_input_rows(path, schema.JOURNAL, full, force)
+
+
+__all__ = [
+    "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows",
+    "append_journal", "atomic_update", "check_not_open", "dossier_cells", "lock_files", "previous_version_path",
+    "recalc",
+]
