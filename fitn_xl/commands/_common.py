@@ -1,0 +1,58 @@
+"""Helpers shared by the commands: load a registry, print its issues in French, JSON-friendly values."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
+
+from ..workbook.read import Issue, LoadedRegistry, RegistryError, load_registry
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def load(path: str | Path) -> LoadedRegistry:
+    """Read a registry; a missing or unreadable file raises `RegistryError` (French message, exit 1 in the CLI)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise RegistryError(f"« {path.name} » n'est pas un fichier .xlsx.")
+    return load_registry(path)
+
+
+def print_issues(issues: list[Issue], stream: TextIO | None = None, limit: int | None = None) -> None:
+    """One French line per issue (`Feuille « … », ligne …, colonne « … » : message`), sorted by place."""
+    stream = stream or sys.stdout
+    ordered = sorted(issues, key=lambda i: (i.sheet, i.row or 0, i.column or ""))
+    shown = ordered if limit is None else ordered[:limit]
+    for issue in shown:
+        print(str(issue), file=stream)
+    if len(shown) < len(ordered):
+        print(f"… et {len(ordered) - len(shown)} autre(s) erreur(s) : fitn-xl check REGISTRE.xlsx les liste toutes.",
+              file=stream)
+
+
+def errors_summary(loaded: LoadedRegistry) -> str:
+    """« 3 erreurs de saisie (2 dossiers concernés) » or « Aucune erreur de saisie »."""
+    n = len(loaded.issues)
+    if not n:
+        return "Aucune erreur de saisie."
+    d = len(loaded.dossiers_with_errors)
+    s = "s" if n > 1 else ""
+    return f"{n} erreur{s} de saisie ({d} dossier{'s' if d > 1 else ''} concerné{'s' if d > 1 else ''})."
+
+
+def json_value(value):
+    """Decimal -> int or float, date -> ISO text; others unchanged."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def eur(value) -> str:
+    from ..core.text import eur as _eur
+
+    return _eur(value) if value is not None else ""
