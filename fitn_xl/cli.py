@@ -116,6 +116,17 @@ def _scoring(p):
     _writes(p)
 
 
+def _relances(p):
+    _registry(p)
+    _out(p)
+
+
+def _consolidate(p):
+    p.add_argument("listes", nargs="+", metavar="LISTE.xlsx", help="listes mensuelles DITP des départements")
+    p.add_argument("-o", "--sortie", dest="output", required=True, metavar="CONSOLIDATION.xlsx",
+                   help="classeur de consolidation à écrire")
+
+
 def _serve(p):
     p.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (par défaut : 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (par défaut : 8000)")
@@ -127,6 +138,23 @@ def _serve(p):
                    help="dossier des fichiers produits par les boutons (par défaut : ~/.fitn-xl/telechargements)")
 
 
+def _forms(p):
+    _out(p)
+    p.add_argument("--departement", metavar="CODE", help="code du département (par défaut : celui du registre)")
+    p.add_argument("--registre", metavar="REGISTRE.xlsx",
+                   help="prendre la préfecture et l'échéance dans les paramètres de ce registre")
+
+
+def _import(p):
+    _registry(p)
+    p.add_argument("fichiers", nargs="+", metavar="FICHIER",
+                   help="formulaires remplis (.docx) ou exports Démarches Simplifiées (.xlsx)")
+    p.add_argument("--correspondance", metavar="FICHIER.toml",
+                   help="correspondance des colonnes DS (par défaut : ds_default.toml fourni)")
+    p.add_argument("--date-reception", metavar="JJ/MM/AAAA", help="date de réception (par défaut : aujourd'hui)")
+    _writes(p)
+
+
 COMMANDS: list[tuple[str, str, str, object]] = [
     ("demo", "demo", "crée un registre fictif réaliste et tous les documents dans DOSSIER", _demo),
     ("new", "new", "crée un registre vierge avec les paramètres par défaut", _new),
@@ -135,11 +163,17 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("conventions", "conventions", "une convention Word par lauréat en mode Convention", _conventions),
     ("letters", "letters", "courriers de notification : attribution ou refus", _letters),
     ("ditp", "ditp", "liste mensuelle des lauréats pour la DITP (.xlsx, .docx, .eml)", _ditp),
+    ("relances", "relances", "un courriel de relance par lauréat sans état des lieux depuis plus d'un trimestre",
+     _relances),
+    ("consolidate", "consolidate", "regroupe les listes DITP de plusieurs départements dans un classeur",
+     _consolidate),
     ("committee", "committee", "dossier du comité de sélection (Word) : classement par enveloppe, fiches "
                                "d'instruction", _committee),
     ("scoring", "scoring", "prépare les lignes de notation vides des évaluateurs pour les dossiers éligibles en "
                            "attente", _scoring),
     ("serve", "serve", "serveur du complément Excel (xlwings Server)", _serve),
+    ("forms", "forms", "formulaires Word vierges de demande de financement (annexes 1 et 2)", _forms),
+    ("import", "importer", "importe des formulaires remplis ou un export Démarches Simplifiées", _import),
 ]
 
 
