@@ -127,17 +127,6 @@ def _consolidate(p):
                    help="classeur de consolidation à écrire")
 
 
-def _relances(p):
-    _registry(p)
-    _out(p)
-
-
-def _consolidate(p):
-    p.add_argument("listes", nargs="+", metavar="LISTE.xlsx", help="listes mensuelles DITP des départements")
-    p.add_argument("-o", "--sortie", dest="output", required=True, metavar="CONSOLIDATION.xlsx",
-                   help="classeur de consolidation à écrire")
-
-
 def _serve(p):
     p.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (par défaut : 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (par défaut : 8000)")
@@ -174,10 +163,6 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("conventions", "conventions", "une convention Word par lauréat en mode Convention", _conventions),
     ("letters", "letters", "courriers de notification : attribution ou refus", _letters),
     ("ditp", "ditp", "liste mensuelle des lauréats pour la DITP (.xlsx, .docx, .eml)", _ditp),
-    ("relances", "relances", "un courriel de relance par lauréat sans état des lieux depuis plus d'un trimestre",
-     _relances),
-    ("consolidate", "consolidate", "regroupe les listes DITP de plusieurs départements dans un classeur",
-     _consolidate),
     ("relances", "relances", "un courriel de relance par lauréat sans état des lieux depuis plus d'un trimestre",
      _relances),
     ("consolidate", "consolidate", "regroupe les listes DITP de plusieurs départements dans un classeur",
