@@ -13,12 +13,13 @@ from decimal import Decimal
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..core.review import Review
-from ..schema import MEASURES, NO
+from ..core.review import ENVELOPE_LABELS, Review
+from ..schema import MEASURES
 from .classement import (
     AMOUNT_HEADERS,
     DATE_HEADERS,
@@ -52,7 +53,6 @@ WIDTHS = {"Enveloppe": 26, "Collectivité": 26, "Intitulé du projet": 34, "Aler
           "Tendance": 18, "N° dossier": 13, "Statut": 13}
 COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
 NOT_FIT_FILL = PatternFill("solid", fgColor="F8D7DA")
-ALERT_FONT = Font(color="9C0006")
 
 
 def _style(header: str) -> str | None:
@@ -78,23 +78,24 @@ def _ref(row: int, col: int, headers, n_rows: int) -> str:
 
 def _write_table(ws, name: str, at: tuple[int, int], headers, rows: list[dict], old_rows: int = 0) -> None:
     """Write headers and rows at `at`, clear what an older, longer version left below, and (re)declare the Excel
-    table `name` over them (at least one data row, as Excel requires)."""
+    table `name` over them (at least one data row, as Excel requires). Data rows are styled (number formats,
+    grey computed fill, wrapped alerts); the first one is the style model the patching writer copies."""
     row0, col0 = at
     for j, h in enumerate(headers):
         cell = ws.cell(row0, col0 + j, h)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for i in range(max(len(rows), 1, old_rows)):
+    n = max(len(rows), 1)
+    for i in range(max(n, old_rows)):
         for j, h in enumerate(headers):
             cell = ws.cell(row0 + 1 + i, col0 + j)
-            value = rows[i].get(h) if i < len(rows) else None
-            cell.value = _excel(value)
-            fmt = _style(h)
-            if fmt and value is not None:
-                cell.number_format = fmt
-            cell.fill = COMPUTED_FILL if i < len(rows) else PatternFill()
-            cell.font = Font()
-            cell.alignment = Alignment(wrap_text=h == "Alertes", vertical="top")
+            cell.value = _excel(rows[i].get(h)) if i < len(rows) else None
+            if i < n:
+                cell.number_format = _style(h) or "General"
+                cell.fill = COMPUTED_FILL
+                cell.alignment = Alignment(wrap_text=h == "Alertes", vertical="top")
+            else:
+                cell.number_format, cell.fill, cell.alignment = "General", PatternFill(), Alignment()
     ref = _ref(row0, col0, headers, len(rows))
     if name in ws.tables:
         ws.tables[name].ref = ref
@@ -137,6 +138,9 @@ def add_classement_sheet(workbook, index: int | None = None):
     ws.row_dimensions[RANKING_AT[0]].height = 32
     ws.freeze_panes = ws.cell(RANKING_AT[0] + 1, 4)
     fill_classement_sheet(ws, None)
+    fit = get_column_letter(RANKING_AT[1] + RANKING_HEADERS.index("Dans l'enveloppe"))
+    ws.conditional_formatting.add(f"{fit}{RANKING_AT[0] + 1}:{fit}{RANKING_AT[0] + 5000}",
+                                  CellIsRule(operator="equal", formula=['"Non"'], fill=NOT_FIT_FILL))
     return ws
 
 
@@ -144,7 +148,7 @@ def fill_classement_sheet(ws, rv: Review | None) -> None:
     """Rewrite the data of the four tables from a review (None = empty registry). Only this generated sheet is
     touched; it holds no input."""
     measures = measure_cells(rv) if rv else [{"Mesure": m} for m in MEASURES]
-    envelopes = envelope_cells(rv) if rv else []
+    envelopes = envelope_cells(rv) if rv else [{"Enveloppe": label} for label in ENVELOPE_LABELS.values()]
     ranking = ranking_cells(rv) if rv else []
     evaluators = evaluator_cells(rv) if rv else []
     _write_table(ws, MEASURES_TABLE, MEASURES_AT, MEASURES_HEADERS, measures, _table_rows(ws, MEASURES_TABLE))
@@ -153,14 +157,6 @@ def fill_classement_sheet(ws, rv: Review | None) -> None:
     _write_table(ws, RANKING_TABLE, RANKING_AT, RANKING_HEADERS, ranking, _table_rows(ws, RANKING_TABLE))
     _write_table(ws, EVALUATORS_TABLE, EVALUATORS_AT, EVALUATORS_HEADERS, evaluators,
                  _table_rows(ws, EVALUATORS_TABLE))
-    fit_col = RANKING_AT[1] + RANKING_HEADERS.index("Dans l'enveloppe")
-    alert_col = RANKING_AT[1] + RANKING_HEADERS.index("Alertes")
-    for i, row in enumerate(ranking):
-        r = RANKING_AT[0] + 1 + i
-        if row["Dans l'enveloppe"] == NO:
-            ws.cell(r, fit_col).fill = NOT_FIT_FILL
-        if row["Alertes"]:
-            ws.cell(r, alert_col).font = ALERT_FONT
 
 
 def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
@@ -199,4 +195,31 @@ def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
     dashboard.add_chart(envelopes, f"{col}{row + 15}")
 
 
-__all__ = ["SHEET_CLASSEMENT", "add_classement_sheet", "add_review_charts", "fill_classement_sheet"]
+__all__ = ["SHEET_CLASSEMENT", "add_classement_sheet", "add_review_charts", "add_score_validations",
+           "fill_classement_sheet"]
+
+
+def add_score_validations(ws, parameters, header_row: int = 1, last_row: int = 5000) -> None:
+    """Data validation on the « Critère i » columns of « Notation »: a number from 0 to the largest maximum of
+    criterion i in the grid (per measure the reader checks the exact maximum and names the cell). To be called by
+    the workbook builder on the « Notation » sheet."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from ..schema import N_CRITERIA
+
+    headers = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    for i in range(1, N_CRITERIA + 1):
+        col = headers.get(f"Critère {i}")
+        maxima = [c.max_score for c in parameters.grid if c.number == i]
+        if col is None or not maxima:
+            continue
+        top = _excel(max(maxima))
+        names = sorted({f"{c.measure} : {c.name} (/{_excel(c.max_score)})" for c in parameters.grid if c.number == i})
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(top), allow_blank=True,
+                            showErrorMessage=True, showInputMessage=True, errorTitle="Note hors échelle",
+                            error=f"La note du critère {i} va de 0 à {top} (voir la grille de la mesure).",
+                            promptTitle=f"Critère {i}"[:32], prompt=" ; ".join(names)[:250])
+        letter = get_column_letter(col)
+        dv.add(f"{letter}{header_row + 1}:{letter}{last_row}")
+        ws.add_data_validation(dv)
+
