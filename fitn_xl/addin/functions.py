@@ -305,3 +305,7 @@ FUNCTIONS = (fitn_forfait, fitn_depenses_exclues, fitn_cout_eligible, fitn_part_
 """Every cell function, in the order of the documentation (the server re-exports exactly these)."""
 
 __all__ = [f.__name__ for f in FUNCTIONS]
+
+for _f in FUNCTIONS:  # one-line French descriptions for Excel (the docstrings are wrapped for the source)
+    if hasattr(_f, "__xlfunc__"):
+        _f.__xlfunc__["ret"]["doc"] = " ".join((_f.__doc__ or "").split())

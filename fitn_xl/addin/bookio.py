@@ -1,0 +1,190 @@
+"""A registry open in Excel, through xlwings: read it with the workbook reader, write computed values back.
+
+One implementation for every client: `book` is an `xw.Book` — classic xlwings (`xw.Book.caller()`, COM), or the
+remote book of xlwings Server built from the client's JSON (Office.js task pane, VBA `RunRemotePython`), whose
+writes become the actions the client applies. Only values are read and written; input cells are never written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+
+from .. import schema
+from ..core.compute import Computation, compute
+from ..workbook.read import LoadedRegistry, read_book
+
+
+class _Sheet:
+    def __init__(self, values: list[list]):
+        self._values = values
+
+    def to_python(self, skip_empty_area: bool = False) -> list[list]:  # noqa: ARG002 - calamine's signature
+        return self._values
+
+
+class _Table:
+    """Like python-calamine's table: `start` is the first data row (0-based), `columns` the header texts."""
+
+    def __init__(self, header: tuple[int, int], end: tuple[int, int], columns: list[str]):
+        self.header = header
+        self.start, self.end, self.columns = (header[0] + 1, header[1]), end, columns
+
+
+def sheet_values(sheet) -> list[list]:
+    """The values of a sheet from A1 to the last used cell (2-D, None for empty cells)."""
+    used = sheet.used_range
+    last_row = used.row + used.shape[0] - 1
+    last_col = used.column + used.shape[1] - 1
+    values = sheet.range((1, 1), (last_row, last_col)).options(ndim=2).value
+    return [[None if v == "" else v for v in row] for row in (values or [[None]])]
+
+
+class BookView:
+    """An `xw.Book` seen through python-calamine's reading interface (what `read_book` expects)."""
+
+    def __init__(self, book, sheets: Iterable[str] | None = None):
+        self.book = book
+        wanted = set(sheets) if sheets is not None else None
+        self.sheet_names = [s.name for s in book.sheets]
+        self._sheets = {s.name: s for s in book.sheets}
+        self._values: dict[str, list[list]] = {}
+        self._tables: dict[str, tuple[str, _Table]] = {}
+        for s in book.sheets:
+            if wanted is not None and s.name not in wanted:
+                continue
+            for t in s.tables:
+                rng = t.range
+                r0, c0 = rng.row - 1, rng.column - 1
+                r1, c1 = r0 + rng.shape[0] - 1, c0 + rng.shape[1] - 1
+                values = self.get_sheet_by_name(s.name).to_python()
+                header = values[r0][c0 : c1 + 1] if r0 < len(values) else []
+                columns = ["" if v is None else str(v) for v in header]
+                self._tables[t.name] = (s.name, _Table((r0, c0), (r1, c1), columns))
+        self.table_names = list(self._tables)
+
+    def get_sheet_by_name(self, name: str) -> _Sheet:
+        if name not in self._values:
+            self._values[name] = sheet_values(self._sheets[name])
+        return _Sheet(self._values[name])
+
+    def get_table_by_name(self, name: str) -> _Table:
+        return self._tables[name][1]
+
+    def table_sheet(self, name: str) -> str | None:
+        entry = self._tables.get(name)
+        return entry[0] if entry else None
+
+
+REGISTRY_SHEETS = (schema.SHEET_PARAMETERS, schema.SHEET_APPLICATIONS, schema.SHEET_EXPENSES,
+                   schema.SHEET_PROVIDERS, schema.SHEET_SCORES, schema.SHEET_REPORTS)
+
+
+def book_path(book) -> Path:
+    try:
+        return Path(book.fullname)
+    except Exception:  # the remote book has only a name
+        return Path(book.name)
+
+
+def read_registry(book) -> LoadedRegistry:
+    """The registry open in Excel, read and validated by the same reader as `fitn-xl check` (raises
+    `RegistryError` when the book is not a registry)."""
+    return read_book(BookView(book, REGISTRY_SHEETS), book_path(book))
+
+
+def computed_cells(loaded: LoadedRegistry, computation: Computation) -> dict[str, dict[str, object]]:
+    """dossier_id -> computed header -> cell value, for the dossiers of `computation` (same cell rule as the
+    workbook writer: `fitn_xl.workbook.cells.to_excel`)."""
+    from ..workbook.cells import to_excel
+
+    out: dict[str, dict[str, object]] = {}
+    for dossier_id, result in computation.results.items():
+        cells = result.cells()
+        out[dossier_id] = {c.header: to_excel(c, cells.get(c.attr)) for c in schema.APPLICATIONS.computed}
+    return out
+
+
+def _runs(columns: list[int]) -> list[list[int]]:
+    """Consecutive column numbers grouped: [3, 4, 5, 8] -> [[3, 4, 5], [8]]."""
+    runs: list[list[int]] = []
+    for c in sorted(columns):
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+def write_computed(book, loaded: LoadedRegistry, computation: Computation) -> int:
+    """Write the computed columns of « Candidatures » for every row of the table (rows without a computed
+    dossier are emptied); input columns are never touched. Returns the number of dossiers written."""
+    columns = loaded.header_columns.get(schema.APPLICATIONS.name, {})
+    by_column = {columns[h]: h for h in schema.COMPUTED_HEADERS if h in columns}
+    if not by_column or not loaded.application_rows:
+        return 0
+    values = computed_cells(loaded, computation)
+    row_of = {row: d for d, row in loaded.application_rows.items()}
+    header_row = min(loaded.application_rows.values()) - 1
+    first, last = header_row + 1, max(loaded.last_rows.get(schema.APPLICATIONS.name, 0), max(row_of))
+    sheet = book.sheets[schema.SHEET_APPLICATIONS]
+    for run in _runs(list(by_column)):
+        block = []
+        for row in range(first, last + 1):
+            cells = values.get(row_of.get(row, ""), {})
+            block.append([cells.get(by_column[c]) for c in run])
+        sheet.range((first, run[0]), (last, run[-1])).value = block
+    return sum(1 for d in values if d in loaded.application_rows)
+
+
+def write_dashboard(book, loaded: LoadedRegistry, computation: Computation, now: datetime | None = None) -> bool:
+    """Rewrite the values of « Tableau de bord » (same cells and values as `fitn-xl recalc`); False when the
+    sheet is absent."""
+    if schema.SHEET_DASHBOARD not in [s.name for s in book.sheets]:
+        return False
+    from ..workbook.dashboard import dashboard_values
+
+    sheet = book.sheets[schema.SHEET_DASHBOARD]
+    values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors), now)
+    for ref, value in values.items():
+        sheet.range(ref).value = value
+    return True
+
+
+def recompute(loaded: LoadedRegistry, today: date | None = None) -> Computation:
+    """The core computation over the registry as read (the same call as `fitn-xl recalc`)."""
+    return compute(loaded.registry, today=today)
+
+
+def snapshot(book, folder: str | Path | None = None) -> Path:
+    """Save the values and tables of every sheet of `book` into a new .xlsx (the registry as Excel shows it,
+    unsaved changes included), so that the command-line generators can read it. Returns its path."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table
+
+    view = BookView(book)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in view.sheet_names:
+        ws = wb.create_sheet(name)
+        for row in view.get_sheet_by_name(name).to_python():
+            ws.append([v for v in row])
+    for table_name in view.table_names:
+        sheet = view.table_sheet(table_name)
+        (r0, c0), (r1, c1) = view.get_table_by_name(table_name).header, view.get_table_by_name(table_name).end
+        ws = wb[sheet]
+        for c in range(c0, c1 + 1):  # a table's header cells must be unique, non-empty text
+            cell = ws.cell(r0 + 1, c + 1)
+            if cell.value is None or not isinstance(cell.value, str):
+                cell.value = f"Colonne{c + 1}" if cell.value is None else str(cell.value)
+        ref = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{max(r1, r0 + 1) + 1}"
+        ws.add_table(Table(displayName=table_name, ref=ref))
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="fitn-xl-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = book_path(book).stem or "registre"
+    path = folder / f"{stem}.xlsx"
+    wb.save(path)
+    return path

@@ -1,0 +1,206 @@
+"""The add-in's buttons, one implementation each against an `xw.Book`: Recalculer, Générer les conventions,
+Générer les courriers, Préparer la liste DITP.
+
+They run from classic xlwings (`RunPython` → the `bouton_*` functions, `xw.Book.caller()`), from the Office.js task
+pane and from VBA `RunRemotePython` through the server (`fitn_xl.addin.server`, which wraps them as xlwings
+scripts). Recalculer writes the computed columns and the dashboard into the open workbook with the same reader,
+core computation and cell rule as `fitn-xl recalc`. The document buttons recalculate first, then run the same
+command as the command line on a snapshot of the workbook as Excel shows it (unsaved changes included): the files
+land next to the workbook (classic) or in a download folder of the server; new rows of the « Journal » sheet are
+copied back into the open workbook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import xlwings as xw
+
+from .. import schema
+from ..workbook.read import RegistryError
+from . import bookio
+
+TITLE = "FITN7 axe 3"
+MAX_LISTED_ISSUES = 12
+
+
+@dataclass
+class Outcome:
+    """What a button did: a French message for the user, the files produced, and success."""
+
+    message: str
+    ok: bool = True
+    files: list[Path] = field(default_factory=list)
+
+
+def _issues_text(loaded) -> str:
+    lines = [f"• {issue}" for issue in sorted(loaded.issues)[:MAX_LISTED_ISSUES]]
+    more = len(loaded.issues) - MAX_LISTED_ISSUES
+    if more > 0:
+        lines.append(f"… et {more} autre(s) (détail : fitn-xl check)")
+    return "\n".join(lines)
+
+
+def recalculate(book, today: date | None = None) -> Outcome:
+    """*Recalculer*: reads the registry open in Excel, computes every dossier, writes the computed columns of
+    « Candidatures » and the values of « Tableau de bord ». Input cells are never written. When the parameters
+    or the tables themselves are unusable, nothing is written and the problems are listed."""
+    try:
+        loaded = bookio.read_registry(book)
+    except RegistryError as exc:
+        return Outcome(f"Recalcul impossible : {exc}", ok=False)
+    if loaded.blocking:
+        return Outcome("Recalcul impossible : corrigez d'abord ces erreurs.\n" + _issues_text(loaded), ok=False)
+    computation = bookio.recompute(loaded, today)
+    written = bookio.write_computed(book, loaded, computation)
+    bookio.write_dashboard(book, loaded, computation, now=_now())
+    message = f"Recalcul terminé : {written} dossier(s) calculé(s)."
+    if loaded.issues:
+        message += (f"\n{len(loaded.dossiers_with_errors)} dossier(s) avec des erreurs de saisie "
+                    "(calculés avec les cellules en erreur laissées vides) :\n" + _issues_text(loaded))
+    return Outcome(message)
+
+
+def _now():
+    from datetime import datetime
+
+    return datetime.now().replace(microsecond=0)
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    command: str  # fitn-xl subcommand
+    label: str  # French, for messages
+    folder: str  # sub-folder of the output, next to the workbook
+
+
+CONVENTIONS = Job("conventions", "Conventions", "Conventions")
+LETTERS = Job("letters", "Courriers de notification", "Courriers")
+DITP = Job("ditp", "Liste mensuelle DITP", "Liste DITP")
+
+
+def _journal_rows(path: Path) -> list[list]:
+    """Non-empty rows of the « Journal » sheet of the file at `path` ([] without that sheet)."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    if schema.SHEET_JOURNAL not in book.sheet_names:
+        return []
+    rows = book.get_sheet_by_name(schema.SHEET_JOURNAL).to_python(skip_empty_area=False)
+    return [row for row in rows if any(v not in (None, "") for v in row)]
+
+
+def _copy_new_journal_rows(book, before: list[list], after: list[list]) -> int:
+    """Append to the open workbook's « Journal » the rows the command added to the snapshot."""
+    new = after[len(before):]
+    if not new or schema.SHEET_JOURNAL not in [s.name for s in book.sheets]:
+        return 0
+    sheet = book.sheets[schema.SHEET_JOURNAL]
+    existing = bookio.sheet_values(sheet)
+    last = max((i + 1 for i, row in enumerate(existing) if any(v not in (None, "") for v in row)), default=0)
+    width = max(len(r) for r in new)
+    block = [[None if v == "" else v for v in row] + [None] * (width - len(row)) for row in new]
+    sheet.range((last + 1, 1), (last + len(block), width)).value = block
+    return len(block)
+
+
+def run_command(argv: list[str]) -> tuple[int, str]:
+    """`fitn-xl ARGV` in this process: (exit code, what it printed)."""
+    from .. import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            rc = cli.main(argv)
+        except SystemExit as exc:  # argparse usage errors
+            rc = int(exc.code or 0)
+    return rc, out.getvalue().strip()
+
+
+def generate(book, job: Job, output: Path, extra: list[str] | None = None, today: date | None = None) -> Outcome:
+    """Recalculer, then `fitn-xl <job.command>` on a snapshot of `book`, files written into `output`."""
+    if importlib.util.find_spec(f"fitn_xl.commands.{job.command}") is None:
+        return Outcome(f"{job.label} : la commande « fitn-xl {job.command} » n'est pas disponible dans cette "
+                       "version.", ok=False)
+    recalc = recalculate(book, today)
+    if not recalc.ok:
+        return recalc
+    import tempfile
+
+    output.mkdir(parents=True, exist_ok=True)
+    before_files = {p for p in output.rglob("*") if p.is_file()}
+    with tempfile.TemporaryDirectory(prefix="fitn-xl-") as tmp:
+        registry = bookio.snapshot(book, tmp)
+        journal_before = _journal_rows(registry)
+        rc, printed = run_command([job.command, str(registry), "-o", str(output), *(extra or [])])
+        journal_after = _journal_rows(registry)
+    files = sorted(p for p in output.rglob("*") if p.is_file() and p not in before_files)
+    copied = _copy_new_journal_rows(book, journal_before, journal_after)
+    lines = [f"{job.label} : {len(files)} fichier(s) produit(s) dans « {output} »." if files
+             else f"{job.label} : aucun fichier produit."]
+    if copied:
+        lines.append(f"{copied} ligne(s) ajoutée(s) au Journal.")
+    if printed:
+        lines.append(printed)
+    return Outcome("\n".join(lines), ok=rc == 0, files=files)
+
+
+def current_month(today: date | None = None) -> str:
+    today = today or date.today()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def generate_conventions(book, output: Path) -> Outcome:
+    return generate(book, CONVENTIONS, output)
+
+
+def generate_letters(book, output: Path) -> Outcome:
+    return generate(book, LETTERS, output)
+
+
+def prepare_ditp(book, output: Path, month: str | None = None) -> Outcome:
+    return generate(book, DITP, output, ["--mois", month or current_month()])
+
+
+# --- classic xlwings (RunPython from the VBA buttons) --------------------------------------------------------
+
+def next_to(book, job: Job) -> Path:
+    """The output folder beside the workbook (the user's home folder for a never-saved workbook)."""
+    path = bookio.book_path(book)
+    base = path.parent if path.is_absolute() else Path.home()
+    return base / job.folder
+
+
+def _alert(book, outcome: Outcome) -> None:
+    try:
+        book.app.alert(outcome.message, title=TITLE, mode="info" if outcome.ok else "critical")
+    except Exception:  # an Excel without alert support: the VBA side shows nothing more
+        print(outcome.message)
+
+
+def bouton_recalculer() -> None:
+    """RunPython("import fitn_xl.addin.scripts as s; s.bouton_recalculer()")"""
+    book = xw.Book.caller()
+    _alert(book, recalculate(book))
+
+
+def bouton_conventions() -> None:
+    book = xw.Book.caller()
+    _alert(book, generate_conventions(book, next_to(book, CONVENTIONS)))
+
+
+def bouton_courriers() -> None:
+    book = xw.Book.caller()
+    _alert(book, generate_letters(book, next_to(book, LETTERS)))
+
+
+def bouton_ditp(mois: str | None = None) -> None:
+    book = xw.Book.caller()
+    _alert(book, prepare_ditp(book, next_to(book, DITP), mois))

@@ -1,0 +1,1 @@
+"""The xlwings Server project of `fitn-xl serve` (XLWINGS_PROJECT_DIR): functions, scripts, task pane, auth."""

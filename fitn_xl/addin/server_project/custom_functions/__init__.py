@@ -1,0 +1,12 @@
+"""Custom functions of the add-in (namespace FITN): an explicit list, re-exported from `fitn_xl.addin.functions`."""
+
+from fitn_xl.addin.functions import (  # noqa: F401
+    fitn_cout_eligible,
+    fitn_depenses_exclues,
+    fitn_eligible,
+    fitn_forfait,
+    fitn_montant_propose,
+    fitn_motifs,
+    fitn_note,
+    fitn_part_hors_ue,
+)
