@@ -366,7 +366,7 @@ _DOSSIERS: list[_Dossier] = [
 EVALUATORS = ("A. Roux", "B. Fabre", "C. Meunier")
 EVALUATORS_3D = ("D. Chabrol (SGAR)", "E. Vernet (SGAR)", "F. Lacombe (SGAR)")
 UNSCORED_STATUSES = frozenset({"Reçu"})
-CONFLICT = ("63-2021-012", "C. Meunier")  # the evaluator is a councillor of the applicant
+CONFLICT = ("63-2021-017", "C. Meunier")  # the evaluator is a councillor of the applicant
 DISAGREEMENT = "63-2021-029"  # two evaluators 3 points apart on criterion 1
 
 
