@@ -152,3 +152,27 @@ def test_cli_rejects_a_file_that_is_not_a_registry(tmp_path, capsys):
     bad.write_text("bonjour")
     assert main(["ditp", str(bad), "--mois", "2021-06", "-o", str(tmp_path / "o")]) == 1
     assert "n'est pas un classeur Excel" in capsys.readouterr().err
+
+
+def test_unknown_template_field_is_a_clear_error(registry, tmp_path):
+    from docx import Document as NewDocument
+
+    doc = NewDocument()
+    doc.add_paragraph("Liste {{ departement }} – {{ champ_inconnu }}")
+    template = tmp_path / "modele.docx"
+    doc.save(str(template))
+    out = tmp_path / "out"
+    with pytest.raises(ListError, match="« modele.docx » utilise un champ inconnu.*champ_inconnu"):
+        build_monthly_list(registry, "2021-06", out, template=template)
+    assert not any(out.glob("*.xlsx")) and not any(out.glob("*.docx"))
+
+
+def test_send_refused_while_the_registry_is_open(registry, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FITN_SMTP_PORT", "1")  # never reached
+    lock = registry.with_name(f".~lock.{registry.name}#")
+    lock.write_text("agent")
+    code = main(["ditp", str(registry), "--mois", "2021-06", "-o", str(tmp_path / "out"), "--send"])
+    assert code == 1
+    assert "semble ouvert" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,14 @@ from .listing import COMPANY_SEPARATOR, ListMeta, ListRow, total
 from .template import TEMPLATE_PATH, template_bytes
 
 
+class TemplateFieldError(Exception):
+    """The Word template cannot be rendered (unknown field, broken tag); the message is French."""
+
+
+def _name(source) -> str:
+    return source.name if isinstance(source, Path) else TEMPLATE_PATH.name
+
+
 def jinja_env() -> jinja2.Environment:
     return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
@@ -60,5 +68,12 @@ def write_list_docx(path: Path, rows: list[ListRow], meta: ListMeta, template: P
     else:
         source = BytesIO(template_bytes())
     doc = DocxTemplate(source)
-    doc.render(context(rows, meta), jinja_env())
+    try:
+        doc.render(context(rows, meta), jinja_env())
+    except jinja2.UndefinedError as exc:
+        raise TemplateFieldError(f"Le modèle Word « {_name(source)} » utilise un champ inconnu ({exc}). Champs "
+                                 f"disponibles : voir word_templates/README-ditp.md.") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateFieldError(f"Le modèle Word « {_name(source)} » contient une balise invalide ({exc.message})."
+                                 ) from None
     atomic_write(path, doc.save)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..workbook.read import Issue, load_registry
 from . import fmt
-from .docx import write_list_docx
+from .docx import TemplateFieldError, write_list_docx
 from .listing import ListMeta, ListRow, Month, NoLaureateError, monthly_rows, total
 from .mail import SmtpSettings, attach, new_message, send, sender, write_eml
 from .xlsx import write_list_xlsx
@@ -115,7 +115,11 @@ def build_monthly_list(registry_path: str | Path, month: str, out_dir: str | Pat
     out.mkdir(parents=True, exist_ok=True)
     xlsx, docx, eml = (out / f"{meta.stem}{ext}" for ext in (".xlsx", ".docx", ".eml"))
     write_list_xlsx(xlsx, rows, meta)
-    write_list_docx(docx, rows, meta, template)
+    try:
+        write_list_docx(docx, rows, meta, template)
+    except TemplateFieldError as exc:
+        xlsx.unlink(missing_ok=True)
+        raise ListError(str(exc)) from None
     subject = subject_for(meta)
     msg = new_message(sender(params.service, params.department_name, params.department), params.ditp_address,
                       subject, body_for(meta, rows, [xlsx, docx]))
