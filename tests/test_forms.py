@@ -16,7 +16,7 @@ from fitn_xl.cli import main
 from fitn_xl.core.params import parameters_for
 from fitn_xl.forms import fields as f
 from fitn_xl.forms.build import FILE_NAMES, write_forms
-from fitn_xl.forms.docx_in import W, W14, FormError, _safe_parser, parse_xml, read_controls
+from fitn_xl.forms.docx_in import W14, FormError, W, _safe_parser, parse_xml, read_controls
 from fitn_xl.forms.fill import fill_form
 from fitn_xl.forms.importer import read_journal
 from fitn_xl.forms.parse import parse_form
