@@ -279,11 +279,12 @@ def plan_ds(plan: Plan, path: Path, mapping: dsmod.Mapping, loaded: LoadedRegist
                 plan.updates.append((d.dossier_id, header, value))
                 changed.append(header)
             else:
-                kept.append(header)
-                cells[header] = before_cells.get(header, "")  # keep comparing with what DS last said
+                kept.append(header)  # reported once: the journal now remembers this DS value
+        lines_changed = False
         for child in mapping.children:
             t = child.table.name
             if child_hashes.get(t, rows_hash([])) != before.get("repetitions", {}).get(t, rows_hash([])):
+                lines_changed = True
                 plan.kept.append(f"{label} : les lignes de la feuille « {child.table.sheet} » ont changé dans DS ; "
                                  f"elles ne sont pas reprises automatiquement (dossier {d.dossier_id})")
         if changed:
@@ -291,10 +292,7 @@ def plan_ds(plan: Plan, path: Path, mapping: dsmod.Mapping, loaded: LoadedRegist
         if kept:
             plan.kept.append(f"{label} → dossier {d.dossier_id} : modifié dans le registre depuis le dernier import, "
                              f"valeur gardée ({', '.join(kept)})")
-        if changed or kept:
-            entry[_JOURNAL["detail"]] = json.dumps({"ds": d.number, "cellules": cells,
-                                                    "repetitions": before.get("repetitions", child_hashes)},
-                                                   ensure_ascii=False, sort_keys=True)
+        if changed or kept or lines_changed:
             plan.journal.append({**entry, _JOURNAL["operation"]: OP_DS_UPDATE})
 
 
