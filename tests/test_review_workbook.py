@@ -15,7 +15,7 @@ from fitn_xl.core import Score, compute
 from fitn_xl.review.classement import EVALUATORS_TABLE, RANKING_HEADERS, RANKING_TABLE, SHEET_CLASSEMENT
 from fitn_xl.review.notation import notation_cells
 from fitn_xl.review.patch import write_review
-from fitn_xl.review.sheet import RANKING_AT, add_classement_sheet, add_review_charts, add_score_validations
+from fitn_xl.review.sheet import RANKING_AT
 from fitn_xl.schema import SCORES, SHEET_DASHBOARD
 from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
@@ -27,12 +27,6 @@ def registry_file(tmp_path):
     reg = sample_registry()
     path = tmp_path / "registre.xlsx"
     build_registry(path, reg.parameters, reg)
-    # what the builder is asked to do for new registries: the Classement sheet, its charts, score validations
-    wb = openpyxl.load_workbook(path)
-    classement = add_classement_sheet(wb)
-    add_review_charts(wb[SHEET_DASHBOARD], classement)
-    add_score_validations(wb[SCORES.sheet], reg.parameters)
-    wb.save(path)
     return path
 
 
@@ -84,6 +78,25 @@ def _write_review(path):
     with atomic_update(path, force=True) as tmp, XlsxPackage(path) as pkg:
         write_review(pkg, loaded, computation)
         pkg.save(tmp)
+
+
+def test_new_registry_has_classement_charts_and_score_validations(registry_file):
+    wb = openpyxl.load_workbook(registry_file)
+    assert wb.sheetnames.index(SHEET_CLASSEMENT) == wb.sheetnames.index(SHEET_DASHBOARD) + 1
+    assert {RANKING_TABLE, EVALUATORS_TABLE} <= set(wb[SHEET_CLASSEMENT].tables)
+    validations = wb[SCORES.sheet].data_validations.dataValidation
+    decimal = [v for v in validations if v.type == "decimal"]
+    assert len(decimal) == 5 and all((v.formula1, v.formula2) == ("0", "5") for v in decimal)
+
+
+def test_recalc_rebuilds_the_classement_sheet(registry_file):
+    from fitn_xl.workbook.write import recalc
+
+    recalc(registry_file, force=True)
+    cl = openpyxl.load_workbook(registry_file)[SHEET_CLASSEMENT]
+    r0, _ = RANKING_AT
+    ids = [r[2] for r in cl.iter_rows(min_row=r0 + 1, max_col=3, values_only=True) if r[2]]
+    assert ids == ["C3", "B2", "A1", "A4", "A5", "B6", "D8", "D7"]
 
 
 def test_review_written_into_notation_and_classement(registry_file):

@@ -480,6 +480,11 @@ class _Builder:
         self.table(journal_ws, schema.JOURNAL, [], validations=False)
         journal_ws.freeze_panes = "A2"
         self.dashboard_sheet(dash_ws, reg)
+        from ..review.sheet import add_classement_sheet, add_review_charts, add_score_validations  # review
+
+        add_score_validations(sheets[schema.SCORES.name], self.params)
+        classement = add_classement_sheet(wb, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1)
+        add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}")
         for sheet in wb.worksheets:
             sheet.sheet_view.zoomScale = 100
         return wb

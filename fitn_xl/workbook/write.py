@@ -50,6 +50,7 @@ WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 _T = {name: f"{{{NS}}}{name}" for name in ("row", "c", "v", "f", "is", "t", "sheetData", "dimension", "cols", "col",
                                              "autoFilter", "tableColumn", "numFmts", "numFmt", "cellXfs", "xf",
                                              "sheets", "sheet")}
+_DIGITS = "0123456789"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
@@ -164,7 +165,7 @@ class SheetXml:
         last = 0
         for c in row.iterchildren(_T["c"]):
             ref = c.get("r")
-            col = split_ref(ref)[1] if ref else last + 1
+            col = column_index(ref.rstrip(_DIGITS)) if ref else last + 1
             out[col] = c
             last = col
         return out
@@ -712,6 +713,10 @@ def recalc(path: str | Path, force: bool = False, today: date | None = None,
         from ..review.notation import notation_cells  # computed columns of « Notation » (review engineer)
 
         _fill_computed(pkg, loaded, schema.SCORES, notation_cells(loaded, computation))
+        if "Classement" in pkg.sheet_parts:  # the managers' ranking sheet (review engineer)
+            from ..review.patch import write_classement
+
+            write_classement(pkg, loaded, computation)
         dash_values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors),
                                        now or datetime.now().replace(microsecond=0))
         if schema.SHEET_DASHBOARD in pkg.sheet_parts:
