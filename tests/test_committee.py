@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import docx
+import openpyxl
 import pytest
 from test_review_core import sample_registry
 
@@ -28,6 +29,8 @@ def committee_doc(tmp_path):
     build_registry(path, reg.parameters, reg)
     out = tmp_path / "sortie"
     assert main(["committee", str(path), "-o", str(out)]) == 0
+    journal = [j for j in openpyxl.load_workbook(path)["Journal"].iter_rows(min_row=2, values_only=True) if j[1]]
+    assert [j[1] for j in journal] == ["Dossier de comité"] and journal[0][5] == 8  # fiches
     files = list(out.glob("comite-de-selection-*.docx"))
     assert [f.name for f in files] == ["comite-de-selection-2021-05-01.docx"]
     return docx.Document(str(files[0]))

@@ -52,13 +52,11 @@ def _journal(registry: Path, out: Path, count: int, total) -> None:
     except ImportError:
         return
     import hashlib
-    from datetime import datetime
 
     row = {
-        "timestamp": datetime.now().strftime("%d/%m/%Y %H:%M"), "operation": "Dossier de comité",
-        "count": count, "amount": total, "file": str(out),
-        "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-        "detail": "Classement par enveloppe et fiches d'instruction",
+        "Opération": "Dossier de comité", "Nombre": count, "Montant (€)": total, "Fichier": str(out),
+        "SHA-256": hashlib.sha256(out.read_bytes()).hexdigest(),
+        "Détail": "Classement par enveloppe et fiches d'instruction",
     }
     try:
         append_journal(registry, [row], force=False)
