@@ -341,14 +341,35 @@ def render_documents(jobs: Iterable[RenderJob], out_dir: str | Path, workers: in
     size = max(1, min(25, len(jobs) // (workers * 4) or 1))
     import multiprocessing
 
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])  # workers start with docxtpl and this module already imported
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    chunks = _chunks(jobs, size)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for chunk_results in pool.map(_render_chunk, ((c, str(out)) for c in _chunks(jobs, size))):
-            results.extend(chunk_results)
-            if progress:
-                progress(len(chunk_results))
-    return results
+        # a bounded number of chunks in flight: memory stays flat however many documents
+        pending = {}
+        for n, chunk in enumerate(chunks):
+            pending[pool.submit(_render_chunk, (chunk, str(out)))] = n
+            if len(pending) >= workers * 3:
+                _collect(pending, results, progress)
+        while pending:
+            _collect(pending, results, progress)
+    return sorted(results, key=lambda r: r.job_index)
+
+
+def _collect(pending: dict, results: list, progress) -> None:
+    """Wait for at least one chunk; move its results to `results`."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for future in finished:
+        pending.pop(future)
+        chunk_results = future.result()
+        results.extend(chunk_results)
+        if progress:
+            progress(len(chunk_results))
 
 
 def canonical_parts(docx: bytes | str | Path) -> dict[str, bytes]:
