@@ -11,14 +11,15 @@ from ..values import parse_text
 MEASURE, GRID, SCORE = (c.header for c in SCORES.computed)
 
 
-def score_rows(loaded) -> list[tuple[int, object]]:
+def score_rows(loaded, book=None) -> list[tuple[int, object]]:
     """(Excel row, `Score`) of every « Notation » record the reader kept, in sheet order.
 
     The reader keeps one `Score` per row whose N° dossier is known, in sheet order; the rows are re-read (values
-    only) to find where each one sits."""
+    only) to find where each one sits — from `book` when given (a workbook open in Excel, see `read.read_book`),
+    else from the file."""
     from ..workbook import read
 
-    book = read._open(loaded.path)
+    book = book if book is not None else read._open(loaded.path)
     issues: list = []
     rows = read._read_table(book, SCORES, {}, issues, stop_at_blank=False)
     known = set(loaded.application_rows)
@@ -34,14 +35,14 @@ def score_rows(loaded) -> list[tuple[int, object]]:
     return out
 
 
-def notation_cells(loaded, computation: Computation | None = None) -> dict[int, dict[str, object]]:
+def notation_cells(loaded, computation: Computation | None = None, book=None) -> dict[int, dict[str, object]]:
     """{Excel row of « Notation »: {« Mesure », « Critères de la grille », « Note /20 »: value}} for every row
     with a known N° dossier. « Note /20 » is None when the evaluator declared a conflict of interest or left a
     criterion of the grid empty. `computation` is accepted for symmetry with the other computed columns."""
     params = loaded.registry.parameters
     measure_of = {a.dossier_id: a.measure for a in loaded.registry.applications}
     out: dict[int, dict[str, object]] = {}
-    for excel_row, score in score_rows(loaded):
+    for excel_row, score in score_rows(loaded, book):
         measure = measure_of.get(score.dossier_id, "")
         criteria = params.criteria_of(measure)
         out[excel_row] = {
