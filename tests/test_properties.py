@@ -157,3 +157,19 @@ def test_envelopes_add_up(registry):
         assert env.remaining == env.amount - env.committed
         assert env.exceeded == (env.committed > env.amount)
         assert env.proposed >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False, allow_infinity=False)
+       | st.integers(min_value=-10**15, max_value=10**15))
+def test_french_amounts_match_babel(value):
+    """`core.text.eur` / `number` format without Babel's per-call parsing; the text must stay Babel's."""
+    from babel.numbers import format_decimal
+
+    from fitn_xl.core.text import eur, number
+
+    d = Decimal(value)
+    integral = d == d.to_integral_value()
+    assert eur(value) == format_decimal(d, format="#,##0" if integral else "#,##0.00", locale="fr_FR") + "\u00a0€"
+    if integral:
+        assert number(value) == format_decimal(value, locale="fr_FR")

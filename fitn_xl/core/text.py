@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+# fr_FR symbols from Babel (narrow no-break space between thousands, comma for decimals). `eur` and `number` format
+# with them directly: the same text as `format_decimal(…, locale='fr_FR')`, without its per-call locale and pattern
+# parsing (rule messages are formatted for every dossier of the registry).
+_GROUP = get_group_symbol("fr_FR")
+_DECIMAL = get_decimal_symbol("fr_FR")
+_MINUS = get_minus_sign_symbol("fr_FR")
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    text = format(value, f",.{places}f")  # '-12,345.60' (rounded half-even, as Babel)
+    return text.replace(",", "\0").replace(".", _DECIMAL).replace("\0", _GROUP).replace("-", _MINUS)
 
 
 def eur(amount: Decimal | int | None) -> str:
@@ -13,12 +25,13 @@ def eur(amount: Decimal | int | None) -> str:
     if amount is None:
         return ""
     amount = Decimal(amount)
-    fmt = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
-    return f"{format_decimal(amount, format=fmt, locale='fr_FR')}\u00a0€"
+    return f"{_grouped(amount, 0 if amount == amount.to_integral_value() else 2)}\u00a0€"
 
 
 def number(value: int | Decimal) -> str:
     """'150 000' with French grouping."""
+    if isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value()):
+        return _grouped(Decimal(value), 0)
     return format_decimal(value, locale="fr_FR")
 
 
