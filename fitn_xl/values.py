@@ -30,8 +30,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def quote(value) -> str:
-    """« value » as shown in messages (long values shortened)."""
-    text = str(value)
+    """« value » as shown in messages (long values shortened; -5.0 read from a cell shows as -5)."""
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else str(value)
     if len(text) > 60:
         text = text[:57] + "…"
     return f"« {text} »"

@@ -88,3 +88,22 @@ def blank_registry(tmp_path):
     path = tmp_path / "vierge.xlsx"
     build_registry(path, parameters_for("63", "Puy-de-Dôme"))
     return path
+
+
+def header_column(ws, header: str) -> int:
+    """1-based column of `header` in row 1 of an openpyxl worksheet."""
+    for cell in ws[1]:
+        if cell.value == header:
+            return cell.column
+    raise KeyError(header)
+
+
+def edit_cells(path, sheet: str, edits: dict[tuple[int, str], object]) -> None:
+    """Type values into a registry with openpyxl, as an agent would: {(Excel row, header): value}."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    for (row, header), value in edits.items():
+        ws.cell(row, header_column(ws, header), value)
+    wb.save(path)

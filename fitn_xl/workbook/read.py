@@ -28,6 +28,7 @@ from ..core.model import (
     Score,
 )
 from ..core.params import default_parameters
+from ..core.text import number
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
 from ..values import CellError, is_empty, parse_cell, parse_text
 
@@ -109,7 +110,16 @@ def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
     if sheet not in cache:
         if sheet not in book.sheet_names:
             raise RegistryError(f"La feuille « {sheet} » est absente du classeur : ce n'est pas un registre fitn-xl.")
-        cache[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        try:
+            cache[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except BaseException as exc:  # calamine panics (a BaseException) on a date cell out of range, e.g. 1e12
+            path = getattr(book, "path", None)
+            if type(exc).__name__ != "PanicException" or not isinstance(path, str) or not zipfile.is_zipfile(path):
+                raise
+            from .write import XlsxPackage  # values without date conversion; DATE columns read serial numbers
+
+            with XlsxPackage(path) as pkg:
+                cache[sheet] = pkg.raw_values(sheet)
     return cache[sheet]
 
 
@@ -365,7 +375,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
                     v = None
                 elif v < 0 or v > crit.max_score:
                     parser.issue(schema.SCORES, excel_row, header,
-                                 f"{v} hors de l'échelle du critère « {crit.name} » (0 à {crit.max_score})", dossier_id)
+                                 f"{number(v)} hors de l'échelle du critère « {crit.name} » (0 à {number(crit.max_score)})",
+                                 dossier_id)
                     v = None
             values.append(v)
         rec = {k: v for k, v in rec.items() if not k.startswith("criterion_")}

@@ -418,6 +418,47 @@ class XlsxPackage:
         self.touch(table.part)
         return table
 
+    def shared_strings(self) -> list[str]:
+        if "xl/sharedStrings.xml" not in self.names:
+            return []
+        root = self.xml("xl/sharedStrings.xml")
+        return ["".join(t.text or "" for t in si.iter(_T["t"])) for si in root]
+
+    def raw_values(self, sheet: str) -> list[list]:
+        """Cell values of a sheet from A1, without any date conversion (numbers as float, text as str, booleans,
+        error codes as text, '' for empty): a fallback for cells calamine cannot convert."""
+        strings = self.shared_strings()
+        part = self.sheet_parts.get(sheet)
+        root = self.xml(part)
+        data = root.find(_T["sheetData"])
+        grid: dict[int, dict[int, object]] = {}
+        for row in data.iterchildren(_T["row"]):
+            r = int(row.get("r"))
+            for c, cell in SheetXml.row_cells(row).items():
+                t = cell.get("t")
+                v = cell.find(_T["v"])
+                text = v.text if v is not None else None
+                if t == "s" and text is not None:
+                    value = strings[int(text)] if int(text) < len(strings) else ""
+                elif t == "inlineStr":
+                    value = "".join(x.text or "" for x in cell.iter(_T["t"]))
+                elif t == "b":
+                    value = text == "1"
+                elif t in ("str", "e"):
+                    value = text or ""
+                elif text is None:
+                    value = ""
+                else:
+                    try:
+                        value = float(text)
+                    except ValueError:
+                        value = text
+                grid.setdefault(r, {})[c] = value
+        if not grid:
+            return []
+        width = max(max(cols) for cols in grid.values())
+        return [[grid.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, max(grid) + 1)]
+
     # styles
     def style_with_format(self, format_code: str, base: str | None = None) -> str:
         """Index of a cell style with number format `format_code` (copied from style `base`); added if needed."""
