@@ -81,3 +81,112 @@ def write_sample(path, n: int = 12, seed: int = 7) -> Registry:
     registry = sample_registry(n, seed)
     build_registry(path, registry.parameters, registry)
     return registry
+
+
+def _cell(column, value, serial_dates: bool):
+    """A core value as Excel holds it (the workbook's cell rule); dates as serial numbers for Office.js."""
+    from datetime import date as _date
+
+    from fitn_xl.workbook.cells import excel_serial, to_excel
+
+    v = to_excel(column, value)
+    if serial_dates and isinstance(v, _date):
+        return excel_serial(v)
+    return v
+
+
+def application_columns(registry: Registry, serial_dates: bool = False) -> dict[str, list[list]]:
+    """attr -> one-column range (N×1) of « Candidatures » as Excel would pass it."""
+    out = {}
+    for column in schema.APPLICATIONS.columns:
+        out[column.attr] = [[_cell(column, getattr(a, column.attr), serial_dates)] for a in registry.applications]
+    return out
+
+
+def table_range(table: schema.Table, records, serial_dates: bool = False, header: bool = True) -> list[list]:
+    """A table as a range: header row (optional) then one row per record (core values)."""
+    rows = [[c.header for c in table.columns]] if header else []
+    for record in records:
+        row = []
+        for c in table.columns:
+            if c.attr.startswith("criterion_"):
+                i = int(c.attr.split("_")[1]) - 1
+                value = record.criteria[i] if i < len(record.criteria) else None
+            elif table is schema.EXCLUSIONS:
+                value = record
+            else:
+                value = getattr(record, c.attr, None)
+            row.append(_cell(c, value, serial_dates))
+        rows.append(row)
+    return rows
+
+
+def parameter_ranges(registry: Registry, serial_dates: bool = False) -> dict[str, list[list]]:
+    """The parameter tables of `registry` as ranges with their header rows."""
+    p = registry.parameters
+    return {
+        "forfaits": table_range(schema.FORFAITS, p.forfaits, serial_dates),
+        "grille": table_range(schema.GRID, p.grid, serial_dates),
+        "exclusions": table_range(schema.EXCLUSIONS, sorted(p.excluded_categories), serial_dates),
+        "depenses": table_range(schema.EXPENSES, registry.expenses, serial_dates),
+        "notation": table_range(schema.SCORES, registry.scores, serial_dates),
+        "parametres": [["Paramètre", "Valeur"], ["Échéance des résultats",
+                                                 _cell(None, p.results_deadline, serial_dates)]],
+    }
+
+
+def function_arguments(registry: Registry, serial_dates: bool = False) -> dict[str, dict[str, object]]:
+    """Python function name -> keyword arguments computing the whole registry's column at once."""
+    cols = application_columns(registry, serial_dates)
+    tables = parameter_ranges(registry, serial_dates)
+    eligibility = dict(mesure=cols["measure"], type_candidat=cols["applicant_type"],
+                       financee_collectivites=cols["funded_by_authorities_only"],
+                       engagement=cols["decision_commitment"], transformation=cols["digital_transformation"],
+                       date_fin=cols["planned_end"], cout_global=cols["total_cost"], demande=cols["requested"],
+                       parametres=tables["parametres"])
+    return {
+        "fitn_forfait": dict(mesure=cols["measure"], type_candidat=cols["applicant_type"],
+                             population=cols["population"], forfaits=tables["forfaits"]),
+        "fitn_depenses_exclues": dict(dossier=cols["dossier_id"], depenses=tables["depenses"],
+                                      exclusions=tables["exclusions"]),
+        "fitn_cout_eligible": dict(dossier=cols["dossier_id"], cout_global=cols["total_cost"],
+                                   depenses=tables["depenses"], exclusions=tables["exclusions"]),
+        "fitn_part_hors_ue": dict(dossier=cols["dossier_id"], cout_global=cols["total_cost"],
+                                  depenses=tables["depenses"], exclusions=tables["exclusions"]),
+        "fitn_eligible": eligibility,
+        "fitn_motifs": eligibility,
+        "fitn_montant_propose": dict(
+            mesure=cols["measure"], type_candidat=cols["applicant_type"], population=cols["population"],
+            financee_collectivites=cols["funded_by_authorities_only"], engagement=cols["decision_commitment"],
+            transformation=cols["digital_transformation"], date_fin=cols["planned_end"],
+            cout_global=cols["total_cost"], demande=cols["requested"], part_collectivites=cols["authorities_share"],
+            forfaits=tables["forfaits"], parametres=tables["parametres"], dossier=cols["dossier_id"],
+            depenses=tables["depenses"], exclusions=tables["exclusions"]),
+        "fitn_note": dict(dossier=cols["dossier_id"], mesure=cols["measure"], notation=tables["notation"],
+                          grille=tables["grille"]),
+    }
+
+
+def expected_columns(registry: Registry) -> dict[str, list]:
+    """Python function name -> the core's value per dossier, as a cell shows it ('' for none)."""
+    from fitn_xl.core import compute
+
+    results = list(compute(registry, today=date(2022, 6, 30)).results.values())
+
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, Decimal):
+            return int(v) if v == v.to_integral_value() else float(v)
+        return v
+
+    return {
+        "fitn_forfait": [cell(r.forfait) for r in results],
+        "fitn_depenses_exclues": [cell(r.spending.excluded) for r in results],
+        "fitn_cout_eligible": [cell(r.spending.eligible_cost) for r in results],
+        "fitn_part_hors_ue": [cell(r.spending.extra_eu_share) for r in results],
+        "fitn_eligible": [schema.YES if r.eligible else schema.NO for r in results],
+        "fitn_motifs": ["\n".join(r.reasons) for r in results],
+        "fitn_montant_propose": [cell(r.proposed) for r in results],
+        "fitn_note": [cell(r.scoring.average) for r in results],
+    }

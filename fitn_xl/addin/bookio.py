@@ -89,22 +89,26 @@ def book_path(book) -> Path:
         return Path(book.name)
 
 
-def read_registry(book) -> LoadedRegistry:
+def read_registry(book, view: BookView | None = None) -> LoadedRegistry:
     """The registry open in Excel, read and validated by the same reader as `fitn-xl check` (raises
     `RegistryError` when the book is not a registry)."""
-    return read_book(BookView(book, REGISTRY_SHEETS), book_path(book))
+    return read_book(view or BookView(book, REGISTRY_SHEETS), book_path(book))
 
 
-def computed_cells(loaded: LoadedRegistry, computation: Computation) -> dict[str, dict[str, object]]:
-    """dossier_id -> computed header -> cell value, for the dossiers of `computation` (same cell rule as the
-    workbook writer: `fitn_xl.workbook.cells.to_excel`)."""
-    from ..workbook.cells import to_excel
+def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int, dict[str, object]]:
+    """Excel row of « Candidatures » -> computed header -> value: the same values `fitn-xl recalc` writes (its
+    `dossier_cells`, with input errors summed up in « Alertes », and rows without a dossier flagged)."""
+    from ..workbook.write import _alerts, _error_alerts, dossier_cells
 
-    out: dict[str, dict[str, object]] = {}
-    for dossier_id, result in computation.results.items():
-        cells = result.cells()
-        out[dossier_id] = {c.header: to_excel(c, cells.get(c.attr)) for c in schema.APPLICATIONS.computed}
-    return out
+    cells = dossier_cells(loaded, computation)
+    _, per_row, _ = _error_alerts(loaded)
+    by_row: dict[int, dict[str, object]] = {}
+    for dossier_id, row in loaded.application_rows.items():
+        if dossier_id in cells:
+            by_row[row] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
+    for row, n in per_row.items():
+        by_row[row] = {"Alertes": _alerts("", n, 0)}
+    return by_row
 
 
 def _runs(columns: list[int]) -> list[list[int]]:
@@ -118,25 +122,42 @@ def _runs(columns: list[int]) -> list[list[int]]:
     return runs
 
 
-def write_computed(book, loaded: LoadedRegistry, computation: Computation) -> int:
-    """Write the computed columns of « Candidatures » for every row of the table (rows without a computed
-    dossier are emptied); input columns are never touched. Returns the number of dossiers written."""
-    columns = loaded.header_columns.get(schema.APPLICATIONS.name, {})
-    by_column = {columns[h]: h for h in schema.COMPUTED_HEADERS if h in columns}
-    if not by_column or not loaded.application_rows:
+def write_table_computed(book, view: BookView, loaded: LoadedRegistry, table: schema.Table,
+                         by_row: dict[int, dict[str, object]]) -> int:
+    """Write the computed columns of `table` (Excel row -> header -> value; other rows of the table are emptied),
+    one block per run of adjacent computed columns; input columns are never written. Returns the rows given."""
+    from ..workbook.cells import to_excel
+
+    positions = loaded.header_columns.get(table.name, {})
+    by_column = {positions[c.header]: c.header for c in table.computed if c.header in positions}
+    if not by_column or table.name not in view.table_names:
         return 0
-    values = computed_cells(loaded, computation)
-    row_of = {row: d for d, row in loaded.application_rows.items()}
-    header_row = min(loaded.application_rows.values()) - 1
-    first, last = header_row + 1, max(loaded.last_rows.get(schema.APPLICATIONS.name, 0), max(row_of))
-    sheet = book.sheets[schema.SHEET_APPLICATIONS]
+    found = view.get_table_by_name(table.name)
+    header_row, table_last = found.header[0] + 1, found.end[0] + 1
+    last = max(loaded.last_rows.get(table.name, header_row), table_last, max(by_row, default=header_row))
+    if last <= header_row:
+        return 0
+    sheet = book.sheets[table.sheet]
     for run in _runs(list(by_column)):
         block = []
-        for row in range(first, last + 1):
-            cells = values.get(row_of.get(row, ""), {})
-            block.append([cells.get(by_column[c]) for c in run])
-        sheet.range((first, run[0]), (last, run[-1])).value = block
-    return sum(1 for d in values if d in loaded.application_rows)
+        for row in range(header_row + 1, last + 1):
+            given = by_row.get(row) or {}
+            block.append([to_excel(None, given.get(by_column[c])) for c in run])
+        sheet.range((header_row + 1, run[0]), (last, run[-1])).value = block
+    return len(by_row)
+
+
+def write_computed(book, loaded: LoadedRegistry, computation: Computation, view: BookView | None = None) -> int:
+    """Write the computed columns of « Candidatures » and « Notation » as `fitn-xl recalc` does. Returns the
+    number of dossiers written."""
+    view = view or BookView(book, REGISTRY_SHEETS)
+    written = write_table_computed(book, view, loaded, schema.APPLICATIONS, computed_rows(loaded, computation))
+    try:
+        from ..review.notation import notation_cells
+    except ImportError:  # the Notation computed columns are optional
+        return written
+    write_table_computed(book, view, loaded, schema.SCORES, notation_cells(loaded, computation, view))
+    return written
 
 
 def write_dashboard(book, loaded: LoadedRegistry, computation: Computation, now: datetime | None = None) -> bool:
@@ -144,12 +165,13 @@ def write_dashboard(book, loaded: LoadedRegistry, computation: Computation, now:
     sheet is absent."""
     if schema.SHEET_DASHBOARD not in [s.name for s in book.sheets]:
         return False
+    from ..workbook.cells import to_excel
     from ..workbook.dashboard import dashboard_values
 
     sheet = book.sheets[schema.SHEET_DASHBOARD]
     values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors), now)
     for ref, value in values.items():
-        sheet.range(ref).value = value
+        sheet.range(ref).value = to_excel(None, value)
     return True
 
 

@@ -106,10 +106,10 @@ def _guard(build):
 
 
 @xw.func(name="FORFAIT")
-@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
-@xw.arg("type_candidat", ndim=2, doc=DOC["type_candidat"])
-@xw.arg("population", ndim=2, doc=DOC["population"])
-@xw.arg("forfaits", ndim=2, doc=DOC["forfaits"])
+@xw.arg("mesure", "raw", doc=DOC["mesure"])
+@xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
+@xw.arg("population", "raw", doc=DOC["population"])
+@xw.arg("forfaits", "raw", doc=DOC["forfaits"])
 def fitn_forfait(mesure, type_candidat, population, forfaits):
     """Forfait de financement (€) de la mesure pour ce type de candidat et cette population, d'après le tableau
     Forfaits ; vide quand aucune ligne ne correspond."""
@@ -142,9 +142,9 @@ def _spending_function(dossier, cout_global, depenses, exclusions, pick):
 
 
 @xw.func(name="DEPENSES_EXCLUES")
-@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
-@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
-@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+@xw.arg("dossier", "raw", doc=DOC["dossier"])
+@xw.arg("depenses", "raw", doc=DOC["depenses"])
+@xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_depenses_exclues(dossier, depenses, exclusions=None):
     """Dépenses exclues (€) du dossier : somme de ses lignes de dépenses dont la catégorie est exclue (par
     défaut : équipement informatique pour les agents)."""
@@ -152,10 +152,10 @@ def fitn_depenses_exclues(dossier, depenses, exclusions=None):
 
 
 @xw.func(name="COUT_ELIGIBLE")
-@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
-@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
-@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
-@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+@xw.arg("dossier", "raw", doc=DOC["dossier"])
+@xw.arg("cout_global", "raw", doc=DOC["cout_global"])
+@xw.arg("depenses", "raw", doc=DOC["depenses"])
+@xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
     """Coût éligible (€) : coût du projet (somme des lignes de dépenses, sinon coût global déclaré) moins les
     dépenses exclues."""
@@ -163,10 +163,10 @@ def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
 
 
 @xw.func(name="PART_HORS_UE")
-@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
-@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
-@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
-@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+@xw.arg("dossier", "raw", doc=DOC["dossier"])
+@xw.arg("cout_global", "raw", doc=DOC["cout_global"])
+@xw.arg("depenses", "raw", doc=DOC["depenses"])
+@xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_part_hors_ue(dossier, cout_global, depenses, exclusions=None):
     """Part des licences d'éditeurs hors Union européenne dans le coût éligible (fraction : 0,12 = 12 %) ; vide
     quand le coût éligible est nul."""
@@ -186,9 +186,9 @@ def _reasons_function(values: dict, parametres, render):
 
 
 def _eligibility_decorators(f):
-    f = xw.arg("parametres", ndim=2, doc=DOC["parametres"])(f)
+    f = xw.arg("parametres", "raw", doc=DOC["parametres"])(f)
     for name in reversed(_ELIGIBILITY_ARGS):
-        f = xw.arg(name, ndim=2, doc=DOC[name])(f)
+        f = xw.arg(name, "raw", doc=DOC[name])(f)
     return f
 
 
@@ -218,21 +218,21 @@ _PROPOSED_ARGS = ("mesure", "type_candidat", "population", "financee_collectivit
 
 
 @xw.func(name="MONTANT_PROPOSE")
-@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
-@xw.arg("type_candidat", ndim=2, doc=DOC["type_candidat"])
-@xw.arg("population", ndim=2, doc=DOC["population"])
-@xw.arg("financee_collectivites", ndim=2, doc=DOC["financee_collectivites"])
-@xw.arg("engagement", ndim=2, doc=DOC["engagement"])
-@xw.arg("transformation", ndim=2, doc=DOC["transformation"])
-@xw.arg("date_fin", ndim=2, doc=DOC["date_fin"])
-@xw.arg("cout_global", ndim=2, doc=DOC["cout_global"])
-@xw.arg("demande", ndim=2, doc=DOC["demande"])
-@xw.arg("part_collectivites", ndim=2, doc=DOC["part_collectivites"])
-@xw.arg("forfaits", ndim=2, doc=DOC["forfaits"])
-@xw.arg("parametres", ndim=2, doc=DOC["parametres"])
-@xw.arg("dossier", ndim=2, doc=DOC["dossier"] + " ; facultatif, pour relier les dépenses")
-@xw.arg("depenses", ndim=2, doc=DOC["depenses"])
-@xw.arg("exclusions", ndim=2, doc=DOC["exclusions"])
+@xw.arg("mesure", "raw", doc=DOC["mesure"])
+@xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
+@xw.arg("population", "raw", doc=DOC["population"])
+@xw.arg("financee_collectivites", "raw", doc=DOC["financee_collectivites"])
+@xw.arg("engagement", "raw", doc=DOC["engagement"])
+@xw.arg("transformation", "raw", doc=DOC["transformation"])
+@xw.arg("date_fin", "raw", doc=DOC["date_fin"])
+@xw.arg("cout_global", "raw", doc=DOC["cout_global"])
+@xw.arg("demande", "raw", doc=DOC["demande"])
+@xw.arg("part_collectivites", "raw", doc=DOC["part_collectivites"])
+@xw.arg("forfaits", "raw", doc=DOC["forfaits"])
+@xw.arg("parametres", "raw", doc=DOC["parametres"])
+@xw.arg("dossier", "raw", doc=DOC["dossier"] + " ; facultatif, pour relier les dépenses")
+@xw.arg("depenses", "raw", doc=DOC["depenses"])
+@xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_montant_propose(mesure, type_candidat, population, financee_collectivites, engagement, transformation,
                          date_fin, cout_global, demande, part_collectivites, forfaits, parametres=None, dossier=None,
                          depenses=None, exclusions=None):
@@ -266,10 +266,10 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
 
 
 @xw.func(name="NOTE")
-@xw.arg("dossier", ndim=2, doc=DOC["dossier"])
-@xw.arg("mesure", ndim=2, doc=DOC["mesure"])
-@xw.arg("notation", ndim=2, doc=DOC["notation"])
-@xw.arg("grille", ndim=2, doc=DOC["grille"])
+@xw.arg("dossier", "raw", doc=DOC["dossier"])
+@xw.arg("mesure", "raw", doc=DOC["mesure"])
+@xw.arg("notation", "raw", doc=DOC["notation"])
+@xw.arg("grille", "raw", doc=DOC["grille"])
 def fitn_note(dossier, mesure, notation, grille):
     """Note /20 du dossier : moyenne des notes pondérées des évaluateurs sans conflit d'intérêts ayant noté tous
     les critères de la grille de sa mesure ; vide sans note complète."""
@@ -309,3 +309,4 @@ __all__ = [f.__name__ for f in FUNCTIONS]
 for _f in FUNCTIONS:  # one-line French descriptions for Excel (the docstrings are wrapped for the source)
     if hasattr(_f, "__xlfunc__"):
         _f.__xlfunc__["ret"]["doc"] = " ".join((_f.__doc__ or "").split())
+del _f  # the module's members are scanned for functions: leave no alias behind

@@ -24,15 +24,26 @@ class RangeError(ValueError):
     """A range that cannot be used; `str(error)` is the French message (without the « Erreur : » prefix)."""
 
 
+def _plain(value):
+    """An Office.js rich value (an error cell, a data type) as its basic value; other values unchanged."""
+    if isinstance(value, dict):
+        return None if value.get("type") == "Error" else value.get("basicValue")
+    return value
+
+
 def matrix(value) -> list[list]:
-    """Any Excel argument as a 2-D list of rows (a scalar is a 1×1 range, None an empty cell)."""
+    """Any Excel argument as a 2-D list of rows (a scalar is a 1×1 range, None an empty cell).
+
+    Arguments arrive raw (xlwings' "raw" converter: no per-cell cleaning, which costs seconds on 5 000-row columns
+    under xlwings Server): Office.js sends empty cells as '' and error cells as dicts, COM sends tuples."""
     if isinstance(value, list | tuple):
         if not value:
             return [[None]]
         if all(isinstance(row, list | tuple) for row in value):
-            return [list(row) for row in value]
-        return [[v] for v in value]  # a 1-D list: one column
-    return [[value]]
+            return [[_plain(v) for v in row] if any(isinstance(v, dict) for v in row) else list(row)
+                    for row in value]
+        return [[_plain(v)] for v in value]  # a 1-D list: one column
+    return [[_plain(value)]]
 
 
 def vector(value) -> tuple[list, bool]:

@@ -48,22 +48,23 @@ def _issues_text(loaded) -> str:
 
 def recalculate(book, today: date | None = None) -> Outcome:
     """*Recalculer*: reads the registry open in Excel, computes every dossier, writes the computed columns of
-    « Candidatures » and the values of « Tableau de bord ». Input cells are never written. When the parameters
-    or the tables themselves are unusable, nothing is written and the problems are listed."""
+    « Candidatures » and « Notation » and the values of « Tableau de bord » — the values `fitn-xl recalc` writes.
+    Input cells are never written. Problems are listed; blocking ones (parameters, tables) make `ok` False."""
     try:
-        loaded = bookio.read_registry(book)
+        view = bookio.BookView(book, bookio.REGISTRY_SHEETS)
+        loaded = bookio.read_registry(book, view)
     except RegistryError as exc:
         return Outcome(f"Recalcul impossible : {exc}", ok=False)
-    if loaded.blocking:
-        return Outcome("Recalcul impossible : corrigez d'abord ces erreurs.\n" + _issues_text(loaded), ok=False)
     computation = bookio.recompute(loaded, today)
-    written = bookio.write_computed(book, loaded, computation)
+    written = bookio.write_computed(book, loaded, computation, view)
     bookio.write_dashboard(book, loaded, computation, now=_now())
     message = f"Recalcul terminé : {written} dossier(s) calculé(s)."
+    if loaded.blocking:
+        message += "\nDes erreurs bloquantes (paramètres ou tableaux) empêchent un calcul fiable : corrigez-les."
     if loaded.issues:
         message += (f"\n{len(loaded.dossiers_with_errors)} dossier(s) avec des erreurs de saisie "
-                    "(calculés avec les cellules en erreur laissées vides) :\n" + _issues_text(loaded))
-    return Outcome(message)
+                    "(voir la colonne Alertes) :\n" + _issues_text(loaded))
+    return Outcome(message, ok=not loaded.blocking)
 
 
 def _now():

@@ -1,0 +1,164 @@
+"""The add-in under xlwings Server's real conversions. These tests need XLWINGS_ON_SERVER=true set before the first
+`import xlwings`, so they only run in the subprocess started by `test_addin_server.py` (skipped otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import shutil
+from datetime import date
+
+import pytest
+
+pytestmark = pytest.mark.skipif(os.environ.get("XLWINGS_ON_SERVER") != "true",
+                                reason="run by test_addin_server.py in a subprocess with XLWINGS_ON_SERVER=true")
+
+if os.environ.get("XLWINGS_ON_SERVER") == "true":
+    import python_calamine
+    import xlwings as xw
+    import xlwings.server
+    from test_addin_fixtures import expected_columns, function_arguments, sample_registry, write_sample
+
+    from fitn_xl import schema
+    from fitn_xl.addin import functions, remote, scripts
+    from fitn_xl.addin.payload import apply_actions, payload_from_xlsx
+
+
+@functools.cache
+def big_sample():
+    """Arguments (dates as serial numbers, as Office.js sends them) and the core's results for 5 000 dossiers."""
+    registry = sample_registry(5000, seed=3)
+    return function_arguments(registry, serial_dates=True), expected_columns(registry)
+
+
+def call(name: str, arguments: dict) -> list[list]:
+    """One Office.js custom-function call (each argument a 2-D matrix), as the server receives it."""
+    fn = getattr(functions, name)
+    order = [a["name"] for a in fn.__xlfunc__["args"]]
+    args = []
+    for arg in order:
+        value = arguments.get(arg)
+        args.append(value if isinstance(value, list) else [[value]])
+    data = {"client": "Office.js", "version": xw.__version__, "runtime": "1.4", "func_name": name, "args": args,
+            "caller_address": None}
+    return asyncio.run(xlwings.server.custom_functions_call(data, functions))
+
+
+def test_meta_lists_every_function_with_its_french_documentation():
+    meta = xlwings.server.custom_functions_meta(functions)
+    by_id = {f["id"]: f for f in meta["functions"]}
+    assert set(by_id) == {fn.__name__.upper() for fn in functions.FUNCTIONS}
+    assert by_id["FITN_FORFAIT"]["name"] == "FORFAIT"  # FITN.FORFAIT under the manifest's namespace
+    for fn in functions.FUNCTIONS:
+        entry = by_id[fn.__name__.upper()]
+        assert entry["description"] == " ".join(fn.__doc__.split())
+        assert "\n" not in entry["description"]
+        for param in entry["parameters"]:
+            assert param["description"] == functions.DOC[param["name"]] or \
+                param["description"].startswith(functions.DOC[param["name"]])
+            assert not param["description"].startswith("Positional argument")
+    optional = {p["name"] for p in by_id["FITN_MONTANT_PROPOSE"]["parameters"] if p.get("optional")}
+    assert optional == {"parametres", "dossier", "depenses", "exclusions"}
+
+
+@pytest.mark.parametrize("name", [
+    "fitn_forfait", "fitn_depenses_exclues", "fitn_cout_eligible", "fitn_part_hors_ue", "fitn_eligible",
+    "fitn_motifs", "fitn_montant_propose", "fitn_note"])
+def test_one_row_and_5000_rows_through_the_server_equal_the_core(name):
+    all_args, all_expected = big_sample()
+    args, expected = all_args[name], all_expected[name]
+    got = call(name, args)
+    assert len(got) == 5000
+    assert [row[0] for row in got] == expected
+    tables = {"forfaits", "grille", "exclusions", "depenses", "notation", "parametres"}
+    for i in (0, 1, 2, 3, 4999):
+        one = {k: (v if k in tables else v[i][0]) for k, v in args.items()}
+        assert call(name, one) == [[expected[i]]]
+
+
+def test_error_text_goes_through_the_server():
+    forfaits = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
+                ["3a", "Commune", 0, 4999, 5000]]
+    got = call("fitn_forfait", {"mesure": "3a", "type_candidat": "Commune", "population": "beaucoup",
+                                "forfaits": forfaits})
+    assert got == [["Erreur : Population : « beaucoup » n'est pas un nombre"]]
+
+
+def _computed(path) -> dict:
+    """Computed values of Candidatures and Notation (by row) and the dashboard, read back from the file."""
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    out = {}
+    for table in (schema.APPLICATIONS, schema.SCORES):
+        rows = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False)
+        header = rows[0]
+        wanted = [i for i, h in enumerate(header) if h in {c.header for c in table.computed}]
+        assert wanted, table.name
+        out[table.name] = [[row[i] if i < len(row) else "" for i in wanted] for row in rows[1:]]
+    dash = book.get_sheet_by_name(schema.SHEET_DASHBOARD).to_python(skip_empty_area=False)
+    out["dashboard"] = [row for i, row in enumerate(dash) if i != 1]  # row 2: « Mis à jour le » (time)
+    return out
+
+
+def test_recalculer_script_gives_the_same_values_as_fitn_xl_recalc(tmp_path):
+    from fitn_xl import cli
+
+    original = tmp_path / "registre.xlsx"
+    registry = write_sample(original, 40, seed=5)
+    assert any(a.status == "Lauréat" for a in registry.applications)
+    by_cli, by_script = tmp_path / "cli.xlsx", tmp_path / "script.xlsx"
+    shutil.copy(original, by_cli)
+    shutil.copy(original, by_script)
+    assert cli.main(["recalc", str(by_cli), "--force"]) == 0
+
+    book = xw.Book(json=payload_from_xlsx(by_script))  # what the VBA client sends
+    outcome = scripts.recalculate(book, today=date.today())
+    assert outcome.ok, outcome.message
+    actions = book.json()["actions"]
+    assert {a["func"] for a in actions} == {"setValues"}
+    apply_actions(by_script, actions)
+
+    got, want = _computed(by_script), _computed(by_cli)
+    assert got[schema.APPLICATIONS.name] == want[schema.APPLICATIONS.name]
+    assert got[schema.SCORES.name] == want[schema.SCORES.name]
+    assert got["dashboard"] == want["dashboard"]
+    assert any(row[0] not in ("", None) for row in got[schema.APPLICATIONS.name])
+
+
+def test_recalculer_never_writes_input_columns(tmp_path):
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 8)
+    book = xw.Book(json=payload_from_xlsx(path))
+    scripts.recalculate(book)
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        schema.SHEET_APPLICATIONS).to_python()
+    header = rows[0]
+    first_computed = min(header.index(h) for h in schema.COMPUTED_HEADERS if h in header)
+    for action in book.json()["actions"]:
+        if action["sheet_position"] == [s.name for s in book.sheets].index(schema.SHEET_APPLICATIONS):
+            assert action["start_column"] >= first_computed
+
+
+def test_recalculer_through_custom_scripts_call_alerts_in_french(tmp_path):
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 6)
+    book = xw.Book(json=payload_from_xlsx(path))
+    book = asyncio.run(xlwings.server.custom_scripts_call(remote, "recalculer", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    alerts = [a for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1
+    assert alerts[0]["args"][0].startswith("Recalcul terminé : 6 dossier(s) calculé(s).")
+
+
+def test_a_book_that_is_not_a_registry_gets_a_french_message(tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "autre.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "bonjour"
+    wb.save(path)
+    book = xw.Book(json=payload_from_xlsx(path))
+    outcome = scripts.recalculate(book)
+    assert not outcome.ok
+    assert outcome.message.startswith("Recalcul impossible : La feuille « Paramètres » est absente")
+    assert book.json()["actions"] == []
