@@ -1,0 +1,299 @@
+"""recalc and the safe writer on real files: inputs untouched, computed values = core, atomic, locks honoured."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import edit_cells, header_column
+
+from fitn_xl import schema
+from fitn_xl.cli import main
+from fitn_xl.core.compute import compute
+from fitn_xl.workbook.dashboard import DASHBOARD_CELLS
+from fitn_xl.workbook.read import load_registry
+from fitn_xl.workbook.write import (
+    RegistryLocked,
+    XlsxPackage,
+    append_input_rows,
+    append_journal,
+    atomic_update,
+    previous_version_path,
+    recalc,
+)
+
+TODAY = date(2021, 12, 31)
+GENERATED_SHEETS = {schema.SHEET_DASHBOARD, "Classement"}  # rewritten whole by recalc
+COMPUTED = {c.header for c in schema.APPLICATIONS.computed} | {
+    f"{schema.SCORES.name}:{c.header}" for c in schema.SCORES.computed}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def input_cells(path: Path) -> dict:
+    """Every cell that is not computed: (sheet, row, column) -> (value, number format, fill colour)."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        if ws.title in GENERATED_SHEETS:
+            continue
+        computed_cols = set()
+        for table in schema.INPUT_TABLES:
+            if table.sheet == ws.title:
+                computed_cols = {header_column(ws, c.header) for c in table.computed}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.row > 1 and cell.column in computed_cols:
+                    continue
+                out[(ws.title, cell.row, cell.column)] = (cell.value, cell.number_format, cell.fill.fgColor.rgb)
+    return out
+
+
+def computed_values(path: Path) -> dict[str, dict[str, object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    headers = [c.value for c in ws[1]]
+    out = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0]:
+            out[row[0]] = {h: v for h, v in zip(headers, row, strict=True) if h in COMPUTED}
+    return out
+
+
+def same(cell_value, core_value) -> bool:
+    if core_value is None or core_value == "":
+        return cell_value in (None, "")
+    if isinstance(core_value, Decimal):
+        return cell_value is not None and abs(Decimal(str(cell_value)) - core_value) < Decimal("1e-9")
+    return cell_value == core_value
+
+
+def test_recalc_writes_core_results_and_leaves_inputs_identical(registry_file):
+    before = input_cells(registry_file)
+    summary = recalc(registry_file, today=TODAY)
+    assert summary.dossiers == 5 and summary.issues == [] and not summary.blocking
+    assert input_cells(registry_file) == before
+    loaded = load_registry(registry_file)
+    expected = compute(loaded.registry, TODAY)
+    got = computed_values(registry_file)
+    assert set(got) == set(expected.results)
+    for dossier_id, result in expected.results.items():
+        for column in schema.APPLICATIONS.computed:
+            value = result.cells()[column.attr]
+            assert same(got[dossier_id][column.header], value), (dossier_id, column.header, value)
+    # a few facts the sample was built for
+    assert got["63-001"]["Forfait (€)"] == 5000 and got["63-001"]["Dépenses exclues (€)"] == 2000
+    assert got["63-003"]["Éligible"] == "Non" and got["63-003"]["Motifs"].startswith("Échéance")
+    assert got["63-002"]["En retard"] == "Oui" and got["63-002"]["Part licences hors UE"] == pytest.approx(0.4)
+
+
+def test_recalc_is_idempotent_and_styles_survive(registry_file):
+    recalc(registry_file, today=TODAY)
+    first = computed_values(registry_file)
+    recalc(registry_file, today=TODAY)
+    assert computed_values(registry_file) == first
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
+    proposed = ws.cell(2, header_column(ws, "Montant proposé (€)"))
+    assert proposed.number_format == '#,##0.00 "€"'
+    assert proposed.fill.fgColor.rgb.endswith("E7E6E6")  # computed: grey
+    share = ws.cell(3, header_column(ws, "Part licences hors UE"))
+    assert "%" in share.number_format
+
+
+def test_dashboard_values_are_rewritten(registry_file):
+    with XlsxPackage(registry_file) as pkg:
+        charts = {n: pkg.zip.read(n) for n in pkg.names if n.startswith("xl/charts/")}
+    assert len(charts) >= 2
+    recalc(registry_file, today=TODAY, now=datetime(2022, 1, 3, 9, 30))
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_DASHBOARD]
+    assert ws[DASHBOARD_CELLS["envelope.départementale.committed"]].value == 30000
+    assert ws[DASHBOARD_CELLS["envelope.3d.committed"]].value == 45000
+    assert ws[DASHBOARD_CELLS["count.3a.Reçu"]].value == 1
+    assert ws[DASHBOARD_CELLS["count.total.total"]].value == 5
+    assert ws[DASHBOARD_CELLS["indicator.late"]].value == 1
+    assert ws[DASHBOARD_CELLS["updated"]].value == datetime(2022, 1, 3, 9, 30)
+    with XlsxPackage(registry_file) as pkg:  # the charts survive unchanged (openpyxl would drop them)
+        assert {n: pkg.zip.read(n) for n in pkg.names if n.startswith("xl/charts/")} == charts
+
+
+def test_dossier_with_errors_gets_values_and_an_alert(registry_file):
+    edit_cells(registry_file, schema.SHEET_APPLICATIONS, {(2, "Population"): "beaucoup",
+                                                           (3, "Date de décision"): "32/13/2021"})
+    edit_cells(registry_file, schema.SHEET_APPLICATIONS, {(6, schema.DOSSIER_ID): "63-004"})  # duplicate
+    summary = recalc(registry_file, today=TODAY)
+    assert summary.with_errors == 2
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
+    alerts, eligible = header_column(ws, "Alertes"), header_column(ws, "Éligible")
+    assert ws.cell(2, alerts).value.startswith("Erreurs de saisie : 1 (voir fitn-xl check)")
+    assert ws.cell(2, eligible).value == "Oui"  # still computed where possible
+    assert ws.cell(3, alerts).value.startswith("Erreurs de saisie : 1 (voir fitn-xl check)\nLicences hors UE")
+    assert ws.cell(6, alerts).value == "Erreurs de saisie : 1 (voir fitn-xl check)"  # duplicated row
+    assert ws.cell(6, eligible).value is None
+    assert ws.cell(4, alerts).value is None  # 63-003 has no error and no alert
+
+
+def test_rows_typed_below_the_table_are_taken_in(registry_file):
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    for header, value in {schema.DOSSIER_ID: "63-006", "Date de réception": date(2021, 4, 1), "Mesure": "3a",
+                          "Collectivité": "Commune de Thiers", "Type de candidat": "Commune", "Population": 11000,
+                          "Intitulé du projet": "Audit", "Statut": "Reçu", "Engagement décisionnel": "Oui",
+                          "Projet de transformation numérique": "Oui", "Date de fin prévue": date(2022, 1, 1),
+                          "Coût global (€)": 9000, "Financement demandé (€)": 9000}.items():
+        ws.cell(8, header_column(ws, header), value)  # two blank rows below the table
+    wb.save(registry_file)
+    summary = recalc(registry_file, today=TODAY)
+    assert schema.APPLICATIONS.name in summary.extended_tables
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    last_letter = openpyxl.utils.get_column_letter(len(schema.APPLICATIONS.all_columns))
+    assert ws.tables[schema.APPLICATIONS.name].ref == f"A1:{last_letter}8"
+    assert ws.cell(8, header_column(ws, "Forfait (€)")).value == 10000
+    assert ws.cell(8, header_column(ws, "Montant proposé (€)")).value == 9000
+
+
+def test_recalc_output_opens_in_libreoffice(registry_file, tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice absent")
+    recalc(registry_file, today=TODAY)
+    profile = tmp_path / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv",
+                    "--outdir", str(tmp_path / "out"), str(registry_file)], check=True, timeout=180,
+                   capture_output=True)
+    csv = (tmp_path / "out" / "registre.csv").read_text(encoding="utf-8", errors="replace")
+    assert "Registre FITN7 axe 3" in csv  # the first sheet, converted
+
+
+def test_recalc_killed_mid_write_leaves_the_original_intact(registry_file):
+    digest = sha(registry_file)
+    env = dict(os.environ, FITN_XL_TEST_WRITE_DELAY="60")
+    child = subprocess.Popen([sys.executable, "-m", "fitn_xl.cli", "recalc", str(registry_file)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        temp = []
+        while time.monotonic() < deadline:
+            temp = [p for p in registry_file.parent.glob(".registre.*fitn-tmp*") if p.stat().st_size > 0]
+            if temp:
+                break
+            time.sleep(0.05)
+        assert temp, "the child never started writing"
+        time.sleep(0.2)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert sha(registry_file) == digest
+    assert load_registry(registry_file).issues == []
+    assert not previous_version_path(registry_file).exists()
+
+
+def test_previous_version_is_kept(registry_file):
+    original = registry_file.read_bytes()
+    recalc(registry_file, today=TODAY)
+    previous = previous_version_path(registry_file)
+    assert previous.name == "registre.precedent.xlsx"
+    assert previous.read_bytes() == original
+    once = registry_file.read_bytes()
+    recalc(registry_file, today=TODAY)
+    assert previous.read_bytes() == once  # replaced each time
+    assert not list(registry_file.parent.glob("*fitn-tmp*"))
+
+
+@pytest.mark.parametrize("lock", ["~$registre.xlsx", ".~lock.registre.xlsx#"])
+def test_lock_file_is_honoured_and_force_overrides(registry_file, lock, capsys):
+    (registry_file.parent / lock).write_text("verrou")
+    digest = sha(registry_file)
+    with pytest.raises(RegistryLocked, match="semble ouvert dans Excel ou LibreOffice"):
+        recalc(registry_file)
+    assert main(["recalc", str(registry_file)]) == 1
+    assert "fermez-le" in capsys.readouterr().err
+    assert sha(registry_file) == digest
+    assert main(["recalc", str(registry_file), "--force"]) == 0
+    assert sha(registry_file) != digest
+
+
+def test_atomic_update_failure_leaves_original_untouched(registry_file):
+    digest = sha(registry_file)
+    with pytest.raises(RuntimeError), atomic_update(registry_file) as tmp:
+        tmp.write_bytes(b"half written")
+        raise RuntimeError("boom")
+    assert sha(registry_file) == digest
+    assert not list(registry_file.parent.glob("*fitn-tmp*"))
+    assert not previous_version_path(registry_file).exists()
+
+
+def test_blocking_parameter_error_exits_1_and_never_writes_inputs(registry_file, capsys):
+    edit_cells(registry_file, schema.SHEET_PARAMETERS, {(6, "Valeur"): "beaucoup"})
+    before = input_cells(registry_file)
+    assert main(["recalc", str(registry_file)]) == 1
+    err = capsys.readouterr().err
+    assert "Feuille « Paramètres », ligne 6, colonne « Valeur » : Enveloppe départementale (€) : « beaucoup »" in err
+    assert input_cells(registry_file) == before
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
+    assert ws.cell(2, header_column(ws, "Alertes")).value.startswith("Paramètres en erreur : 1")
+
+
+def test_append_journal_and_input_rows(registry_file):
+    append_journal(registry_file, [{"Opération": "Convention", schema.DOSSIER_ID: "63-002", "Montant (€)": 30000,
+                                    "Fichier": "conventions/63-002.docx"}])
+    rows = append_journal(registry_file, [{"Opération": "Liste DITP", "Mois": "2021-06", "Nombre": 2,
+                                           "Date et heure": datetime(2021, 7, 1, 8, 0)}])
+    assert rows == [3]
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_JOURNAL]
+    assert ws.tables["Journal"].ref == "A1:J3"
+    assert ws.cell(2, 2).value == "Convention" and ws.cell(2, 7).value == 30000
+    assert isinstance(ws.cell(2, 1).value, datetime)
+    assert ws.cell(3, 1).value == datetime(2021, 7, 1, 8, 0) and ws.cell(3, 4).value == "2021-06"
+
+    written = append_input_rows(registry_file, schema.EXPENSES, [
+        {schema.DOSSIER_ID: "63-004", "Libellé": "Licence LMS", "Catégorie": "Licence ou abonnement logiciel",
+         "Pays de l'éditeur": "US", "Montant (€)": Decimal("1234.50")}])
+    assert written == [6]
+    written = append_input_rows(registry_file, schema.APPLICATIONS, [
+        {schema.DOSSIER_ID: "63-007", "Date de réception": date(2021, 5, 2), "Mesure": "3b",
+         "Collectivité": "Commune d'Ambert", "Type de candidat": "Commune", "Intitulé du projet": "Formation",
+         "Statut": "Reçu", "Engagement décisionnel": True, "Projet de transformation numérique": False}])
+    assert written == [7]
+    loaded = load_registry(registry_file)
+    assert loaded.issues == []
+    assert loaded.registry.expenses[-1].publisher_country == "US" and loaded.registry.expenses[-1].amount == Decimal(
+        "1234.5")
+    app = loaded.registry.applications[-1]
+    assert (app.received_on, app.decision_commitment, app.digital_transformation) == (date(2021, 5, 2), True, False)
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_EXPENSES]
+    assert ws.cell(6, 5).value == "États-Unis" and ws.cell(6, 6).number_format == '#,##0.00 "€"'
+    with pytest.raises(ValueError):
+        append_input_rows(registry_file, schema.EXPENSES, [{"Inconnu": 1}])
+
+
+def test_sheet_layer_add_sheet_and_replace_data(registry_file, tmp_path):
+    out = tmp_path / "essai.xlsx"
+    with XlsxPackage(registry_file) as pkg:
+        sheet = pkg.add_sheet("Essai")
+        euro = pkg.style_with_format('#,##0.00 "€"')
+        sheet.replace_data([["Rang", "N° dossier", "Montant"], [1, "63-001", Decimal("5000.5")]], styles={3: euro})
+        sheet.replace_data([["Rang", "N° dossier", "Montant"], [1, "63-004", 12000], [2, "63-001", 5000]],
+                           styles={3: euro})
+        pkg.sheet(schema.SHEET_DASHBOARD).set_values({"A1": "Titre < & >"})
+        pkg.save(out)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Essai"]
+    assert [list(r) for r in ws.iter_rows(values_only=True)] == [["Rang", "N° dossier", "Montant"],
+                                                                 [1, "63-004", 12000], [2, "63-001", 5000]]
+    assert ws.cell(2, 3).number_format == '#,##0.00 "€"'
+    assert wb[schema.SHEET_DASHBOARD]["A1"].value == "Titre < & >"
+    assert load_registry(out).issues == []
