@@ -1,6 +1,10 @@
 // fitn-xl task pane: keeps the access token (browser storage) and passes the DITP month to its button.
 (function () {
   const TOKEN_KEY = "fitn-xl-jeton";
+  // ?apercu=1: preview in a plain browser (administrator, screenshot): Office.js has no Excel to attach to.
+  if (new URLSearchParams(window.location.search).has("apercu")) {
+    document.documentElement.classList.add("fitn-apercu");
+  }
 
   globalThis.getAuth = async function () {
     if (config.authProviders.includes("entraid")) {

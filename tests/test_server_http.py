@@ -1,0 +1,238 @@
+"""`fitn-xl serve` for real: uvicorn on 127.0.0.1 in a subprocess, functions and scripts over HTTP, token auth,
+refusals in French, and the task pane in headless Chromium (screenshot kept at docs/taskpane.png)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_addin_fixtures import write_sample
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "jeton-de-test-0123456789abcdef"
+FORFAITS = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
+            ["3a", "Commune", 0, 4999, 5000], ["3a", "Commune", 5000, None, 10000]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "FITN_XL_"))}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"
+    env.update(extra)
+    return env
+
+
+def _serve_cmd(*args) -> list[str]:
+    return [sys.executable, "-c", "import sys; from fitn_xl.cli import main; sys.exit(main())", "serve", *args]
+
+
+class Server:
+    def __init__(self, tmp: Path, *args: str):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.downloads = tmp / "telechargements"
+        self.log = open(tmp / f"serve-{self.port}.log", "w+")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            _serve_cmd("--port", str(self.port), "--telechargements", str(self.downloads), *args),
+            env=_env(), stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                urllib.request.urlopen(self.url + "/taskpane", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        self.log.seek(0)
+        raise AssertionError("server did not start:\n" + self.log.read())
+
+    def request(self, path: str, body=None, token: str | None = None, method: str | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method or ("POST" if data else "GET"))
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token is not None:
+            req.add_header("Authorization", token)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("serve"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("secured")
+    tokens = tmp / "jetons.txt"
+    tokens.write_text(f"# agents\nalice:{TOKEN}\n", encoding="utf-8")
+    s = Server(tmp, "--jetons", str(tokens))
+    yield s
+    s.stop()
+
+
+def _call(name, args):
+    import xlwings  # the client's version (Office.js does not require it to match)
+
+    return {"client": "Office.js", "version": xlwings.__version__, "runtime": "1.4", "func_name": name,
+            "args": args, "caller_address": None}
+
+
+def test_functions_over_http(server):
+    status, body = server.request("/xlwings/custom-functions-meta")
+    assert status == 200
+    names = {f["id"]: f["name"] for f in json.loads(body)["functions"]}
+    assert names["FITN_FORFAIT"] == "FORFAIT" and len(names) == 8
+    status, body = server.request("/xlwings/custom-functions-call",
+                                  _call("fitn_forfait", [[["3a"]], [["Commune"]], [[4000]], FORFAITS]))
+    assert status == 200 and json.loads(body)["result"] == [[5000]]
+    column = [[100], [6000], ["abc"]]
+    status, body = server.request("/xlwings/custom-functions-call",
+                                  _call("fitn_forfait", [[["3a"]], [["Commune"]], column, FORFAITS]))
+    assert json.loads(body)["result"] == [[5000], [10000], ["Erreur : Population : « abc » n'est pas un nombre"]]
+
+
+def test_manifest_and_task_pane_are_french_with_the_fitn_namespace(server):
+    status, body = server.request("/manifest")
+    manifest = body.decode()
+    assert status == 200
+    assert '<bt:String id="Functions.Namespace" DefaultValue="FITN" />' in manifest
+    assert "<DefaultLocale>fr-FR</DefaultLocale>" in manifest and "Recalculer" in manifest
+    status, body = server.request("/taskpane")
+    page = body.decode()
+    for label in ("Recalculer", "Générer les conventions", "Générer les courriers", "Préparer la liste DITP"):
+        assert label in page
+    assert 'xw-click="recalculer"' in page and "Jeton d'accès" not in page
+
+
+def test_recalculer_script_over_http_like_the_vba_client(server, tmp_path):
+    from fitn_xl.addin.payload import payload_from_xlsx
+
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 10)
+    status, body = server.request("/xlwings/custom-scripts-call/recalculer", payload_from_xlsx(path))
+    assert status == 200, body[:500]
+    actions = json.loads(body)["actions"]
+    assert {a["func"] for a in actions} == {"setValues", "alert"}
+    alert = next(a for a in actions if a["func"] == "alert")
+    assert alert["args"][0].startswith("Recalcul terminé : 10 dossier(s) calculé(s).")
+
+
+def test_documents_button_gives_download_links(server, tmp_path):
+    from fitn_xl.addin.payload import payload_from_xlsx
+
+    path = tmp_path / "registre.xlsx"
+    registry = write_sample(path, 16, seed=2)
+    status, body = server.request("/xlwings/custom-scripts-call/generer_courriers", payload_from_xlsx(path))
+    assert status == 200, body[:500]
+    alert = next(a for a in json.loads(body)["actions"] if a["func"] == "alert")["args"][0]
+    links = [line for line in alert.splitlines() if line.startswith(server.url + "/fitn/fichiers/")]
+    assert links, alert
+    decided = [a for a in registry.applications if a.status in ("Lauréat", "Refusé")]
+    assert decided
+    status, content = server.request(links[0][len(server.url):])
+    assert status == 200 and content[:2] == b"PK"  # a .docx (zip)
+    # the download folder is the only place served
+    token = links[0].split("/fitn/fichiers/")[1].split("/")[0]
+    assert server.request(f"/fitn/fichiers/{token}/..%2F..%2Fetc%2Fpasswd")[0] == 404
+    assert server.request("/fitn/fichiers/inconnu/x.docx")[0] == 404
+
+
+def test_requests_without_a_valid_token_are_rejected(secured, tmp_path):
+    from fitn_xl.addin.payload import payload_from_xlsx
+
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 3)
+    payload = payload_from_xlsx(path)
+    call = _call("fitn_forfait", [[["3a"]], [["Commune"]], [[4000]], FORFAITS])
+    assert secured.request("/xlwings/custom-functions-call", call)[0] == 401
+    assert secured.request("/xlwings/custom-functions-call", call, token="mauvais-jeton-0123456789")[0] == 401
+    status, body = secured.request("/xlwings/custom-functions-call", call, token=TOKEN)
+    assert status == 200 and json.loads(body)["result"] == [[5000]]
+    assert secured.request("/xlwings/custom-scripts-call/recalculer", payload)[0] == 401
+    status, body = secured.request("/xlwings/custom-scripts-call/recalculer", payload, token=f"Bearer {TOKEN}")
+    assert status == 200 and any(a["func"] == "setValues" for a in json.loads(body)["actions"])
+    assert "Jeton d'accès" in secured.request("/taskpane")[1].decode()
+
+
+def _run_serve(*args, env=None, timeout=30):
+    return subprocess.run(_serve_cmd(*args), env=env or _env(), capture_output=True, text=True, timeout=timeout)
+
+
+def test_non_loopback_address_is_refused_without_authentication():
+    proc = _run_serve("--host", "0.0.0.0", "--port", str(_free_port()))
+    assert proc.returncode == 2
+    assert "Refus d'écouter sur « 0.0.0.0 » sans authentification" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_licence_key_is_explained_in_french():
+    env = _env()
+    del env["XLWINGS_LICENSE_KEY"]
+    proc = _run_serve("--port", str(_free_port()), env=env)
+    assert proc.returncode == 1
+    for text in ("PolyForm Noncommercial 1.0.0", "institution gouvernementale", "XLWINGS_LICENSE_KEY=noncommercial"):
+        assert text in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_https_needs_both_certificate_and_key(tmp_path):
+    cert = tmp_path / "cert.pem"
+    cert.write_text("x")
+    proc = _run_serve("--certfile", str(cert), "--port", str(_free_port()))
+    assert proc.returncode == 2 and "--certfile et --keyfile vont ensemble" in proc.stderr
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium absent (la CI l'installe)")
+def test_task_pane_renders_in_headless_chromium(server, tmp_path):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--lang=fr-FR", f"--user-data-dir={tmp_path / 'profil'}"]
+    dom = subprocess.run([_chromium(), *flags, "--virtual-time-budget=3000", "--dump-dom", server.url + "/taskpane"],
+                         capture_output=True, text=True, timeout=90)
+    for label in ("Recalculer", "Générer les conventions", "Générer les courriers", "Préparer la liste DITP"):
+        assert label in dom.stdout
+    assert 'xw-args="[&quot;20' in dom.stdout or "xw-args='[\"20" in dom.stdout  # fitn.js set the month
+    shot = tmp_path / "taskpane.png"
+    # before Office.js would give up waiting for Excel (5 s) and offer to reload: the pane as Excel shows it
+    subprocess.run([_chromium(), *flags, "--window-size=380,720", "--virtual-time-budget=1500",
+                    f"--screenshot={shot}", server.url + "/taskpane?apercu=1"], capture_output=True, timeout=90)
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+    docs = ROOT / "docs"
+    if docs.is_dir():
+        shutil.copy(shot, docs / "taskpane.png")
