@@ -375,8 +375,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
                     v = None
                 elif v < 0 or v > crit.max_score:
                     parser.issue(schema.SCORES, excel_row, header,
-                                 f"{number(v)} hors de l'échelle du critère « {crit.name} » (0 à {number(crit.max_score)})",
-                                 dossier_id)
+                                 f"{number(v)} hors de l'échelle du critère « {crit.name} » "
+                                 f"(0 à {number(crit.max_score)})", dossier_id)
                     v = None
             values.append(v)
         rec = {k: v for k, v in rec.items() if not k.startswith("criterion_")}
