@@ -1,0 +1,199 @@
+"""The « Simulateur » sheet: an agent types one case and sees forfait, eligibility, reasons and proposed amount
+computed live by the add-in's cell functions (classic names, e.g. `=FITN_FORFAIT(…)`).
+
+`add_simulator_sheet(workbook)` adds the sheet to an openpyxl workbook (the registry builder calls it).
+openpyxl cannot store a formula's last value, so `cache_simulator_values(path)` then writes the values the
+functions give for the sheet's case into the saved file, next to the formulas: without the add-in (LibreOffice,
+a colleague's Excel) the sheet shows those values instead of `#NAME?` until a recalculation.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+
+from .. import schema
+
+SHEET = "Simulateur"
+TITLE = "Simulateur : un cas saisi, calculé par les fonctions FITN du complément"
+FIRST_ROW = 4  # first input row
+
+# (label, example value, drop-down) — the order of the function arguments
+INPUTS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
+    ("Mesure", "3a", schema.MEASURES),
+    ("Type de candidat", "Commune", schema.APPLICANT_TYPES),
+    ("Population", 3200, ()),
+    ("Financée exclusivement par des collectivités", None, schema.YES_NO),
+    ("Engagement décisionnel", schema.YES, schema.YES_NO),
+    ("Projet de transformation numérique", schema.YES, schema.YES_NO),
+    ("Date de fin prévue", date(2022, 9, 30), ()),
+    ("Coût global (€)", 12000, ()),
+    ("Financement demandé (€)", 8000, ()),
+    ("Part collectivités (€)", None, ()),
+)
+INPUT_CELLS = {label: f"B{FIRST_ROW + i}" for i, (label, _, _) in enumerate(INPUTS)}
+RESULT_ROW = FIRST_ROW + len(INPUTS) + 2
+
+
+def _ref(label: str) -> str:
+    return INPUT_CELLS[label]
+
+
+def _eligibility_args() -> str:
+    labels = ("Mesure", "Type de candidat", "Financée exclusivement par des collectivités", "Engagement décisionnel",
+              "Projet de transformation numérique", "Date de fin prévue", "Coût global (€)",
+              "Financement demandé (€)")
+    return ",".join(_ref(label) for label in labels)
+
+
+# (label, formula, Python function name, kind) — the results, computed by the add-in's functions
+RESULTS: tuple[tuple[str, str, str], ...] = (
+    ("Forfait (€)", f"=FITN_FORFAIT({_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits)",
+     "fitn_forfait"),
+    ("Éligible", f"=FITN_ELIGIBLE({_eligibility_args()},Parametres)", "fitn_eligible"),
+    ("Motifs", f"=FITN_MOTIFS({_eligibility_args()},Parametres)", "fitn_motifs"),
+    ("Montant proposé (€)",
+     "=FITN_MONTANT_PROPOSE(" + ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres)",
+     "fitn_montant_propose"),
+)
+RESULT_CELLS = {label: f"B{RESULT_ROW + i}" for i, (label, _, _) in enumerate(RESULTS)}
+
+
+def add_simulator_sheet(workbook, title: str = SHEET):
+    """Add the « Simulateur » sheet (inputs with drop-downs, result formulas) to an openpyxl `workbook`; returns
+    the worksheet. Formulas refer to the tables `Forfaits` and `Parametres` of « Paramètres »."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ws = workbook.create_sheet(title)
+    ws["A1"] = TITLE
+    ws["A1"].font = Font(bold=True, size=13, color="000091")
+    ws["A2"] = ("Saisissez le cas dans les cellules jaunes. Les résultats viennent des fonctions du complément "
+                "(FITN_… en VBA ; FITN.… dans le complément Office.js) ; sans le complément, ils gardent les "
+                "valeurs du dernier calcul.")
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:C2")
+    ws.row_dimensions[2].height = 45
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 34
+    ws.column_dimensions["C"].width = 40
+    ws[f"A{FIRST_ROW - 1}"] = "Cas"
+    ws[f"A{FIRST_ROW - 1}"].font = Font(bold=True)
+    yellow = PatternFill("solid", fgColor="FFF2CC")
+    grey = PatternFill("solid", fgColor="E8E8F4")
+    for i, (label, example, choices) in enumerate(INPUTS):
+        row = FIRST_ROW + i
+        ws.cell(row, 1, label)
+        cell = ws.cell(row, 2, example)
+        cell.fill = yellow
+        if isinstance(example, date):
+            cell.number_format = "dd/mm/yyyy"
+        elif "(€)" in label:
+            cell.number_format = '#,##0.00 "€"'
+        if choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+            if len(dv.formula1) > 255:  # Excel's limit for a literal list: point to the cells instead
+                first = ws.max_column + 3
+                for j, choice in enumerate(choices):
+                    ws.cell(FIRST_ROW + j, first, choice)
+                letter = ws.cell(1, first).column_letter
+                dv = DataValidation(type="list", allow_blank=True,
+                                    formula1=f"${letter}${FIRST_ROW}:${letter}${FIRST_ROW + len(choices) - 1}")
+                ws.column_dimensions[letter].hidden = True
+            dv.error, dv.errorTitle = "Choisissez une valeur de la liste.", "Valeur non prévue"
+            ws.add_data_validation(dv)
+            dv.add(cell)
+    ws[f"A{RESULT_ROW - 1}"] = "Résultats (fonctions du complément)"
+    ws[f"A{RESULT_ROW - 1}"].font = Font(bold=True)
+    for i, (label, formula, _) in enumerate(RESULTS):
+        row = RESULT_ROW + i
+        ws.cell(row, 1, label)
+        cell = ws.cell(row, 2, formula)
+        cell.fill = grey
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if "(€)" in label:
+            cell.number_format = '#,##0.00 "€"'
+    return ws
+
+
+def simulate(path: str | Path) -> dict[str, object]:
+    """The results the add-in's functions give for the case typed in the « Simulateur » sheet of the registry
+    at `path` (its Forfaits and Parametres tables): result label -> value."""
+    import python_calamine
+
+    from ..workbook.read import load_registry
+    from . import functions
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    values = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+
+    def cell(ref: str):
+        row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+        return values[row][col] if row < len(values) and col < len(values[row]) else None
+
+    case = [cell(INPUT_CELLS[label]) for label, _, _ in INPUTS]
+    params = load_registry(path).registry.parameters
+    forfaits = [[c.header for c in schema.FORFAITS.columns]] + [
+        [f.measure, f.applicant_type, f.population_min, f.population_max, f.amount] for f in params.forfaits]
+    parametres = [["Paramètre", "Valeur"], ["Échéance des résultats", params.results_deadline]]
+    by_name = {
+        "fitn_forfait": lambda: functions.fitn_forfait(case[0], case[1], case[2], forfaits),
+        "fitn_eligible": lambda: functions.fitn_eligible(*case[:2], *case[3:9], parametres),
+        "fitn_motifs": lambda: functions.fitn_motifs(*case[:2], *case[3:9], parametres),
+        "fitn_montant_propose": lambda: functions.fitn_montant_propose(*case, forfaits, parametres),
+    }
+    return {label: by_name[name]() for label, _, name in RESULTS}
+
+
+def _sheet_part(archive: zipfile.ZipFile, title: str) -> str:
+    from lxml import etree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    wb = etree.fromstring(archive.read("xl/workbook.xml"))
+    rid = next(s.get(f"{{{ns['r']}}}id") for s in wb.iterfind("m:sheets/m:sheet", ns) if s.get("name") == title)
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def cache_simulator_values(path: str | Path) -> dict[str, object]:
+    """Store in the saved registry at `path` the current values of the « Simulateur » formulas (computed by the
+    same functions), atomically. Returns them."""
+    from lxml import etree
+
+    path = Path(path)
+    results = simulate(path)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, SHEET)
+        root = etree.fromstring(archive.read(part))
+        for label, ref in RESULT_CELLS.items():
+            c = root.find(f".//{{{main}}}c[@r='{ref}']")
+            if c is None or c.find(f"{{{main}}}f") is None:
+                continue
+            for old in c.findall(f"{{{main}}}v"):
+                c.remove(old)
+            value = results[label]
+            v = etree.SubElement(c, f"{{{main}}}v")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                c.attrib.pop("t", None)
+                v.text = repr(value) if isinstance(value, float) else str(value)
+            else:
+                c.set("t", "str")
+                v.text = str(value)
+        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in archive.infolist():
+                    out.writestr(info, data if info.filename == part else archive.read(info.filename))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    os.replace(tmp, path)
+    return results
