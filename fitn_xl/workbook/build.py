@@ -398,6 +398,11 @@ class _Builder:
             ca.alignment = cb.alignment = wrap
             if font is not None:
                 ca.font = font
+            if a and not b and row == 1:
+                ca.alignment = Alignment(vertical="top")  # the title runs over column B
+            # explicit heights: spreadsheet programs do not always grow wrapped rows when they open a file
+            lines = max(-(-len(b) // 120), -(-len(a) // 30) if b else 1, 1)
+            ws.row_dimensions[row].height = 15 * lines + (4 if font is TITLE_FONT else 0)
             row += 1
 
         line("Registre FITN7 axe 3 — guichet territorial (France Relance)", font=TITLE_FONT)
