@@ -202,8 +202,10 @@ def test_recalc_killed_mid_write_leaves_the_original_intact(registry_file):
 
 
 def test_previous_version_is_kept(registry_file):
+    os.chmod(registry_file, 0o664)
     original = registry_file.read_bytes()
     recalc(registry_file, today=TODAY)
+    assert registry_file.stat().st_mode & 0o777 == 0o664  # permissions kept (the temp file was private)
     previous = previous_version_path(registry_file)
     assert previous.name == "registre.precedent.xlsx"
     assert previous.read_bytes() == original

@@ -625,6 +625,7 @@ def atomic_update(path: str | Path, force: bool = False) -> Iterator[Path]:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         if path.exists():
+            shutil.copymode(path, tmp)  # mkstemp made it private (0600): keep the registry's permissions
             _keep_previous(path)
         os.replace(tmp, path)
     except BaseException:
@@ -795,8 +796,10 @@ def _fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
 # --- appending rows ------------------------------------------------------------------------------------------
 
 
-def _append(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, object]]) -> list[int]:
-    """Append `rows` (keyed by header) to a table, after its last filled row; returns the Excel rows written."""
+def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, object]]) -> list[int]:
+    """Append `rows` (keyed by header) to a table of an open package, after its last filled row (the builder's
+    empty row is reused), extending the table's ref; returns the Excel rows written. Values are typed as the
+    builder types them when `table` is a `schema.Table`."""
     name = table.name if isinstance(table, Table) else table
     schema_table = table if isinstance(table, Table) else None
     xt = pkg.table(name)
@@ -826,6 +829,9 @@ def _append(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, object
     return written
 
 
+_append = append_rows  # former private name, used by fitn_xl.forms.importer
+
+
 def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, object]],
                       force: bool = False) -> list[int]:
     """Append rows (keyed by the exact headers of `table`) to one of the registry's tables, atomically. Values are
@@ -833,7 +839,7 @@ def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, ob
     Returns the Excel rows written."""
     path = Path(path)
     with atomic_update(path, force) as tmp, XlsxPackage(path) as pkg:
-        written = _append(pkg, table, rows)
+        written = append_rows(pkg, table, rows)
         pkg.save(tmp)
     return written
 
@@ -847,7 +853,7 @@ def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bo
 
 
 __all__ = [
-    "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows",
+    "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows",
     "append_journal", "atomic_update", "check_not_open", "dossier_cells", "lock_files", "previous_version_path",
     "recalc",
 ]
