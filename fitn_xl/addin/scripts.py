@@ -186,22 +186,31 @@ def _alert(book, outcome: Outcome) -> None:
         print(outcome.message)
 
 
-def bouton_recalculer() -> None:
-    """RunPython("import fitn_xl.addin.scripts as s; s.bouton_recalculer()")"""
+def calling_book():
+    """The registry a VBA button acts on: the calling workbook, or the active one when the button lives in an
+    add-in (.xlam), whose caller is the add-in itself."""
     book = xw.Book.caller()
+    if book.name.lower().endswith((".xlam", ".xla")):
+        book = xw.books.active
+    return book
+
+
+def bouton_recalculer() -> None:
+    """RunPython("import fitn_xl.addin.scripts as s; s.bouton_recalculer()") — macros/FitnBoutons.bas"""
+    book = calling_book()
     _alert(book, recalculate(book))
 
 
 def bouton_conventions() -> None:
-    book = xw.Book.caller()
+    book = calling_book()
     _alert(book, generate_conventions(book, next_to(book, CONVENTIONS)))
 
 
 def bouton_courriers() -> None:
-    book = xw.Book.caller()
+    book = calling_book()
     _alert(book, generate_letters(book, next_to(book, LETTERS)))
 
 
 def bouton_ditp(mois: str | None = None) -> None:
-    book = xw.Book.caller()
+    book = calling_book()
     _alert(book, prepare_ditp(book, next_to(book, DITP), mois))
