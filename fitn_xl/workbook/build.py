@@ -17,7 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -369,10 +369,11 @@ class _Builder:
         envelopes.type = "bar"
         envelopes.grouping = "stacked"
         envelopes.overlap = 100
-        envelopes.title = "Consommation des enveloppes (€)"
+        envelopes.title = "Enveloppes : engagé et reste (€)"
         first, last = dash.ENVELOPE_ROWS[DEPARTMENTAL], dash.ENVELOPE_ROWS[LAB]
-        envelopes.add_data(Reference(ws, min_col=3, max_col=5, min_row=dash.ENVELOPE_HEADER_ROW, max_row=last),
-                           titles_from_data=True)
+        for col in (3, 5):  # Engagé + Reste = the envelope's amount (Proposé would count twice)
+            envelopes.append(Series(Reference(ws, min_col=col, min_row=dash.ENVELOPE_HEADER_ROW, max_row=last),
+                                    title_from_data=True))
         envelopes.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         envelopes.height, envelopes.width = 8, 16
         ws.add_chart(envelopes, f"F{dash.CHARTS_ROW}")
