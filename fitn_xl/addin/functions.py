@@ -39,6 +39,8 @@ _ARG_ATTR = {
 }
 _COLUMNS: dict[str, Column] = {c.attr: replace(c, required=False) for c in APPLICATIONS.columns}
 
+CATEGORY = "FITN7 axe 3"  # Function Wizard category (classic xlwings)
+
 # French help of each argument (Function Wizard / Office.js parameter description).
 DOC = {
     "dossier": "N° dossier (une cellule ou la colonne Candidatures[N° dossier])",
@@ -63,12 +65,42 @@ DOC = {
 }
 
 
+class _Failed:
+    """A memoized parse failure (its French message)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+_MEMO: dict[tuple, object] = {}  # (argument, type, raw value) -> parsed value or _Failed; bounded below
+_MEMO_MAX = 50_000
+
+
 def _field(name: str, value):
-    column = _COLUMNS[_ARG_ATTR[name]]
+    """One input cell parsed as the reader parses its column. Columns repeat values (measures, types, Oui/Non):
+    parsing each distinct value once is what keeps a 5 000-row call fast."""
+    if type(value) is dict:  # an Office.js error cell or data type
+        value = ranges.plain(value)
     try:
-        return parse_cell(value, column)
-    except CellError as exc:
-        raise RangeError(f"{column.header} : {exc}") from None
+        key = (name, type(value), value)
+        found = _MEMO.get(key, _MEMO)
+    except TypeError:  # an unhashable value (never from Excel): no memo
+        key, found = None, _MEMO
+    if found is _MEMO:
+        column = _COLUMNS[_ARG_ATTR[name]]
+        try:
+            found = parse_cell(value, column)
+        except CellError as exc:
+            found = _Failed(f"{column.header} : {exc}")
+        if key is not None:
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.clear()
+            _MEMO[key] = found
+    if isinstance(found, _Failed):
+        raise RangeError(found.message)
+    return found
 
 
 def _application(row: dict[str, object]) -> Application:
@@ -105,7 +137,7 @@ def _guard(build):
         return None, ERROR_PREFIX + str(exc)
 
 
-@xw.func(name="FORFAIT")
+@xw.func(name="FORFAIT", category=CATEGORY)
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
 @xw.arg("population", "raw", doc=DOC["population"])
@@ -141,7 +173,7 @@ def _spending_function(dossier, cout_global, depenses, exclusions, pick):
     return _per_row({"dossier": dossier, "cout_global": cout_global}, compute_row)
 
 
-@xw.func(name="DEPENSES_EXCLUES")
+@xw.func(name="DEPENSES_EXCLUES", category=CATEGORY)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
@@ -151,7 +183,7 @@ def fitn_depenses_exclues(dossier, depenses, exclusions=None):
     return _spending_function(dossier, None, depenses, exclusions, lambda s: s.excluded)
 
 
-@xw.func(name="COUT_ELIGIBLE")
+@xw.func(name="COUT_ELIGIBLE", category=CATEGORY)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("cout_global", "raw", doc=DOC["cout_global"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
@@ -162,7 +194,7 @@ def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
     return _spending_function(dossier, cout_global, depenses, exclusions, lambda s: s.eligible_cost)
 
 
-@xw.func(name="PART_HORS_UE")
+@xw.func(name="PART_HORS_UE", category=CATEGORY)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("cout_global", "raw", doc=DOC["cout_global"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
@@ -192,7 +224,7 @@ def _eligibility_decorators(f):
     return f
 
 
-@xw.func(name="ELIGIBLE")
+@xw.func(name="ELIGIBLE", category=CATEGORY)
 @_eligibility_decorators
 def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                   demande, parametres=None):
@@ -203,7 +235,7 @@ def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, tra
     return _reasons_function(values, parametres, lambda reasons: NO if reasons else YES)
 
 
-@xw.func(name="MOTIFS")
+@xw.func(name="MOTIFS", category=CATEGORY)
 @_eligibility_decorators
 def fitn_motifs(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                 demande, parametres=None):
@@ -217,7 +249,7 @@ _PROPOSED_ARGS = ("mesure", "type_candidat", "population", "financee_collectivit
                   "date_fin", "cout_global", "demande", "part_collectivites")
 
 
-@xw.func(name="MONTANT_PROPOSE")
+@xw.func(name="MONTANT_PROPOSE", category=CATEGORY)
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
 @xw.arg("population", "raw", doc=DOC["population"])
@@ -265,7 +297,7 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
     return _per_row(values, compute_row)
 
 
-@xw.func(name="NOTE")
+@xw.func(name="NOTE", category=CATEGORY)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("notation", "raw", doc=DOC["notation"])

@@ -24,7 +24,7 @@ class RangeError(ValueError):
     """A range that cannot be used; `str(error)` is the French message (without the « Erreur : » prefix)."""
 
 
-def _plain(value):
+def plain(value):
     """An Office.js rich value (an error cell, a data type) as its basic value; other values unchanged."""
     if isinstance(value, dict):
         return None if value.get("type") == "Error" else value.get("basicValue")
@@ -35,15 +35,15 @@ def matrix(value) -> list[list]:
     """Any Excel argument as a 2-D list of rows (a scalar is a 1×1 range, None an empty cell).
 
     Arguments arrive raw (xlwings' "raw" converter: no per-cell cleaning, which costs seconds on 5 000-row columns
-    under xlwings Server): Office.js sends empty cells as '' and error cells as dicts, COM sends tuples."""
+    under xlwings Server): Office.js sends empty cells as '' and error cells or data types as dicts (read as
+    their basic value when parsed), COM sends tuples. Excel ranges are rectangular: the first row tells."""
     if isinstance(value, list | tuple):
         if not value:
             return [[None]]
-        if all(isinstance(row, list | tuple) for row in value):
-            return [[_plain(v) for v in row] if any(isinstance(v, dict) for v in row) else list(row)
-                    for row in value]
-        return [[_plain(v)] for v in value]  # a 1-D list: one column
-    return [[_plain(value)]]
+        if isinstance(value[0], list | tuple):
+            return value if isinstance(value, list) and isinstance(value[0], list) else [list(r) for r in value]
+        return [[v] for v in value]  # a 1-D list: one column
+    return [[value]]
 
 
 def vector(value) -> tuple[list, bool]:
@@ -51,7 +51,7 @@ def vector(value) -> tuple[list, bool]:
     m = matrix(value)
     if len(m) == 1 and len(m[0]) > 1:
         return list(m[0]), True
-    if all(len(row) == 1 for row in m):
+    if len(m[0]) == 1:
         return [row[0] for row in m], False
     raise RangeError("une plage d'entrée doit être une seule colonne ou une seule ligne")
 
@@ -140,6 +140,42 @@ def raw_rows(value, table: Table, required: bool = True) -> list[tuple[int, dict
     return out
 
 
+class _Failed:
+    """A memoized parse failure (its French message)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+_MEMO: dict[tuple, object] = {}  # (table, column, type, raw value) -> parsed value or _Failed
+_MEMO_MAX = 50_000
+
+
+def _parse(table: Table, col: Column, value):
+    """A table cell parsed as the reader parses it, each distinct value once (tables repeat categories,
+    countries, dossier numbers)."""
+    if type(value) is dict:
+        value = plain(value)
+    try:
+        key = (table.name, col.attr, type(value), value)
+        found = _MEMO.get(key, _MEMO)
+    except TypeError:
+        return parse_cell(value, col)
+    if found is _MEMO:
+        try:
+            found = parse_cell(value, col)
+        except CellError as exc:
+            found = _Failed(str(exc))
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = found
+    if isinstance(found, _Failed):
+        raise CellError(found.message)
+    return found
+
+
 def parse_record(table: Table, r: int, raw: dict[str, object]) -> dict[str, object]:
     """{attr: typed value} of one row; raises `RangeError` naming the table, the row and the column."""
     record: dict[str, object] = {}
@@ -147,7 +183,7 @@ def parse_record(table: Table, r: int, raw: dict[str, object]) -> dict[str, obje
         if col.attr not in raw:
             continue
         try:
-            record[col.attr] = parse_cell(raw[col.attr], col)
+            record[col.attr] = _parse(table, col, raw[col.attr])
         except CellError as exc:
             raise RangeError(f"tableau « {table.name} », ligne {r}, colonne « {col.header} » : {exc}") from None
     return record

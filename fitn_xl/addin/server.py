@@ -135,6 +135,7 @@ def configure(config: Config) -> dict[str, str]:
         "XLWINGS_ENABLE_SOCKETIO": "false",
         "XLWINGS_ENABLE_HOTRELOAD": "false",
         "XLWINGS_ENABLE_EXAMPLES": "false",
+        "XLWINGS_LOG_LEVEL": os.environ.get("XLWINGS_LOG_LEVEL", "WARNING"),  # no log line per cell call
         "XLWINGS_AUTH_PROVIDERS": json.dumps(providers),
         "DOTENV_PATH": str(PROJECT_DIR / ".env"),  # never read a .env of the current folder
         URL_ENV: os.environ.get(URL_ENV) or config.url(),
