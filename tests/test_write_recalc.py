@@ -164,17 +164,23 @@ def test_rows_typed_below_the_table_are_taken_in(registry_file):
     assert ws.cell(8, header_column(ws, "Montant proposé (€)")).value == 9000
 
 
-def test_recalc_output_opens_in_libreoffice(registry_file, tmp_path):
+def test_recalc_output_opens_in_libreoffice_and_its_resave_recalcs(registry_file, tmp_path):
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice absent")
     recalc(registry_file, today=TODAY)
+    expected = computed_values(registry_file)
     profile = tmp_path / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv",
-                    "--outdir", str(tmp_path / "out"), str(registry_file)], check=True, timeout=180,
-                   capture_output=True)
-    csv = (tmp_path / "out" / "registre.csv").read_text(encoding="utf-8", errors="replace")
-    assert "Registre FITN7 axe 3" in csv  # the first sheet, converted
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "out"), str(registry_file)],
+                   check=True, timeout=180, capture_output=True)
+    resaved = tmp_path / "out" / "registre.xlsx"  # LibreOffice read our file and wrote its own XML
+    assert load_registry(resaved).issues == []
+    edit_cells(resaved, schema.SHEET_APPLICATIONS, {(4, "Date de fin prévue"): date(2022, 6, 1)})
+    recalc(resaved, today=TODAY)
+    got = computed_values(resaved)
+    assert got["63-003"]["Éligible"] == "Oui" and got["63-003"]["Montant proposé (€)"] == 6000
+    assert got["63-001"] == expected["63-001"]
 
 
 def test_recalc_killed_mid_write_leaves_the_original_intact(registry_file):
