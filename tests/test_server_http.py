@@ -160,6 +160,7 @@ def test_documents_button_gives_download_links(server, tmp_path):
     alert = next(a for a in json.loads(body)["actions"] if a["func"] == "alert")["args"][0]
     links = [line for line in alert.splitlines() if line.startswith(server.url + "/fitn/fichiers/")]
     assert links, alert
+    assert str(server.downloads) not in alert  # server paths mean nothing to the user
     decided = [a for a in registry.applications if a.status in ("Lauréat", "Refusé")]
     assert decided
     status, content = server.request(links[0][len(server.url):])

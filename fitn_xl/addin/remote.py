@@ -33,6 +33,7 @@ def _finish(book, outcome: scripts.Outcome, token: str | None = None, folder: Pa
     if token and folder and outcome.files:
         # The server's folder means nothing to the user: give the download links instead.
         message = message.replace(f" dans « {folder} »", "")
+        message = "\n".join(line for line in message.splitlines() if str(folder) not in line)
         message += "\nTéléchargement :\n" + "\n".join(links(token, folder, outcome.files))
     book.app.alert(message, title=scripts.TITLE, buttons="ok", mode="info" if outcome.ok else "critical")
 
