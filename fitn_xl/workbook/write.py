@@ -268,12 +268,15 @@ def _has_value(cell: etree._Element) -> bool:
 
 
 def _set_value(cell: etree._Element, value) -> None:
-    for child in list(cell):
-        cell.remove(child)
-    cell.attrib.pop("t", None)
-    value = to_excel(None, value)
-    if value is None:
+    if len(cell):
+        for child in list(cell):
+            cell.remove(child)
+    if "t" in cell.attrib:
+        del cell.attrib["t"]
+    if value is None or value == "":
         return
+    if type(value) is not str:
+        value = to_excel(None, value)
     if isinstance(value, str):
         text = _ILLEGAL_XML.sub("", value)
         cell.set("t", "inlineStr")
