@@ -48,6 +48,8 @@ def fold(text: str) -> str:
 
 
 def parse_text(value) -> str:
+    if value.__class__ is str:  # the common case, same result as below
+        return value.strip()
     if is_empty(value):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -256,12 +258,34 @@ def parse_siret(value) -> str:
     if is_empty(value):
         return ""
     text = parse_text(value)
+    if len(text) == 14 and text.isascii() and text.isdigit():  # already compact: skip stdnum's cleaning
+        if not _siret_key_ok(text):
+            raise CellError(f"{quote(value)} : la clé du SIRET est invalide")
+        return text
     compact = stdnum_siret.compact(text)
     if not compact.isdigit() or len(compact) != 14:
         raise CellError(f"{quote(value)} n'est pas un SIRET (14 chiffres)")
     if not stdnum_siret.is_valid(compact):
         raise CellError(f"{quote(value)} : la clé du SIRET est invalide")
     return compact
+
+
+def _siret_key_ok(digits: str) -> bool:
+    """`stdnum.fr.siret.is_valid` for 14 ASCII digits, without its cleaning: Luhn key of the SIRET (for La Poste's
+    establishments, digits summing to a multiple of 5) and Luhn key of its SIREN."""
+    if digits.startswith("356000000") and digits != "35600000000048":
+        ok = sum(map(int, digits)) % 5 == 0
+    else:
+        ok = _luhn_ok(digits)
+    return ok and _luhn_ok(digits[:9])
+
+
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit -> digits of its double, summed
+
+
+def _luhn_ok(digits: str) -> bool:
+    """Luhn check of ASCII digits (as `stdnum.luhn.checksum(digits) == 0`)."""
+    return (sum(map(int, digits[-1::-2])) + sum(_LUHN_DOUBLE[int(c)] for c in digits[-2::-2])) % 10 == 0
 
 
 def parse_email(value) -> str:

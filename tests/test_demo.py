@@ -171,3 +171,35 @@ def test_demo_is_repeatable_in_the_same_folder(demo_run):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         assert main(["demo", str(out)]) == 0
     assert candidatures_rows(out / "registre-demo.xlsx") == before
+
+
+def test_reader_reports_every_bad_cell_of_a_repeated_value(tmp_path):
+    """The reader parses each distinct value of a column once: a bad value typed on several rows must still give
+    one issue per row, and good repeated values the same parsed value everywhere."""
+    import openpyxl
+
+    from fitn_xl.workbook.build import build_registry
+
+    registry = demo_registry()
+    path = tmp_path / "registre.xlsx"
+    build_registry(path, registry.parameters, registry)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_EXPENSES]
+    header = [c.value for c in ws[1]]
+    amount_col = header.index("Montant (€)") + 1
+    rows = [2, 5, 9]
+    for r in rows:
+        ws.cell(r, amount_col, "douze euros")
+    ws.cell(3, amount_col, "1 500,50 €")
+    ws.cell(4, amount_col, "1 500,50 €")
+    wb.save(path)
+
+    loaded = load_registry(path)
+    bad = [i for i in loaded.issues if i.sheet == schema.SHEET_EXPENSES]
+    assert [(i.row, i.column) for i in bad] == [(r, "Montant (€)") for r in rows]
+    assert all(i.message == "« douze euros » n'est pas un montant" for i in bad)
+    dossier_of = {r: ws.cell(r, 1).value for r in rows}
+    assert [i.dossier_id for i in bad] == [dossier_of[r] for r in rows]
+    amounts = [e.amount for e in loaded.registry.expenses]
+    assert amounts.count(Decimal("1500.50")) >= 2
+    assert len(loaded.registry.expenses) == len(registry.expenses) - len(rows)  # lines without amount are dropped

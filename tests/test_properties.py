@@ -173,3 +173,37 @@ def test_french_amounts_match_babel(value):
     assert eur(value) == format_decimal(d, format="#,##0" if integral else "#,##0.00", locale="fr_FR") + "\u00a0€"
     if integral:
         assert number(value) == format_decimal(value, locale="fr_FR")
+
+
+digits14 = st.text(alphabet="0123456789", min_size=14, max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(digits14 | digits14.map(lambda d: "356000000" + d[9:]) | st.sampled_from(
+    ["35600000000048", "73282932000074", "35600000049837", "00000000000000"]))
+def test_siret_fast_path_matches_stdnum(digits):
+    """`values.parse_siret` checks 14 plain digits without stdnum's cleaning; the verdict must stay stdnum's."""
+    from stdnum.fr import siret
+
+    from fitn_xl.values import CellError, parse_siret
+
+    try:
+        assert parse_siret(digits) == digits
+        accepted = True
+    except CellError as exc:
+        assert "clé du SIRET est invalide" in str(exc)
+        accepted = False
+    assert accepted == siret.is_valid(digits)
+    spaced = f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"  # the slow path, same verdict
+    try:
+        parse_siret(spaced)
+        assert accepted
+    except CellError:
+        assert not accepted
+
+
+@given(st.text())
+def test_parse_text_of_strings(value):
+    from fitn_xl.values import is_empty, parse_text
+
+    assert parse_text(value) == ("" if is_empty(value) else str(value).strip())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import python_calamine
@@ -30,7 +31,7 @@ from ..core.model import (
 from ..core.params import default_parameters
 from ..core.text import number
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
-from ..values import CellError, is_empty, parse_cell, parse_text
+from ..values import CellError, parse_cell, parse_text
 
 
 @dataclass(frozen=True, order=True)
@@ -101,9 +102,49 @@ def _open(path: Path) -> python_calamine.CalamineWorkbook:
     if not zipfile.is_zipfile(path):
         raise RegistryError(f"« {path.name} » n'est pas un classeur Excel (.xlsx).")
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several private error types
         raise RegistryError(f"« {path.name} » ne peut pas être lu comme un classeur Excel : {exc}") from None
+    return _TablesFromParts(book, path)
+
+
+@dataclass(frozen=True)
+class _TableRef:
+    """What `_locate` needs of a table, in calamine's convention: `start` is (first data row, first column) and
+    `end` (last row, last column), 0-based; `columns` are the headers."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    columns: list[str]
+
+
+class _TablesFromParts:
+    """A calamine book whose table lookups read the `ref` of the table parts (xl/tables/*.xml, a few hundred
+    bytes each): calamine's `get_table_by_name` reads every cell of the table, as long as the sheet itself."""
+
+    def __init__(self, book, path: Path):
+        from .write import XlsxPackage
+
+        self._book = book
+        self._tables: dict[str, _TableRef] = {}
+        try:
+            with XlsxPackage(path) as pkg:
+                for name, t in pkg.tables().items():
+                    r0, c0, r1, c1 = t.ref  # 1-based, header row first
+                    self._tables[name] = _TableRef((r0, c0 - 1), (r1 - 1, c1 - 1), t.headers)
+        except Exception:  # an odd package: fall back on calamine's own table reading
+            self._tables = {}
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+
+    @property
+    def table_names(self) -> list[str]:
+        return list(self._tables) if self._tables else self._book.table_names
+
+    def get_table_by_name(self, name: str):
+        return self._tables[name] if self._tables else self._book.get_table_by_name(name)
+
+    def __getattr__(self, name):
+        return getattr(self._book, name)
 
 
 def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
@@ -161,34 +202,104 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
             issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau"))
     rows: list[tuple[int, dict[str, object]]] = []
     last = r0
+    attrs = [col.attr for col, _ in columns]
+    indices = [c for _, c in columns]
+    width = max(indices, default=-1) + 1
+    pick = itemgetter(*indices) if len(indices) > 1 else (lambda line: tuple(line[c] for c in indices))
     for r in range(r0 + 1, len(values)):
         line = values[r]
-        record = {col.attr: (line[c] if c < len(line) else None) for col, c in columns}
-        if all(is_empty(v) for v in record.values()):
+        if len(line) < width:
+            line = [*line, *([None] * (width - len(line)))]
+        picked = pick(line)
+        for v in picked:
+            if not (v is None or v == "" or (isinstance(v, str) and not v.strip())):
+                break
+        else:  # every cell empty
             if stop_at_blank:
                 break
             continue
-        rows.append((r + 1, record))
+        rows.append((r + 1, dict(zip(attrs, picked, strict=True))))
         last = r
     return _Rows(table, rows, {h: c + 1 for h, c in positions.items()}, last + 1)
 
 
+_MISSING = object()
+
+
 class _Parser:
-    """Parses records cell by cell, collecting issues."""
+    """Parses records, collecting issues.
+
+    Parsing is pure and registries repeat values (drop-downs, Oui/Non, dates, départements…), so each distinct raw
+    value of a column is parsed once per load, a whole table's column at a time; `record` then hands out one row's
+    values and reports its bad cells, exactly as parsing that row alone would."""
 
     def __init__(self, issues: list[Issue]):
         self.issues = issues
+        self._memos: dict[str, list[dict]] = {}  # table name -> one {(type, raw): value or CellError} per column
+        self._parsed: dict[int, tuple] = {}  # id(rows) -> (rows, row index by Excel row, values, bad rows, columns)
+
+    def _parse_table(self, rows: _Rows) -> tuple:
+        entry = self._parsed.get(id(rows))
+        if entry is not None and entry[0] is rows:
+            return entry
+        table = rows.table
+        memos = self._memos.setdefault(table.name, [{} for _ in table.columns])
+        first = rows.rows[0][1] if rows.rows else {}
+        present = [(col, memo) for col, memo in zip(table.columns, memos, strict=True) if col.attr in first]
+        parsed_columns, bad = [], set()
+        for col, memo in present:
+            attr, get, out = col.attr, memo.get, []
+            append = out.append
+            for _, raw in rows.rows:
+                value = raw[attr]
+                key = (value.__class__, value)
+                try:
+                    parsed = get(key, _MISSING)
+                except TypeError:  # an unhashable value
+                    key, parsed = None, _MISSING
+                if parsed is _MISSING:
+                    try:
+                        parsed = parse_cell(value, col)
+                    except CellError as exc:
+                        parsed = exc
+                    if key is not None:
+                        memo[key] = parsed
+                    if isinstance(parsed, CellError):
+                        bad.add(len(out))
+                elif parsed.__class__ is CellError:
+                    bad.add(len(out))
+                append(parsed)
+            parsed_columns.append(out)
+        columns = [col for col, _ in present]
+        entry = (rows, {r: i for i, (r, _) in enumerate(rows.rows)}, list(zip(*parsed_columns, strict=True)), bad,
+                 columns, [c.attr for c in columns])
+        self._parsed[id(rows)] = entry
+        return entry
 
     def record(self, rows: _Rows, excel_row: int, raw: dict, dossier_id: str | None = None) -> dict:
+        _, index, values, bad, columns, attrs = self._parse_table(rows)
+        i = index.get(excel_row)
+        if i is None or rows.rows[i][1] is not raw or len(raw) != len(attrs):  # not a row of `rows`: parse it
+            return self._record(rows.table, excel_row, raw, dossier_id)
+        out = dict(zip(attrs, values[i], strict=True))
+        if i in bad:
+            for col in columns:
+                parsed = out[col.attr]
+                if isinstance(parsed, CellError):
+                    out[col.attr] = None
+                    self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(parsed), dossier_id))
+        return out
+
+    def _record(self, table: Table, excel_row: int, raw: dict, dossier_id: str | None) -> dict:
         out: dict[str, object] = {}
-        for col in rows.table.columns:
+        for col in table.columns:
             if col.attr not in raw:
                 continue
             try:
                 out[col.attr] = parse_cell(raw[col.attr], col)
             except CellError as exc:
                 out[col.attr] = None
-                self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(exc), dossier_id))
+                self.issues.append(Issue(table.sheet, excel_row, col.header, str(exc), dossier_id))
         return out
 
     def issue(self, table: Table, excel_row: int, header: str | None, message: str, dossier_id: str | None):
@@ -360,8 +471,13 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     def provider(rec, excel_row, dossier_id):
         return Provider(**_clean(rec, Provider))
 
+    grids: dict[str, dict[int, Criterion]] = {}
+
     def score(rec, excel_row, dossier_id):
-        criteria = {c.number: c for c in params.criteria_of(measure_of.get(dossier_id, ""))}
+        measure = measure_of.get(dossier_id, "")
+        criteria = grids.get(measure)
+        if criteria is None:
+            criteria = grids[measure] = {c.number: c for c in params.criteria_of(measure)}
         values = []
         for i in range(1, schema.N_CRITERIA + 1):
             v = rec.get(f"criterion_{i}")
