@@ -305,3 +305,30 @@ def test_sheet_layer_add_sheet_and_replace_data(registry_file, tmp_path):
     assert ws.cell(2, 3).number_format == '#,##0.00 "€"'
     assert wb[schema.SHEET_DASHBOARD]["A1"].value == "Titre < & >"
     assert load_registry(out).issues == []
+
+
+def test_input_cells_and_untouched_parts_are_byte_identical(registry_file):
+    from lxml import etree
+
+    from fitn_xl.workbook.write import SheetXml
+
+    def cells(pkg):
+        sheet = SheetXml(etree.fromstring(pkg.zip.read(pkg.sheet_parts[schema.SHEET_APPLICATIONS])))
+        n_inputs = len(schema.APPLICATIONS.columns)
+        return {(r, c): etree.tostring(cell) for r, row in sheet._rows.items()
+                for c, cell in SheetXml.row_cells(row).items() if c <= n_inputs}
+
+    with XlsxPackage(registry_file) as pkg:
+        before = cells(pkg)
+        parts = {n: pkg.zip.read(n) for n in pkg.names}
+    recalc(registry_file, today=TODAY)
+    with XlsxPackage(registry_file) as pkg:
+        assert cells(pkg) == before
+        after = {n: pkg.zip.read(n) for n in pkg.names}
+        sheets = {schema.SHEET_APPLICATIONS, schema.SHEET_SCORES, schema.SHEET_DASHBOARD, "Classement"}
+        rewritten = {pkg.sheet_parts[s] for s in sheets if s in pkg.sheet_parts}
+        rewritten |= {t.part for t in pkg.tables().values() if t.sheet == "Classement"}  # rebuilt whole
+    assert set(after) == set(parts)
+    for name, data in parts.items():
+        if name not in rewritten and name != "xl/styles.xml":
+            assert after[name] == data, name
