@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -179,6 +180,9 @@ def test_new_command(tmp_path, capsys):
     assert main(["new", str(path), "--departement", "2b"]) == 0
     params = load_registry(path).registry.parameters
     assert (params.department, params.department_name) == ("2B", "Haute-Corse")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # not the temp file's private mode
     assert load_registry(path).issues == []
     digest = path.read_bytes()
     assert main(["new", str(path), "--departement", "63"]) == 1

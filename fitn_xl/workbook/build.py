@@ -10,6 +10,7 @@ The committed blank template `workbooks/registre-vierge.xlsx` is rebuilt by:
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -511,10 +512,21 @@ def build_registry(path: str | Path, parameters: Parameters, registry: Registry 
     os.close(fd)
     try:
         wb.save(tmp)
+        _ordinary_permissions(Path(tmp), path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _ordinary_permissions(tmp: Path, target: Path) -> None:
+    """mkstemp makes a private file (0600): give it the replaced file's mode, or the usual one for a new file."""
+    if target.exists():
+        shutil.copymode(target, tmp)
+    else:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
 
 
 def main(argv: list[str] | None = None) -> int:
