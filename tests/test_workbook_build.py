@@ -192,3 +192,38 @@ def test_new_command(tmp_path, capsys):
     assert load_registry(path).registry.parameters.department_name == "Puy de Dôme"
     assert main(["new", str(tmp_path / "x.xlsx"), "--departement", "99"]) == 2
     assert "n'est pas un code de département" in capsys.readouterr().err
+
+
+FORMULA_LIKE = ("=1+1", "+33 4 73 00 00 00", "-2", "@SOMME(A1)", '=HYPERLINK("http://x","y")')
+
+
+def formula_elements(path: Path, skip: tuple[str, ...] = ("Simulateur",)) -> dict[str, int]:
+    """Number of <f> elements per sheet part (the add-in's Simulateur holds real formulas)."""
+    from fitn_xl.workbook.write import XlsxPackage
+
+    with XlsxPackage(path) as pkg:
+        return {name: pkg.zip.read(part).count(b"<f>") + pkg.zip.read(part).count(b"<f ")
+                for name, part in pkg.sheet_parts.items() if name not in skip}
+
+
+def test_formula_like_text_is_stored_as_text(tmp_path, registry_data):
+    from dataclasses import replace
+
+    reg = registry_data
+    apps = [replace(a, applicant=text, title=text) for a, text in zip(reg.applications, FORMULA_LIKE, strict=True)]
+    params = replace(reg.parameters, service=FORMULA_LIKE[0], department_name=FORMULA_LIKE[4])
+    expenses = [replace(e, label=FORMULA_LIKE[i]) for i, e in enumerate(reg.expenses)]
+    reg = replace(reg, parameters=params, applications=tuple(apps), expenses=tuple(expenses))
+    path = tmp_path / "formules.xlsx"
+    build.build_registry(path, params, reg)
+    assert set(formula_elements(path).values()) == {0}
+    loaded = load_registry(path)
+    assert loaded.issues == []
+    assert [a.applicant for a in loaded.registry.applications] == list(FORMULA_LIKE)
+    assert [e.label for e in loaded.registry.expenses] == list(FORMULA_LIKE[:4])
+    assert loaded.registry.parameters.service == FORMULA_LIKE[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    cell = ws.cell(2, header_column(ws, "Collectivité"))
+    assert cell.value == "=1+1" and cell.data_type == "s" and cell.quotePrefix  # stays text when edited in Excel
+    assert FORMULA_LIKE[4] in wb[schema.SHEET_DASHBOARD]["A1"].value

@@ -332,3 +332,37 @@ def test_input_cells_and_untouched_parts_are_byte_identical(registry_file):
     for name, data in parts.items():
         if name not in rewritten and name != "xl/styles.xml":
             assert after[name] == data, name
+
+
+def test_writer_stores_formula_like_text_as_text(tmp_path, registry_data):
+    from dataclasses import replace
+
+    from test_workbook_build import FORMULA_LIKE, formula_elements
+
+    from fitn_xl.workbook.build import build_registry
+
+    reg = registry_data
+    first = replace(reg.applications[0], applicant="-1 commune")  # eligible: listed in « Classement »
+    reg = replace(reg, applications=(first, *reg.applications[1:]))
+    registry_file = tmp_path / "registre.xlsx"
+    build_registry(registry_file, reg.parameters, reg)
+
+    rows = [{schema.DOSSIER_ID: f"63-1{i:02d}", "Date de réception": date(2021, 5, 2), "Mesure": "3b",
+             "Collectivité": text, "Type de candidat": "Commune", "Intitulé du projet": text, "Statut": "Reçu"}
+            for i, text in enumerate(FORMULA_LIKE)]
+    append_input_rows(registry_file, schema.APPLICATIONS, rows)
+    append_journal(registry_file, [{"Opération": "=1+1", "Fichier": "@SOMME(A1)"}])
+    recalc(registry_file, today=TODAY)  # the « Classement » sheet repeats the collectivités
+    assert set(formula_elements(registry_file).values()) == {0}
+    loaded = load_registry(registry_file)
+    assert [a.applicant for a in loaded.registry.applications[-len(FORMULA_LIKE):]] == list(FORMULA_LIKE)
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    cell = ws.cell(7, header_column(ws, "Collectivité"))
+    assert cell.value == "=1+1" and cell.quotePrefix
+    assert cell.number_format == ws.cell(2, header_column(ws, "Collectivité")).number_format
+    assert ws.cell(7, header_column(ws, "Statut")).quotePrefix is False
+    journal = wb[schema.SHEET_JOURNAL]
+    assert (journal.cell(2, 2).value, journal.cell(2, 2).quotePrefix) == ("=1+1", True)
+    classement = [c for row in wb["Classement"].iter_rows(values_only=True) for c in row]
+    assert "-1 commune" in classement

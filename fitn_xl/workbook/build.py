@@ -35,7 +35,7 @@ from ..core.params import default_parameters, default_sources
 from ..schema import Column, Kind, Table
 from ..values import country_names
 from . import dashboard as dash
-from .cells import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT, departments, number_format, to_excel
+from .cells import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT, departments, number_format, put, to_excel
 
 MAX_ROW = 1_048_576
 SHEET_LISTS = "Listes"  # hidden sheet holding the long drop-down lists
@@ -247,7 +247,7 @@ class _Builder:
                 dim.fill = COMPUTED_FILL
                 dim.font = COMPUTED_FONT
             for i, rec in enumerate(rows, start=2):
-                cell = ws.cell(i, col, to_excel(column, rec.get(column.attr)))
+                cell = put(ws.cell(i, col), to_excel(column, rec.get(column.attr)))
                 cell.number_format = fmt
                 if is_computed:
                     cell.fill = COMPUTED_FILL
@@ -350,7 +350,7 @@ class _Builder:
         ws.row_dimensions[dash.COUNTS_HEADER_ROW].height = 30
         computation = compute(registry)
         for ref, value in dash.dashboard_values(registry, computation).items():
-            ws[ref] = to_excel(None, value)
+            put(ws[ref], to_excel(None, value))
 
         counts = BarChart()
         counts.type = "col"

@@ -22,6 +22,10 @@ INTEGER_FORMAT = "#,##0"
 NUMBER_FORMAT = "0.##"
 TEXT_FORMAT = "@"
 
+# Text starting with one of these is a formula to a spreadsheet program: it is always stored as text, with the
+# cell's « quote prefix » set so that Excel keeps it as text when someone edits the cell.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
 # Text columns whose content looks like a number but must stay text (leading zeros, long codes).
 _TEXT_CODES = {"insee_or_siren", "phone", "month"}
 
@@ -56,6 +60,20 @@ def to_excel(column: Column | None, value):
     if isinstance(value, int | float | str | date):
         return value
     return str(value)
+
+
+def formula_like(value) -> bool:
+    """True for text that a spreadsheet would take for a formula (« =1+1 », « +33 4… », « -2 », « @SOMME »)."""
+    return type(value) is str and value.startswith(FORMULA_PREFIXES)
+
+
+def put(cell, value):
+    """Set an openpyxl cell to a plain value, never a formula: formula-looking text stays text (quote prefix)."""
+    cell.value = value
+    if formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def excel_serial(value: date) -> float | int:

@@ -24,7 +24,7 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,7 +36,7 @@ from lxml import etree
 from .. import schema
 from ..core.compute import Computation, Envelope, compute
 from ..schema import Table
-from .cells import excel_serial, to_excel
+from .cells import excel_serial, formula_like, to_excel
 from .dashboard import dashboard_values
 from .read import Issue, LoadedRegistry, RegistryError, load_registry
 
@@ -117,8 +117,9 @@ def _number_text(value) -> str:
 class SheetXml:
     """One worksheet part, parsed with lxml. Rows and columns are 1-based Excel numbers."""
 
-    def __init__(self, root: etree._Element):
+    def __init__(self, root: etree._Element, quoted_style: Callable[[str | None], str] | None = None):
         self.root = root
+        self.quoted_style = quoted_style  # style index -> the same style with Excel's quote prefix
         self.data = root.find(_T["sheetData"])
         if self.data is None:
             raise RegistryError("feuille sans données (sheetData absent)")
@@ -193,6 +194,8 @@ class SheetXml:
                 cells[c] = cell
                 created = True
                 style = style if style is not None else self.col_styles.get(c)
+            if self.quoted_style is not None and formula_like(value):  # stays text when edited in Excel
+                style = self.quoted_style(style if style is not None else cell.get("s"))
             if style is not None:
                 cell.set("s", str(style))
             _set_value(cell, value)
@@ -361,6 +364,7 @@ class XlsxPackage:
         self._dirty: set[str] = set()
         self._removed: set[str] = set()
         self._new: dict[str, bytes] = {}
+        self._quoted: dict[str | None, str] = {}
         wb = self.xml("xl/workbook.xml")
         rels = self.xml(_rels_path("xl/workbook.xml"))
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
@@ -395,7 +399,7 @@ class XlsxPackage:
             part = self.sheet_parts.get(name)
             if not part or (part not in self.names and part not in self._new):
                 raise RegistryError(f"La feuille « {name} » est absente du classeur.")
-            self._sheets[name] = SheetXml(self.xml(part))
+            self._sheets[name] = SheetXml(self.xml(part), self.style_with_quote_prefix)
             self.touch(part)
         return self._sheets[name]
 
@@ -495,6 +499,31 @@ class XlsxPackage:
         self.touch("xl/styles.xml")
         return str(len(items))
 
+    def style_with_quote_prefix(self, base: str | None) -> str:
+        """Index of style `base` (None = the default) with Excel's quote prefix set: text such as « =1+1 » then
+        stays text when someone edits the cell. Added to styles.xml once per base style."""
+        cache = self._quoted
+        if base in cache:
+            return cache[base]
+        styles = self.xml("xl/styles.xml")
+        xfs = styles.find(_T["cellXfs"])
+        items = list(xfs.iterchildren(_T["xf"]))
+        index = int(base) if base is not None and base.isdigit() and int(base) < len(items) else 0
+        if items[index].get("quotePrefix") in ("1", "true"):
+            cache[base] = str(index)
+            return cache[base]
+        model = etree.fromstring(etree.tostring(items[index]))
+        model.set("quotePrefix", "1")
+        wanted = etree.tostring(model)
+        found = next((i for i, xf in enumerate(items) if etree.tostring(xf) == wanted), None)
+        if found is None:
+            xfs.append(model)
+            xfs.set("count", str(len(items) + 1))
+            self.touch("xl/styles.xml")
+            found = len(items)
+        cache[base] = str(found)
+        return cache[base]
+
     # new sheets
     def add_sheet(self, name: str) -> SheetXml:
         """Append an empty worksheet `name` (workbook, relationships and content types updated)."""
@@ -523,7 +552,7 @@ class XlsxPackage:
             self.touch(p)
         self.sheet_parts[name] = part
         self.touch(part)
-        self._sheets[name] = SheetXml(self.xml(part))
+        self._sheets[name] = SheetXml(self.xml(part), self.style_with_quote_prefix)
         return self._sheets[name]
 
     def _drop_calc_chain(self) -> None:
