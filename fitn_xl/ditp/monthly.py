@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..workbook.read import Issue, load_registry
 from . import fmt
-from .word import TemplateFieldError, write_list_docx
 from .listing import ListMeta, ListRow, Month, NoLaureateError, monthly_rows, total
 from .mail import SmtpSettings, attach, new_message, send, sender, write_eml
+from .word import TemplateFieldError, write_list_docx
 from .xlsx import write_list_xlsx
 
 
