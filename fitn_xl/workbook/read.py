@@ -8,9 +8,11 @@ is marked as having errors.
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -247,28 +249,28 @@ class _Parser:
         first = rows.rows[0][1] if rows.rows else {}
         present = [(col, memo) for col, memo in zip(table.columns, memos, strict=True) if col.attr in first]
         parsed_columns, bad = [], set()
+        records = [raw for _, raw in rows.rows]
         for col, memo in present:
-            attr, get, out = col.attr, memo.get, []
-            append = out.append
-            for _, raw in rows.rows:
-                value = raw[attr]
-                key = (value.__class__, value)
-                try:
-                    parsed = get(key, _MISSING)
-                except TypeError:  # an unhashable value
-                    key, parsed = None, _MISSING
+            attr = col.attr
+            values = [raw[attr] for raw in records]
+            keys = [(v.__class__, v) for v in values]
+            try:
+                out = list(map(memo.get, keys, repeat(_MISSING, len(keys))))
+            except TypeError:  # an unhashable value: no memo for this column
+                keys, out = [None] * len(values), [_MISSING] * len(values)
+            for i in [i for i, parsed in enumerate(out) if parsed is _MISSING]:  # values not parsed yet
+                key = keys[i]
+                parsed = memo.get(key, _MISSING) if key is not None else _MISSING
                 if parsed is _MISSING:
                     try:
-                        parsed = parse_cell(value, col)
+                        parsed = parse_cell(values[i], col)
                     except CellError as exc:
                         parsed = exc
                     if key is not None:
                         memo[key] = parsed
-                    if isinstance(parsed, CellError):
-                        bad.add(len(out))
-                elif parsed.__class__ is CellError:
-                    bad.add(len(out))
-                append(parsed)
+                out[i] = parsed
+            if any(isinstance(v, CellError) for v in memo.values()) or keys[:1] == [None]:
+                bad.update(i for i, parsed in enumerate(out) if isinstance(parsed, CellError))
             parsed_columns.append(out)
         columns = [col for col, _ in present]
         entry = (rows, {r: i for i, (r, _) in enumerate(rows.rows)}, list(zip(*parsed_columns, strict=True)), bad,
@@ -422,7 +424,16 @@ def _children(
 def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
-    return read_book(_open(path), path)
+    book = _open(path)
+    # Reading creates a few objects per cell and no reference cycle: the cyclic garbage collector's passes over
+    # the growing heap would cost about a quarter of the load, for nothing. Switched off meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return read_book(book, path)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def read_book(book, path: str | Path) -> LoadedRegistry:
