@@ -82,6 +82,7 @@ def main(argv=None) -> int:
                 if name == "load":
                     loaded = value
                     assert not loaded.issues, loaded.issues[:3]
+                value = None
             _, w, c = timed(compute, loaded.registry)
             wall["compute"].append(w)
             cpu["compute"].append(c)
