@@ -20,6 +20,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from fitn_xl.documents.docx_build import repeat_header, shade
+
 HERE = Path(__file__).resolve().parent
 FONT = "Arial"
 BLUE = RGBColor(0x00, 0x00, 0x91)  # « bleu France »
@@ -108,13 +110,6 @@ def field(p, instruction: str, placeholder: str = "1", size=None):
     p._p.append(fld)
 
 
-def shade(cell, fill: str):
-    tcpr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)
 
 
 def no_borders(table):
@@ -127,10 +122,6 @@ def no_borders(table):
     tblpr.append(borders)
 
 
-def repeat_header(row):
-    trpr = row._tr.get_or_add_trPr()
-    h = OxmlElement("w:tblHeader")
-    trpr.append(h)
 
 
 def cell_text(cell, text: str, *, bold=False, italic=False, size=None, align=None, color=None):

@@ -14,9 +14,9 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+
+from ..documents.docx_build import repeat_header, shade
 
 TEMPLATE_NAME = "liste-ditp.docx"
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "word_templates" / TEMPLATE_NAME
@@ -37,20 +37,8 @@ FIELDS = ("departement", "nom_departement", "mois", "arrete_au", "genere_le", "s
           "lignes")
 
 
-def _shade(cell, hex_fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), hex_fill)
-    tc_pr.append(shd)
 
 
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
 
 
 def _cell_text(cell, text: str, bold=False, right=False, color: RGBColor | None = None, size=8.5) -> None:
@@ -89,13 +77,13 @@ def build_document():
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     header, loop_start, data, loop_end = table.rows
-    _repeat_header(header)
+    repeat_header(header)
     for i, (label, field, width, right) in enumerate(COLUMNS):
         table.columns[i].width = Cm(width)  # the grid (LibreOffice reads it)
         for row in table.rows:
             row.cells[i].width = Cm(width)
         _cell_text(header.cells[i], label, bold=True, color=RGBColor(0xFF, 0xFF, 0xFF))
-        _shade(header.cells[i], "1F3864")
+        shade(header.cells[i], "1F3864")
         _cell_text(data.cells[i], f"{{{{ l.{field} }}}}", right=right)
     _cell_text(loop_start.cells[0], "{%tr for l in lignes %}")
     _cell_text(loop_end.cells[0], "{%tr endfor %}")
@@ -108,7 +96,7 @@ def build_document():
     amount_col = [c[1] for c in COLUMNS].index("montant")
     _cell_text(total_row.cells[amount_col], "{{ total }}", bold=True, right=True)
     for i in range(len(COLUMNS)):
-        _shade(total_row.cells[i], "D9E2F3")
+        shade(total_row.cells[i], "D9E2F3")
 
     footer = section.footer.paragraphs[0]
     footer.text = "{{ service }} – liste générée le {{ genere_le }} avec fitn-xl"

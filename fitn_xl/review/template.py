@@ -17,6 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..documents.docx_build import repeat_header, shade
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "word_templates" / "comite.docx"
 BLUE = RGBColor(0x00, 0x00, 0x91)  # « bleu France »
 RED = RGBColor(0x9C, 0x00, 0x06)
@@ -46,20 +48,8 @@ def _cell(cell, text: str, bold: bool = False, size: float = 8.5, color: RGBColo
         run.font.color.rgb = color
 
 
-def _shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
 
 
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
 
 
 def _widths(table, widths) -> None:
@@ -78,8 +68,8 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for j, h in enumerate(headers):
         _cell(table.cell(0, j), h, bold=True)
-        _shade(table.cell(0, j), "DCE3F5")
-    _repeat_header(table.rows[0])
+        shade(table.cell(0, j), "DCE3F5")
+    repeat_header(table.rows[0])
     table.cell(1, 0).merge(table.cell(1, len(headers) - 1))
     _cell(table.cell(1, 0), f"{{%tr {loop} %}}")
     for j, text in enumerate(cells):
@@ -95,7 +85,7 @@ def _kv_table(doc, pairs: list[tuple[str, str]], widths=(5.0, 11.5)):
     table.style = "Table Grid"
     for i, (k, v) in enumerate(pairs):
         _cell(table.cell(i, 0), k, bold=True, size=9)
-        _shade(table.cell(i, 0), "F2F2F2")
+        shade(table.cell(i, 0), "F2F2F2")
         _cell(table.cell(i, 1), v, size=9)
     _widths(table, widths)
     return table
