@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -148,8 +149,14 @@ def test_dashboard_cells_and_native_charts(registry_file):
     assert ws[DASHBOARD_CELLS["count.total.total"]].value == 5
     with zipfile.ZipFile(registry_file) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) >= 2
     assert all("'Tableau de bord'!" in c or "Classement" in c for c in charts)
+    titles = [t for c in charts for t in re.findall(r"<a:t>([^<]*)</a:t>", c)]
+    assert sorted(t for t in titles if "/20" not in t and t != "Dossiers") == [
+        "Consommation des enveloppes (€)", "Dossiers par mesure et par statut"]  # one envelope chart, not two
+    (scores,) = [c for c in charts if "Note moyenne /20 par mesure" in c]
+    labels = re.search(r"<(?:c:)?dLbls>(.*?)</(?:c:)?dLbls>", scores).group(1).replace("<c:", "<")
+    assert '<showVal val="1"/>' in labels  # the value only: series and category names overlapped
+    assert '<showSerName val="0"/>' in labels and '<showCatName val="0"/>' in labels
 
 
 def test_registry_inputs_round_trip(registry_file, registry_data):

@@ -159,9 +159,10 @@ def fill_classement_sheet(ws, rv: Review | None) -> None:
                  _table_rows(ws, EVALUATORS_TABLE))
 
 
-def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
+def add_review_charts(dashboard, classement, anchor: str = "H20", envelopes_anchor: str | None = None) -> None:
     """Two native charts on the « Tableau de bord » fed by the fixed summaries of « Classement »: the average
-    score per measure, and each envelope's consumption (engagé, proposé dans l'enveloppe, reste)."""
+    score per measure (at `anchor`), and each envelope's consumption (engagé, proposé dans l'enveloppe, reste) at
+    `envelopes_anchor` (default: 15 rows below `anchor`)."""
     r0, c0 = MEASURES_AT
     scores = BarChart()
     scores.type = "col"
@@ -172,8 +173,8 @@ def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
     scores.add_data(Reference(classement, min_col=mean_col, min_row=r0, max_row=r0 + len(MEASURES)),
                     titles_from_data=True)
     scores.set_categories(Reference(classement, min_col=c0, min_row=r0 + 1, max_row=r0 + len(MEASURES)))
-    scores.dataLabels = DataLabelList()
-    scores.dataLabels.showVal = True
+    scores.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False,
+                                      showPercent=False, numFmt="0.0")  # the value only: nothing to overlap
     scores.legend = None
     scores.width, scores.height = 14, 7
     dashboard.add_chart(scores, anchor)
@@ -190,9 +191,11 @@ def add_review_charts(dashboard, classement, anchor: str = "H20") -> None:
                        titles_from_data=True)
     envelopes.set_categories(Reference(classement, min_col=c0, min_row=r0 + 1, max_row=r0 + 2))
     envelopes.width, envelopes.height = 14, 7
-    col = "".join(ch for ch in anchor if ch.isalpha())
-    row = int("".join(ch for ch in anchor if ch.isdigit()))
-    dashboard.add_chart(envelopes, f"{col}{row + 15}")
+    if envelopes_anchor is None:
+        col = "".join(ch for ch in anchor if ch.isalpha())
+        row = int("".join(ch for ch in anchor if ch.isdigit()))
+        envelopes_anchor = f"{col}{row + 15}"
+    dashboard.add_chart(envelopes, envelopes_anchor)
 
 
 __all__ = ["SHEET_CLASSEMENT", "add_classement_sheet", "add_review_charts", "add_score_validations",

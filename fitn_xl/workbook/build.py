@@ -18,7 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -29,7 +29,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from .. import schema
-from ..core.compute import DEPARTMENTAL, LAB, compute
+from ..core.compute import compute
 from ..core.model import Parameters, Registry
 from ..core.params import default_parameters, default_sources
 from ..schema import Column, Kind, Table
@@ -365,19 +365,8 @@ class _Builder:
                                         max_row=dash.COUNTS_TOTAL_ROW - 1))
         counts.height, counts.width = 8, 16
         ws.add_chart(counts, f"A{dash.CHARTS_ROW}")
-
-        envelopes = BarChart()
-        envelopes.type = "bar"
-        envelopes.grouping = "stacked"
-        envelopes.overlap = 100
-        envelopes.title = "Enveloppes : engagé et reste (€)"
-        first, last = dash.ENVELOPE_ROWS[DEPARTMENTAL], dash.ENVELOPE_ROWS[LAB]
-        for col in (3, 5):  # Engagé + Reste = the envelope's amount (Proposé would count twice)
-            envelopes.append(Series(Reference(ws, min_col=col, min_row=dash.ENVELOPE_HEADER_ROW, max_row=last),
-                                    title_from_data=True))
-        envelopes.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        envelopes.height, envelopes.width = 8, 16
-        ws.add_chart(envelopes, f"F{dash.CHARTS_ROW}")
+        # The envelopes' consumption and the average scores are charted from « Classement » by
+        # `review.sheet.add_review_charts` (engagé, proposé dans l'enveloppe, reste: more than these cells hold).
 
     @staticmethod
     def _head(cell) -> None:
@@ -491,7 +480,7 @@ class _Builder:
 
         add_score_validations(sheets[schema.SCORES.name], self.params)
         classement = add_classement_sheet(wb, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1)
-        add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}")
+        add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}", envelopes_anchor=f"F{dash.CHARTS_ROW}")
         for sheet in wb.worksheets:
             sheet.sheet_view.zoomScale = 100
         return wb
