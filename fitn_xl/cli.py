@@ -17,14 +17,29 @@ from . import __version__
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
-class FrenchArgumentParser(argparse.ArgumentParser):
-    """argparse with French usage errors (exit 2)."""
+class FrenchHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
 
-    def error(self, message: str):  # noqa: D401
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """argparse with French help and usage errors (exit 2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", FrenchHelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+
+    def error(self, message: str):
         translations = {
             "the following arguments are required": "arguments obligatoires manquants",
             "unrecognized arguments": "arguments non reconnus",
             "invalid choice": "choix invalide",
+            "choose from": "au choix",
+            "invalid int value": "nombre entier invalide",
             "expected one argument": "une valeur est attendue",
             "argument command: ": "",
         }
@@ -184,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "forfaits, notation, conventions et liste mensuelle DITP.",
         epilog="Codes de sortie : 0 succès, 1 données en erreur bloquant le travail, 2 mauvaise utilisation.",
     )
-    parser.add_argument("--version", action="version", version=f"fitn-xl {__version__}")
+    parser.add_argument("--version", action="version", version=f"fitn-xl {__version__}",
+                        help="affiche la version et quitte")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser,
                                 title="commandes")
     sub.required = True
