@@ -234,3 +234,24 @@ def test_formula_like_text_is_stored_as_text(tmp_path, registry_data):
     cell = ws.cell(2, header_column(ws, "Collectivité"))
     assert cell.value == "=1+1" and cell.data_type == "s" and cell.quotePrefix  # stays text when edited in Excel
     assert FORMULA_LIKE[4] in wb[schema.SHEET_DASHBOARD]["A1"].value
+
+
+def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_file):
+    from fitn_xl.workbook.write import recalc
+
+    recalc(registry_file)  # the patching writer keeps the page setup
+    wb = openpyxl.load_workbook(registry_file)
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0 and int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert ws.oddFooter.center.text == build.PRINT_FOOTER
+    for table in (*schema.INPUT_TABLES, schema.PARAMETERS, schema.JOURNAL):
+        assert wb[table.sheet].print_title_rows == "$1:$1", table.sheet
+    assert wb["Classement"].print_title_rows == "$11:$11"
+    # narrow sheets in portrait on one page; wide ones in landscape
+    assert wb[schema.SHEET_PROVIDERS].page_setup.orientation == "portrait"
+    for sheet in (schema.SHEET_EXPENSES, schema.SHEET_SCORES, schema.SHEET_JOURNAL, schema.SHEET_DASHBOARD):
+        assert (wb[sheet].page_setup.orientation, wb[sheet].page_setup.fitToWidth) == ("landscape", 1), sheet
+    # 38 columns would print at 20 %: three landscape pages across, N° dossier repeated on each
+    candidatures = wb[schema.SHEET_APPLICATIONS]
+    assert candidatures.page_setup.fitToWidth == 3 and candidatures.print_title_cols == "$A:$A"

@@ -136,6 +136,35 @@ def _fit_width(ws) -> None:
     ws.page_setup.fitToHeight = 0
 
 
+PORTRAIT_MAX_WIDTH = 100  # characters of column width that print at ~90 % on an A4 portrait page
+LANDSCAPE_MAX_WIDTH = 250  # ... and at 60 % (still legible) on an A4 landscape page
+PRINT_FOOTER = "&A — page &P / &N"  # sheet name, page number / page count
+
+
+def print_setup(ws, title_rows: str | None = None, title_columns: str | None = None) -> None:
+    """A4; portrait when the used columns fit, else landscape; scaled to the page width, as many pages down as
+    needed. A sheet too wide to stay legible on one landscape page (« Candidatures »: 38 columns) is scaled to
+    two or three pages across instead, with `title_columns` (e.g. "A:A", the N° dossier) repeated on each.
+    `title_rows` (e.g. "1:1", the table headers) are repeated at the top of every page; the footer gives the
+    sheet name and the page number."""
+    default = ws.sheet_format.defaultColWidth or 8.43
+    width = sum((ws.column_dimensions[get_column_letter(c)].width or default)
+                for c in range(1, ws.max_column + 1) if not ws.column_dimensions[get_column_letter(c)].hidden)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if width > PORTRAIT_MAX_WIDTH else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = max(1, -(-int(width) // LANDSCAPE_MAX_WIDTH))
+    ws.page_setup.fitToHeight = 0
+    if title_columns and ws.page_setup.fitToWidth > 1:
+        ws.print_title_cols = title_columns
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = PRINT_FOOTER
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
 def _records(items: Iterable, table: Table) -> list[dict[str, object]]:
     out = []
     for item in items:
@@ -481,8 +510,13 @@ class _Builder:
         add_score_validations(sheets[schema.SCORES.name], self.params)
         classement = add_classement_sheet(wb, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1)
         add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}", envelopes_anchor=f"F{dash.CHARTS_ROW}")
+        from ..review.sheet import RANKING_AT
+
+        title_rows = {t.sheet: "1:1" for t in (*schema.INPUT_TABLES, schema.PARAMETERS, schema.JOURNAL)}
+        title_rows[classement.title] = f"{RANKING_AT[0]}:{RANKING_AT[0]}"  # the ranking's header
         for sheet in wb.worksheets:
             sheet.sheet_view.zoomScale = 100
+            print_setup(sheet, title_rows.get(sheet.title), "A:A" if sheet.title == schema.SHEET_APPLICATIONS else None)
         return wb
 
 
