@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import python_calamine
 
-from fitn_xl.addin.simulator import INPUT_CELLS, RESULT_CELLS, SHEET, add_simulator_sheet, cache_simulator_values
+from fitn_xl.addin.simulator import INPUT_CELLS, RESULT_CELLS, SHEET, cache_simulator_values
 from fitn_xl.core import Application, parameters_for
 from fitn_xl.core.rules import forfait, ineligibility_reasons, proposed_amount, spending
 from fitn_xl.workbook.build import build_workbook
@@ -19,7 +19,7 @@ from fitn_xl.workbook.read import load_registry
 def _registry(tmp_path):
     path = tmp_path / "registre.xlsx"
     wb = build_workbook(parameters_for("63", "Puy-de-Dôme"))
-    add_simulator_sheet(wb)
+    assert wb.sheetnames.count(SHEET) == 1  # the registry builder adds the sheet (add_simulator_sheet)
     wb.save(path)
     return path
 

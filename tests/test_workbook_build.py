@@ -255,3 +255,22 @@ def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_
     # 38 columns would print at 20 %: three landscape pages across, N° dossier repeated on each
     candidatures = wb[schema.SHEET_APPLICATIONS]
     assert candidatures.page_setup.fitToWidth == 3 and candidatures.print_title_cols == "$A:$A"
+
+
+def test_simulator_sheet_after_the_dashboard_with_cached_values(blank_registry):
+    import python_calamine
+
+    from fitn_xl.addin.simulator import RESULT_CELLS, SHEET, simulate
+
+    names = openpyxl.load_workbook(blank_registry).sheetnames
+    assert names.index(SHEET) == names.index(schema.SHEET_DASHBOARD) + 1
+    rows = python_calamine.CalamineWorkbook.from_path(str(blank_registry)).get_sheet_by_name(SHEET).to_python()
+    shown = {label: rows[int(ref[1:]) - 1][1] for label, ref in RESULT_CELLS.items()}
+    expected = simulate(blank_registry)
+    assert shown["Forfait (€)"] == expected["Forfait (€)"] == 5000  # cached beside the formulas
+    assert shown["Éligible"] == expected["Éligible"] == "Oui"
+    with zipfile.ZipFile(blank_registry) as z:
+        workbook_xml = z.read("xl/workbook.xml").decode()
+    assert 'fullCalcOnLoad="1"' not in workbook_xml  # opening the file keeps those values
+    assert SHEET in "\n".join(str(c) for r in openpyxl.load_workbook(blank_registry)[schema.SHEET_README]
+                              .iter_rows(values_only=True) for c in r if c)

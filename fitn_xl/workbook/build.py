@@ -29,6 +29,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from .. import schema
+from ..addin.simulator import SHEET as SIMULATOR_SHEET
 from ..core.compute import compute
 from ..core.model import Parameters, Registry
 from ..core.params import default_parameters, default_sources
@@ -123,6 +124,9 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
                            "révisée."),
     (schema.SHEET_DASHBOARD, "Enveloppes (montant, engagé, proposé, reste), nombre de dossiers par mesure et par "
                              "statut, lauréats en retard, avec deux graphiques. Mis à jour par fitn-xl recalc."),
+    (SIMULATOR_SHEET, "Un cas saisi dans les cellules jaunes (mesure, type, population, dates, montants) donne "
+                      "forfait, éligibilité, motifs et montant proposé, calculés par les fonctions FITN du "
+                      "complément Excel ; sans le complément, les résultats du cas d'exemple restent affichés."),
     (schema.SHEET_JOURNAL, "La trace des documents produits et des listes envoyées (conventions, courriers, liste "
                            "DITP, imports). Rempli par fitn-xl ; ne pas modifier."),
 )
@@ -510,6 +514,13 @@ class _Builder:
         add_score_validations(sheets[schema.SCORES.name], self.params)
         classement = add_classement_sheet(wb, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1)
         add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}", envelopes_anchor=f"F{dash.CHARTS_ROW}")
+        from ..addin.simulator import add_simulator_sheet  # live FITN_* formulas (add-in engineer)
+
+        simulator = add_simulator_sheet(wb)
+        wb.move_sheet(simulator, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1 - wb.sheetnames.index(simulator.title))
+        # The simulator's formulas are the only ones: keep their cached values (see `build_registry`) when the
+        # file is opened, rather than asking for a full recalculation (#NOM? without the add-in).
+        wb.calculation.fullCalcOnLoad = False
         from ..review.sheet import RANKING_AT
 
         title_rows = {t.sheet: "1:1" for t in (*schema.INPUT_TABLES, schema.PARAMETERS, schema.JOURNAL)}
@@ -526,7 +537,8 @@ def build_workbook(parameters: Parameters, registry: Registry | None = None) -> 
 
 
 def build_registry(path: str | Path, parameters: Parameters, registry: Registry | None = None) -> None:
-    """Write a new registry at `path` (atomically: a temp file in the same folder, then `os.replace`).
+    """Write a new registry at `path` (atomically: a temp file in the same folder, then `os.replace`), with the
+    values of the « Simulateur » formulas cached for spreadsheet programs without the add-in.
 
     With `registry`, its inputs are written as rows; the computed columns are left empty (`recalc` fills them)."""
     path = Path(path)
@@ -535,6 +547,9 @@ def build_registry(path: str | Path, parameters: Parameters, registry: Registry 
     os.close(fd)
     try:
         wb.save(tmp)
+        from ..addin.simulator import cache_simulator_values
+
+        cache_simulator_values(tmp)  # the values of the « Simulateur » formulas, stored beside them
         _ordinary_permissions(Path(tmp), path)
         os.replace(tmp, path)
     except BaseException:
