@@ -28,6 +28,7 @@ from fitn_xl.workbook.write import (
     append_input_rows,
     append_journal,
     atomic_update,
+    computed_rows,
     previous_version_path,
     recalc,
 )
@@ -142,6 +143,26 @@ def test_dossier_with_errors_gets_values_and_an_alert(registry_file):
     assert ws.cell(6, alerts).value == "Erreurs de saisie : 1 (voir fitn-xl check)"  # duplicated row
     assert ws.cell(6, eligible).value is None
     assert ws.cell(4, alerts).value is None  # 63-003 has no error and no alert
+    # the public `computed_rows` is exactly what recalc wrote (the Excel add-in writes it too)
+    loaded = load_registry(registry_file)
+    rows = computed_rows(loaded, compute(loaded.registry, TODAY))
+    assert set(rows) == {2, 3, 4, 5, 6}
+    headers = [c.value for c in ws[1]]
+    for r, values in rows.items():
+        assert set(values) == ({"Alertes"} if r == 6 else {c.header for c in schema.APPLICATIONS.computed})
+        for header, value in values.items():
+            assert same(ws.cell(r, headers.index(header) + 1).value, value), (r, header)
+
+
+def test_callers_use_public_writer_names():
+    import fitn_xl.addin.bookio
+    import fitn_xl.forms.importer
+    from fitn_xl.workbook import write
+
+    assert not hasattr(write, "_append")
+    for module in (fitn_xl.addin.bookio, fitn_xl.forms.importer):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert "import XlsxPackage, _" not in source and "_error_alerts" not in source and "_alerts," not in source
 
 
 def test_rows_typed_below_the_table_are_taken_in(registry_file):

@@ -98,17 +98,9 @@ def read_registry(book, view: BookView | None = None) -> LoadedRegistry:
 def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int, dict[str, object]]:
     """Excel row of « Candidatures » -> computed header -> value: the same values `fitn-xl recalc` writes (its
     `dossier_cells`, with input errors summed up in « Alertes », and rows without a dossier flagged)."""
-    from ..workbook.write import _alerts, _error_alerts, dossier_cells
+    from ..workbook.write import computed_rows as recalc_rows
 
-    cells = dossier_cells(loaded, computation)
-    _, per_row, _ = _error_alerts(loaded)
-    by_row: dict[int, dict[str, object]] = {}
-    for dossier_id, row in loaded.application_rows.items():
-        if dossier_id in cells:
-            by_row[row] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
-    for row, n in per_row.items():
-        by_row[row] = {"Alertes": _alerts("", n, 0)}
-    return by_row
+    return recalc_rows(loaded, computation)
 
 
 def _runs(columns: list[int]) -> list[list[int]]:

@@ -25,7 +25,7 @@ from ..schema import DOSSIER_ID, Table
 from ..values import parse_text
 from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, RegistryError, load_registry
-from ..workbook.write import XlsxPackage, _append, atomic_update
+from ..workbook.write import XlsxPackage, append_rows, atomic_update
 from . import ds as dsmod
 from .docx_in import FormError
 from .parse import ParsedForm, parse_form
@@ -322,14 +322,14 @@ def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = Fal
     with atomic_update(path, force) as tmp:
         with XlsxPackage(path) as pkg:
             if plan.applications:
-                _append(pkg, schema.APPLICATIONS, plan.applications)
+                append_rows(pkg, schema.APPLICATIONS, plan.applications)
             for table in (schema.EXPENSES, schema.PROVIDERS):
                 rows = plan.children.get(table.name)
                 if rows:
-                    _append(pkg, table, rows)
+                    append_rows(pkg, table, rows)
             set_input_cells(pkg, loaded, schema.APPLICATIONS, plan.updates)
             if plan.journal:
-                _append(pkg, schema.JOURNAL, plan.journal)
+                append_rows(pkg, schema.JOURNAL, plan.journal)
             pkg.save(tmp)
         check = load_registry(tmp)
         problems = [str(i) for i in check.issues if i.dossier_id in new_ids]

@@ -719,6 +719,22 @@ def dossier_cells(loaded: LoadedRegistry, computation: Computation) -> dict[str,
     return out
 
 
+def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int, dict[str, object]]:
+    """What `recalc` writes in « Candidatures »: Excel row -> computed header -> value. Each dossier's row gets
+    its `dossier_cells`; a row that is no dossier (duplicated or missing N° dossier) but has input errors gets
+    only « Alertes » (« Erreurs de saisie : N »). Rows absent from the result have their computed cells cleared.
+    The Excel add-in writes the same values into a workbook open in Excel."""
+    cells = dossier_cells(loaded, computation)
+    _, per_row, _ = _error_alerts(loaded)
+    by_row: dict[int, dict[str, object]] = {}
+    for dossier_id, r in loaded.application_rows.items():
+        if dossier_id in cells:
+            by_row[r] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
+    for r, n in per_row.items():
+        by_row[r] = {"Alertes": _alerts("", n, 0)}
+    return by_row
+
+
 # --- recalc --------------------------------------------------------------------------------------------------
 
 
@@ -755,8 +771,6 @@ def recalc(path: str | Path, force: bool = False, today: date | None = None,
     check_not_open(path, force)
     loaded = load_registry(path)
     computation = compute(loaded.registry, today)
-    cells = dossier_cells(loaded, computation)
-    _, per_row, blocking = _error_alerts(loaded)
     summary = RecalcSummary(path, issues=loaded.issues, blocking=loaded.blocking,
                             envelopes=dict(computation.envelopes), reference_date=computation.reference_date)
     summary.dossiers = len(computation.results)
@@ -778,13 +792,7 @@ def recalc(path: str | Path, force: bool = False, today: date | None = None,
             if xt is not None and xt.extend_to(loaded.last_rows.get(table.name, 0)):
                 pkg.touch(xt.part)
                 summary.extended_tables.append(table.name)
-        by_row: dict[int, dict[str, object]] = {}
-        for dossier_id, r in loaded.application_rows.items():
-            if dossier_id in cells:
-                by_row[r] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
-        for r, n in per_row.items():
-            by_row[r] = {"Alertes": _alerts("", n, 0)}
-        summary.rows_written = _fill_computed(pkg, loaded, schema.APPLICATIONS, by_row)
+        summary.rows_written = _fill_computed(pkg, loaded, schema.APPLICATIONS, computed_rows(loaded, computation))
         from ..review.notation import notation_cells  # computed columns of « Notation » (review engineer)
 
         _fill_computed(pkg, loaded, schema.SCORES, notation_cells(loaded, computation))
@@ -862,9 +870,6 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
     return written
 
 
-_append = append_rows  # former private name, used by fitn_xl.forms.importer
-
-
 def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, object]],
                       force: bool = False) -> list[int]:
     """Append rows (keyed by the exact headers of `table`) to one of the registry's tables, atomically. Values are
@@ -887,6 +892,6 @@ def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bo
 
 __all__ = [
     "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows",
-    "append_journal", "atomic_update", "check_not_open", "dossier_cells", "lock_files", "previous_version_path",
-    "recalc",
+    "append_journal", "atomic_update", "check_not_open", "computed_rows", "dossier_cells", "lock_files",
+    "previous_version_path", "recalc",
 ]
