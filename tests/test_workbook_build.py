@@ -257,13 +257,14 @@ def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_
     assert candidatures.page_setup.fitToWidth == 3 and candidatures.print_title_cols == "$A:$A"
 
 
-def test_simulator_sheet_after_the_dashboard_with_cached_values(blank_registry):
+def test_simulator_sheet_after_the_dashboard_and_ranking_with_cached_values(blank_registry):
     import python_calamine
 
     from fitn_xl.addin.simulator import RESULT_CELLS, SHEET, simulate
 
     names = openpyxl.load_workbook(blank_registry).sheetnames
-    assert names.index(SHEET) == names.index(schema.SHEET_DASHBOARD) + 1
+    assert names.index(SHEET) == names.index("Classement") + 1 == names.index(schema.SHEET_DASHBOARD) + 2
+    assert names.index(SHEET) + 1 == names.index(schema.SHEET_JOURNAL)
     rows = python_calamine.CalamineWorkbook.from_path(str(blank_registry)).get_sheet_by_name(SHEET).to_python()
     shown = {label: rows[int(ref[1:]) - 1][1] for label, ref in RESULT_CELLS.items()}
     expected = simulate(blank_registry)

@@ -517,7 +517,8 @@ class _Builder:
         from ..addin.simulator import add_simulator_sheet  # live FITN_* formulas (add-in engineer)
 
         simulator = add_simulator_sheet(wb)
-        wb.move_sheet(simulator, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1 - wb.sheetnames.index(simulator.title))
+        # after the dashboard and its « Classement » (the summaries stay side by side), before the « Journal »
+        wb.move_sheet(simulator, wb.sheetnames.index(classement.title) + 1 - wb.sheetnames.index(simulator.title))
         # The simulator's formulas are the only ones: keep their cached values (see `build_registry`) when the
         # file is opened, rather than asking for a full recalculation (#NOM? without the add-in).
         wb.calculation.fullCalcOnLoad = False
