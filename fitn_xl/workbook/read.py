@@ -310,6 +310,8 @@ class _Parser:
 
 def _clean(values: dict, model) -> dict:
     """Drop None for attributes whose model default is not None (text '' , amounts 0…)."""
+    if None not in values.values():  # nothing to drop (the common case): `values` itself
+        return values
     return {k: v for k, v in values.items() if v is not None or k in _NULLABLE[model]}
 
 
@@ -483,6 +485,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         return Provider(**_clean(rec, Provider))
 
     grids: dict[str, dict[int, Criterion]] = {}
+    criterion_columns = [(i, f"criterion_{i}", f"Critère {i}") for i in range(1, schema.N_CRITERIA + 1)]
 
     def score(rec, excel_row, dossier_id):
         measure = measure_of.get(dossier_id, "")
@@ -490,9 +493,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         if criteria is None:
             criteria = grids[measure] = {c.number: c for c in params.criteria_of(measure)}
         values = []
-        for i in range(1, schema.N_CRITERIA + 1):
-            v = rec.get(f"criterion_{i}")
-            header = f"Critère {i}"
+        for i, attr, header in criterion_columns:
+            v = rec.get(attr)
             if v is not None:
                 crit = criteria.get(i)
                 if crit is None:
