@@ -101,6 +101,8 @@ def _parse_number(value, what: str) -> Decimal | None:
 
 def parse_amount(value) -> Decimal | None:
     """Euros, to the cent, never negative: 10000, '10 000 €', '10000,50', '1.234,56 €'."""
+    if value.__class__ is float and 0 < value < 1e13 and value.is_integer():  # the common cell: whole euros
+        return Decimal(int(value))  # what the general path below gives for it, without its checks
     number = parse_number(value, "un montant")
     if number is None:
         return None

@@ -207,3 +207,24 @@ def test_parse_text_of_strings(value):
     from fitn_xl.values import is_empty, parse_text
 
     assert parse_text(value) == ("" if is_empty(value) else str(value).strip())
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(min_value=1, max_value=10**14).map(float))
+def test_parse_amount_fast_path_of_whole_euros(value):
+    """Whole euros read as a float skip the general checks of `values.parse_amount`; same result as the general
+    path (`parse_number`, then the amount checks)."""
+    from fitn_xl.values import CellError, parse_amount, parse_number
+
+    try:
+        got = str(parse_amount(value))
+    except CellError:
+        got = "erreur"
+    try:
+        number = parse_number(value, "un montant")
+        if number < 0 or number != number.quantize(Decimal("0.01")):
+            raise CellError("")
+        general = number.quantize(Decimal("0.01")) if number != number.to_integral_value() else number.quantize(1)
+        want = str(general)
+    except CellError:
+        want = "erreur"
+    assert got == want
