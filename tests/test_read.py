@@ -168,3 +168,17 @@ def test_huge_number_in_a_date_cell_is_an_issue_not_a_crash(registry_file):
     assert [(i.row, i.column) for i in loaded.issues] == [(2, "Date de réception")]
     assert "n'est pas une date" in loaded.issues[0].message
     assert loaded.registry.applications[1].received_on == date(2021, 3, 15)  # other rows still read as dates
+
+
+def test_rows_of_each_record_are_known(registry_file):
+    edit_cells(registry_file, N, {(3, schema.DOSSIER_ID): "99-999"})  # unknown dossier: no Score kept
+    edit_cells(registry_file, E, {(2, "Montant (€)"): " "})  # no amount: no Expense kept
+    edit_cells(registry_file, N, {(7, schema.DOSSIER_ID): "63-002", (7, "Évaluateur"): "D. Nouveau"})  # below
+    loaded = load_registry(registry_file)
+    reg, rows = loaded.registry, loaded.rows
+    assert rows[schema.SCORES.name] == [2, 4, 5, 7]
+    assert [s.evaluator for s in reg.scores] == ["A. Dupont", "A. Dupont", "C. Conflit", "D. Nouveau"]
+    assert rows[schema.EXPENSES.name] == [3, 4, 5]
+    assert rows[schema.APPLICATIONS.name] == [loaded.application_rows[a.dossier_id] for a in reg.applications]
+    for table, records in ((schema.PROVIDERS, reg.providers), (schema.REPORTS, reg.reports)):
+        assert rows[table.name] == list(range(2, 2 + len(records)))

@@ -387,3 +387,19 @@ def test_writer_stores_formula_like_text_as_text(tmp_path, registry_data):
     assert (journal.cell(2, 2).value, journal.cell(2, 2).quotePrefix) == ("=1+1", True)
     classement = [c for row in wb["Classement"].iter_rows(values_only=True) for c in row]
     assert "-1 commune" in classement
+
+
+def test_recalc_reads_the_registry_once_and_scores_land_on_their_rows(registry_file, monkeypatch):
+    from fitn_xl.workbook import read
+
+    edit_cells(registry_file, schema.SHEET_SCORES, {(3, schema.DOSSIER_ID): "99-999"})  # not a known dossier
+    opened = []
+    real_open = read._open
+    monkeypatch.setattr(read, "_open", lambda path: opened.append(path) or real_open(path))
+    recalc(registry_file, today=TODAY)
+    assert len(opened) == 1
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_SCORES]
+    score, measure = header_column(ws, "Note /20"), header_column(ws, "Mesure")
+    assert [ws.cell(r, measure).value for r in range(2, 6)] == ["3a", None, "3b", "3b"]
+    assert ws.cell(2, score).value is not None and ws.cell(3, score).value is None
+    assert ws.cell(5, score).value is None  # conflict of interest

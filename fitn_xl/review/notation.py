@@ -6,33 +6,14 @@ from ..core.compute import Computation
 from ..core.review import criteria_text
 from ..core.scoring import evaluator_score
 from ..schema import SCORES
-from ..values import parse_text
 
 MEASURE, GRID, SCORE = (c.header for c in SCORES.computed)
 
 
-def score_rows(loaded, book=None) -> list[tuple[int, object]]:
-    """(Excel row, `Score`) of every « Notation » record the reader kept, in sheet order.
-
-    The reader keeps one `Score` per row whose N° dossier is known, in sheet order; the rows are re-read (values
-    only) to find where each one sits — from `book` when given (a workbook open in Excel, see `read.read_book`),
-    else from the file."""
-    from ..workbook import read
-
-    book = book if book is not None else read._open(loaded.path)
-    issues: list = []
-    rows = read._read_table(book, SCORES, {}, issues, stop_at_blank=False)
-    known = set(loaded.application_rows)
-    scores = iter(loaded.registry.scores)
-    out = []
-    for excel_row, raw in rows.rows:
-        dossier_id = parse_text(raw.get("dossier_id"))
-        if dossier_id and dossier_id in known:
-            score = next(scores, None)
-            if score is None or score.dossier_id != dossier_id:  # the file changed since it was read
-                raise read.RegistryError(f"La feuille « {SCORES.sheet} » a changé pendant la lecture : relancez.")
-            out.append((excel_row, score))
-    return out
+def score_rows(loaded, book=None) -> list[tuple[int, object]]:  # noqa: ARG001 - `book`: former signature
+    """(Excel row, `Score`) of every « Notation » record the reader kept, in sheet order: the reader records the
+    row of each (`LoadedRegistry.rows`), for a file as for a workbook open in Excel (`read.read_book`)."""
+    return list(zip(loaded.rows[SCORES.name], loaded.registry.scores, strict=True))
 
 
 def notation_cells(loaded, computation: Computation | None = None, book=None) -> dict[int, dict[str, object]]:

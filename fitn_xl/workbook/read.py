@@ -73,6 +73,9 @@ class LoadedRegistry:
     application_rows: dict[str, int]  # dossier_id -> Excel row in « Candidatures »
     header_columns: dict[str, dict[str, int]]  # table name -> header -> 1-based Excel column
     last_rows: dict[str, int]  # table name -> last Excel row holding data (header row when empty)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    """Table name -> the Excel row of each record, aligned with the registry's tuple for that table
+    (`rows["Notation"][i]` is where `registry.scores[i]` sits); for every input table."""
 
     @property
     def blocking(self) -> bool:
@@ -403,8 +406,9 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
 
 def _children(
     rows: _Rows, parser: _Parser, known_ids: set[str], build: Callable[[dict, int, str], object | None]
-) -> list:
-    out = []
+) -> tuple[list, list[int]]:
+    """The records kept (known N° dossier, built) and the Excel row of each."""
+    out, where = [], []
     table = rows.table
     id_col = table.column(DOSSIER_ID)
     for excel_row, raw in rows.rows:
@@ -420,7 +424,8 @@ def _children(
         item = build(rec, excel_row, dossier_id)
         if item is not None:
             out.append(item)
-    return out
+            where.append(excel_row)
+    return out, where
 
 
 def load_registry(path: str | Path) -> LoadedRegistry:
@@ -515,12 +520,13 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         return Report(**_clean(rec, Report))
 
     tables = {}
+    record_rows = {schema.APPLICATIONS.name: [application_rows[a.dossier_id] for a in applications]}
     last_rows = {schema.APPLICATIONS.name: apps_rows.last_row}
     header_columns = {schema.APPLICATIONS.name: apps_rows.columns}
     for table, build in ((schema.EXPENSES, expense), (schema.PROVIDERS, provider), (schema.SCORES, score),
                          (schema.REPORTS, report)):
         rows = _read_table(book, table, cache, issues, stop_at_blank=False)
-        tables[table.name] = _children(rows, parser, known, build)
+        tables[table.name], record_rows[table.name] = _children(rows, parser, known, build)
         last_rows[table.name] = rows.last_row
         header_columns[table.name] = rows.columns
 
@@ -532,7 +538,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         scores=tuple(tables[schema.SCORES.name]),
         reports=tuple(tables[schema.REPORTS.name]),
     )
-    return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows)
+    return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows)
 
 
 __all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "read_book"]
