@@ -77,6 +77,8 @@ def _registry(p):
 def _check(p):
     _registry(p)
     p.add_argument("--json", action="store_true", help="sortie JSON lisible par une machine")
+    p.epilog = ("Code de sortie : 1 dès qu'une saisie est en erreur, même une erreur qui ne bloque pas les autres "
+                "commandes (ligne de dépense d'un N° dossier inconnu, N° dossier en double…) ; 0 sinon.")
 
 
 def _writes(p):
@@ -87,6 +89,9 @@ def _writes(p):
 def _recalc(p):
     _registry(p)
     _writes(p)
+    p.epilog = ("Code de sortie : 1 seulement pour une erreur bloquante (paramètre, tableau ou colonne absents ou "
+                "invalides) ; une ligne en erreur est signalée (colonne Alertes, fitn-xl check) et le recalcul se "
+                "fait.")
 
 
 def _out(p, required=True):

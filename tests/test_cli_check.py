@@ -7,6 +7,7 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import pytest
 from conftest import edit_cells
 
 from fitn_xl import schema
@@ -80,3 +81,26 @@ def test_recalc_command_summary(registry_file, capsys):
     out = capsys.readouterr().out
     assert "Registre recalculé" in out and "5 dossier(s)" in out
     assert "Version précédente gardée : registre.precedent.xlsx" in out
+
+
+def test_a_row_tied_to_no_dossier_is_reported_by_check_but_does_not_block_recalc(registry_file, capsys):
+    edit_cells(registry_file, schema.SHEET_EXPENSES, {(2, schema.DOSSIER_ID): "99-999"})
+    code, doc = run_json(registry_file, capsys)
+    assert code == 1  # check: any error at all
+    (error,) = doc["errors"]
+    assert (error["sheet"], error["row"], error["blocking"]) == ("Dépenses", 2, False)
+    assert "99-999" in error["message"] and "inconnu" in error["message"]
+    assert main(["recalc", str(registry_file)]) == 0
+    captured = capsys.readouterr()
+    assert "Feuille « Dépenses », ligne 2" in captured.err and "1 erreur(s) sur des lignes rattachées" in captured.out
+    assert "bloquantes" not in captured.err
+    edit_cells(registry_file, schema.SHEET_PARAMETERS, {(6, "Valeur"): "beaucoup"})
+    assert main(["recalc", str(registry_file)]) == 1  # a parameter: blocking
+    assert "bloquantes" in capsys.readouterr().err
+
+
+def test_check_help_says_when_it_exits_1(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Code de sortie : 1 dès qu'une saisie est en erreur" in help_text

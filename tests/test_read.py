@@ -182,3 +182,25 @@ def test_rows_of_each_record_are_known(registry_file):
     assert rows[schema.APPLICATIONS.name] == [loaded.application_rows[a.dossier_id] for a in reg.applications]
     for table, records in ((schema.PROVIDERS, reg.providers), (schema.REPORTS, reg.reports)):
         assert rows[table.name] == list(range(2, 2 + len(records)))
+
+
+def test_only_parameters_and_structure_block(registry_file):
+    edit_cells(registry_file, E, {(2, schema.DOSSIER_ID): "99-999"})  # unknown dossier
+    edit_cells(registry_file, schema.SHEET_PROVIDERS, {(2, schema.DOSSIER_ID): " "})  # missing dossier
+    edit_cells(registry_file, C, {(7, schema.DOSSIER_ID): "63-004", (7, "Collectivité"): "Doublon"})  # duplicated
+    loaded = load_registry(registry_file)
+    by_place = {(i.sheet, i.row): i for i in loaded.issues}
+    assert set(by_place) == {(E, 2), (schema.SHEET_PROVIDERS, 2), (C, 7)}
+    assert all(i.dossier_id is None and not i.blocking for i in loaded.issues)
+    assert not loaded.blocking  # reported (check), but every other dossier goes through
+    assert by_place[(E, 2)].as_dict()["blocking"] is False
+    # a parameter, a grid row, a missing column: blocking
+    edit_cells(registry_file, schema.SHEET_PARAMETERS, {(6, "Valeur"): "beaucoup"})
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_REPORTS]
+    ws.cell(1, header_column(ws, "État")).value = "Etat"
+    wb.save(registry_file)
+    loaded = load_registry(registry_file)
+    blocking = {(i.sheet, i.row, i.column) for i in loaded.issues if i.blocking}
+    assert blocking == {(schema.SHEET_PARAMETERS, 6, "Valeur"), (schema.SHEET_REPORTS, 1, "État")}
+    assert loaded.blocking

@@ -20,7 +20,7 @@ def run(args) -> int:
     if loaded.blocking:
         print("Erreur : le registre a des erreurs qui empêchent d'établir le classement :", file=sys.stderr)
         for issue in loaded.issues:
-            if issue.dossier_id is None:
+            if issue.blocking:
                 print(f"  {issue}", file=sys.stderr)
         return EXIT_DATA
     computation = compute(loaded.registry)

@@ -29,6 +29,10 @@ def run(args) -> int:
     if summary.with_errors:
         print(f"  {summary.with_errors} dossier(s) avec des erreurs de saisie : voir la colonne Alertes et "
               f"« fitn-xl check ».")
+    orphans = [i for i in summary.issues if i.dossier_id is None and not i.blocking]
+    if orphans:
+        print(f"  {len(orphans)} erreur(s) sur des lignes rattachées à aucun dossier (N° dossier manquant, inconnu "
+              f"ou en double) : ces lignes sont ignorées, voir « fitn-xl check ».")
     if summary.previous is not None and summary.previous.exists():
         print(f"  Version précédente gardée : {summary.previous.name}")
     if summary.blocking:

@@ -99,7 +99,7 @@ def build_monthly_list(registry_path: str | Path, month: str, out_dir: str | Pat
         raise ListError(str(exc)) from None
     loaded = load_registry(registry_path)
     if loaded.blocking:
-        problems = "\n".join(f"  {i}" for i in loaded.issues if i.dossier_id is None)
+        problems = "\n".join(f"  {i}" for i in loaded.issues if i.blocking)
         raise ListError(f"Le registre a des erreurs qui empêchent de produire la liste :\n{problems}")
     registry = loaded.registry
     params = registry.parameters

@@ -94,7 +94,7 @@ def build_reminders(registry_path: str | Path, out_dir: str | Path, *, today: da
     `ListError` when the parameters have errors."""
     loaded = load_registry(registry_path)
     if loaded.blocking:
-        problems = "\n".join(f"  {i}" for i in loaded.issues if i.dossier_id is None)
+        problems = "\n".join(f"  {i}" for i in loaded.issues if i.blocking)
         raise ListError(f"Le registre a des erreurs qui empêchent de préparer les relances :\n{problems}")
     registry = loaded.registry
     params = registry.parameters

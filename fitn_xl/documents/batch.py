@@ -168,7 +168,7 @@ def run_batch(args, kind_of: Callable[[Application], str | None], what: str, fem
     if loaded.blocking:
         print("Erreur : le registre contient des erreurs qui empêchent de produire les documents :", file=out)
         for issue in loaded.issues:
-            if issue.dossier_id is None:
+            if issue.blocking:
                 print(f"  {issue}", file=out)
         return EXIT_DATA
     computation = compute(loaded.registry)

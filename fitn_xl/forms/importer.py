@@ -333,7 +333,8 @@ def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = Fal
             pkg.save(tmp)
         check = load_registry(tmp)
         problems = [str(i) for i in check.issues if i.dossier_id in new_ids]
-        problems += [str(i) for i in check.issues if i.dossier_id is None] if not loaded.blocking else []
+        known = set(loaded.issues)  # problems tied to no dossier that the import did not bring
+        problems += [str(i) for i in check.issues if i.dossier_id is None and i not in known]
         if problems:
             raise ImportFailed("le registre obtenu ne passe pas la validation ; rien n'a été écrit :\n  "
                                + "\n  ".join(problems))
@@ -348,7 +349,7 @@ def run_import(registry: str | Path, files: list[str | Path], mapping_path: str 
     loaded = load_registry(path)
     if loaded.blocking:
         for issue in loaded.issues:
-            if issue.dossier_id is None:
+            if issue.blocking:
                 warn(str(issue))
         warn("Import impossible : le registre a des erreurs qui ne concernent pas un dossier (voir ci-dessus).")
         return 1

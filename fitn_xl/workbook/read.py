@@ -38,13 +38,18 @@ from ..values import CellError, parse_cell, parse_text
 
 @dataclass(frozen=True, order=True)
 class Issue:
-    """One problem in the workbook. `row` is the Excel row number; `column` the exact header."""
+    """One problem in the workbook. `row` is the Excel row number; `column` the exact header.
+
+    `blocking`: the problem makes every computation unreliable (a parameter, a missing table or column), so jobs
+    refuse to run. A problem in one row is not blocking: its dossier (`dossier_id`) is flagged and skipped, and a
+    row tied to no dossier (duplicated, missing or unknown N° dossier) is left out; `check` still reports both."""
 
     sheet: str
     row: int | None
     column: str | None
     message: str
     dossier_id: str | None = field(default=None, compare=False)
+    blocking: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         where = [f"Feuille « {self.sheet} »"]
@@ -56,7 +61,7 @@ class Issue:
 
     def as_dict(self) -> dict:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message,
-                "dossier": self.dossier_id}
+                "dossier": self.dossier_id, "blocking": self.blocking}
 
 
 class RegistryError(Exception):
@@ -79,8 +84,8 @@ class LoadedRegistry:
 
     @property
     def blocking(self) -> bool:
-        """Problems that are not tied to one dossier (parameters, missing columns) block every job."""
-        return any(i.dossier_id is None for i in self.issues)
+        """Whether some problem blocks every job (`Issue.blocking`: parameters, missing tables or columns)."""
+        return any(i.blocking for i in self.issues)
 
     @property
     def dossiers_with_errors(self) -> set[str]:
@@ -186,8 +191,8 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
         for c, cell in enumerate(row):
             if isinstance(cell, str) and cell.strip() == first:
                 return r, c, len(row) - 1
-    issues.append(Issue(table.sheet, None, None, f"le tableau « {table.name} » est introuvable "
-                                                  f"(en-tête « {first} » absent)"))
+    issues.append(Issue(table.sheet, None, None, f"le tableau « {table.name} » est introuvable (en-tête « {first} » "
+                                                  "absent)", blocking=True))
     return None
 
 
@@ -204,7 +209,7 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
         if col.header in positions:
             columns.append((col, positions[col.header]))
         else:
-            issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau"))
+            issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau", blocking=True))
     rows: list[tuple[int, dict[str, object]]] = []
     last = r0
     attrs = [col.attr for col, _ in columns]
@@ -238,8 +243,9 @@ class _Parser:
     value of a column is parsed once per load, a whole table's column at a time; `record` then hands out one row's
     values and reports its bad cells, exactly as parsing that row alone would."""
 
-    def __init__(self, issues: list[Issue]):
+    def __init__(self, issues: list[Issue], blocking: bool = False):
         self.issues = issues
+        self.blocking = blocking  # every issue it reports blocks (the parameters' parser)
         self._memos: dict[str, list[dict]] = {}  # table name -> one {(type, raw): value or CellError} per column
         self._parsed: dict[int, tuple] = {}  # id(rows) -> (rows, row index by Excel row, values, bad rows, columns)
 
@@ -292,7 +298,8 @@ class _Parser:
                 parsed = out[col.attr]
                 if isinstance(parsed, CellError):
                     out[col.attr] = None
-                    self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(parsed), dossier_id))
+                    self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(parsed), dossier_id,
+                                             self.blocking))
         return out
 
     def _record(self, table: Table, excel_row: int, raw: dict, dossier_id: str | None) -> dict:
@@ -304,11 +311,11 @@ class _Parser:
                 out[col.attr] = parse_cell(raw[col.attr], col)
             except CellError as exc:
                 out[col.attr] = None
-                self.issues.append(Issue(table.sheet, excel_row, col.header, str(exc), dossier_id))
+                self.issues.append(Issue(table.sheet, excel_row, col.header, str(exc), dossier_id, self.blocking))
         return out
 
     def issue(self, table: Table, excel_row: int, header: str | None, message: str, dossier_id: str | None):
-        self.issues.append(Issue(table.sheet, excel_row, header, message, dossier_id))
+        self.issues.append(Issue(table.sheet, excel_row, header, message, dossier_id, self.blocking))
 
 
 def _clean(values: dict, model) -> dict:
@@ -332,7 +339,7 @@ for _m in (Application, Expense, Provider, Score, Report):
 
 
 def _parameters(book, cache, issues: list[Issue]) -> Parameters:
-    p = _Parser(issues)
+    p = _Parser(issues, blocking=True)  # the parameters: a problem there skews every dossier
     base = default_parameters()
     rows = _read_table(book, schema.PARAMETERS, cache, issues, stop_at_blank=True)
     known = {r.label: r for r in schema.PARAMETER_ROWS}
@@ -356,7 +363,8 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
     for spec in schema.PARAMETER_ROWS:
         if spec.required and spec.label not in seen:
             issues.append(
-                Issue(schema.SHEET_PARAMETERS, None, "Paramètre", f"le paramètre « {spec.label} » est absent")
+                Issue(schema.SHEET_PARAMETERS, None, "Paramètre", f"le paramètre « {spec.label} » est absent",
+                      blocking=True)
             )
 
     forfaits = []

@@ -686,13 +686,12 @@ def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, int]:
     blocking = 0
     known_rows = set(loaded.application_rows.values())
     for issue in loaded.issues:
-        if issue.dossier_id is not None:
-            per_dossier[issue.dossier_id] += 1
-        elif (issue.sheet == schema.SHEET_APPLICATIONS and issue.row is not None and issue.row > 1
-              and issue.row not in known_rows):
-            per_row[issue.row] += 1  # a row that is no dossier: duplicated or missing N° dossier
-        elif issue.sheet == schema.SHEET_PARAMETERS or issue.row is None or issue.row == 1:
+        if issue.blocking:
             blocking += 1  # parameters, missing tables or columns
+        elif issue.dossier_id is not None:
+            per_dossier[issue.dossier_id] += 1
+        elif issue.sheet == schema.SHEET_APPLICATIONS and issue.row is not None and issue.row not in known_rows:
+            per_row[issue.row] += 1  # a row that is no dossier: duplicated or missing N° dossier
     return per_dossier, per_row, blocking
 
 
