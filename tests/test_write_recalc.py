@@ -23,6 +23,7 @@ from fitn_xl.core.compute import compute
 from fitn_xl.workbook.dashboard import DASHBOARD_CELLS
 from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import (
+    STALE_TEMP_SECONDS,
     RegistryLocked,
     XlsxPackage,
     append_input_rows,
@@ -226,6 +227,20 @@ def test_recalc_killed_mid_write_leaves_the_original_intact(registry_file):
     assert sha(registry_file) == digest
     assert load_registry(registry_file).issues == []
     assert not previous_version_path(registry_file).exists()
+    # the killed writer's half-written temp file stays until the next update of that registry, which removes
+    # it once stale; a recent one (another writer at work) and another registry's are left alone
+    (left,) = temp
+    assert left.exists()
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(left, (old, old))
+    busy = registry_file.with_name(".registre.abcd1234.fitn-tmp.xlsx")
+    other = registry_file.with_name(".registre.autre.abcd1234.fitn-tmp.xlsx")
+    for p in (busy, other):
+        p.write_bytes(b"en cours")
+    os.utime(other, (old, old))
+    recalc(registry_file, today=TODAY)
+    assert not left.exists() and busy.exists() and other.exists()
+    assert sorted(p.name for p in registry_file.parent.glob(".registre.*")) == sorted([busy.name, other.name])
 
 
 def test_previous_version_is_kept(registry_file):

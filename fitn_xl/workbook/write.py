@@ -642,16 +642,47 @@ def previous_version_path(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.precedent{path.suffix}")
 
 
+TEMP_SUFFIX = ".fitn-tmp"
+STALE_TEMP_SECONDS = 600  # a temp file untouched this long belongs to a writer that was killed
+
+
+def remove_stale_temps(path: str | Path, keep: Path | None = None, older_than: float = STALE_TEMP_SECONDS,
+                       now: float | None = None) -> list[Path]:
+    """Delete the temp files a killed writer left beside `path` (`.NAME.xxxxxxxx.fitn-tmp.xlsx`, as made by
+    `atomic_update`) not modified for `older_than` seconds, except `keep`. Returns those removed. Another
+    registry's temp files (`.NAME.autre.…`) and recent ones (a writer at work) are left alone."""
+    path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.stem)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX + path.suffix)}")
+    limit = (time.time() if now is None else now) - older_than
+    removed = []
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for candidate in candidates:
+        if candidate == keep or not pattern.fullmatch(candidate.name):
+            continue
+        try:
+            if candidate.is_file() and candidate.stat().st_mtime < limit:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:  # gone meanwhile, or not ours to delete: never a reason to fail the update
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_update(path: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a temp path in the same folder; on success keep the previous version as `NAME.precedent.xlsx`
     (replaced each time) and put the temp file in place with `os.replace`; on any exception remove the temp
-    file and leave the original untouched."""
+    file and leave the original untouched. Temp files left by a killed writer of the same file (older than
+    `STALE_TEMP_SECONDS`) are removed first."""
     path = Path(path)
     check_not_open(path, force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".fitn-tmp" + path.suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX + path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    remove_stale_temps(path, keep=tmp)
     try:
         yield tmp
         with open(tmp, "rb+") as f:
@@ -892,5 +923,5 @@ def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bo
 __all__ = [
     "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows",
     "append_journal", "atomic_update", "check_not_open", "computed_rows", "dossier_cells", "lock_files",
-    "previous_version_path", "recalc",
+    "previous_version_path", "recalc", "remove_stale_temps",
 ]
