@@ -125,9 +125,12 @@ def _counts(total: int, n: int) -> list[int]:
 
 
 def cache_key(sizes: dict[str, int] = SIZES, seed: int = SEED) -> str:
+    """Changes with the sizes, the seed, this generator, the contract (schema) and the workbook builder."""
     from fitn_xl import schema
+    from fitn_xl.workbook import build
 
-    text = repr((sorted(sizes.items()), seed, GENERATOR_VERSION, [t.headers for t in schema.INPUT_TABLES]))
+    builder = hashlib.sha256(Path(build.__file__).read_bytes() + Path(schema.__file__).read_bytes()).hexdigest()
+    text = repr((sorted(sizes.items()), seed, GENERATOR_VERSION, builder))
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
