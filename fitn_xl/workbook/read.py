@@ -12,7 +12,6 @@ import gc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -246,7 +245,9 @@ class _Parser:
     def __init__(self, issues: list[Issue], blocking: bool = False):
         self.issues = issues
         self.blocking = blocking  # every issue it reports blocks (the parameters' parser)
-        self._memos: dict[str, list[dict]] = {}  # table name -> one {(type, raw): value or CellError} per column
+        # {(type, raw): value or CellError} per way of parsing: `parse_cell` depends only on the column's kind,
+        # choices and required flag, so « N° dossier » of every table shares one.
+        self._memos: dict[tuple, dict] = {}
         self._parsed: dict[int, tuple] = {}  # id(rows) -> (rows, row index by Excel row, values, bad rows, columns)
 
     def _parse_table(self, rows: _Rows) -> tuple:
@@ -254,31 +255,39 @@ class _Parser:
         if entry is not None and entry[0] is rows:
             return entry
         table = rows.table
-        memos = self._memos.setdefault(table.name, [{} for _ in table.columns])
         first = rows.rows[0][1] if rows.rows else {}
-        present = [(col, memo) for col, memo in zip(table.columns, memos, strict=True) if col.attr in first]
+        present = [(col, self._memos.setdefault((col.kind, col.choices, col.required), {}))
+                   for col in table.columns if col.attr in first]
         parsed_columns, bad = [], set()
         records = [raw for _, raw in rows.rows]
         for col, memo in present:
-            attr = col.attr
-            values = [raw[attr] for raw in records]
-            keys = [(v.__class__, v) for v in values]
+            values = list(map(itemgetter(col.attr), records))
+            keys = list(zip(map(type, values), values, strict=True))  # (type, raw): 1, 1.0, True differ
             try:
-                out = list(map(memo.get, keys, repeat(_MISSING, len(keys))))
-            except TypeError:  # an unhashable value: no memo for this column
-                keys, out = [None] * len(values), [_MISSING] * len(values)
-            for i in [i for i, parsed in enumerate(out) if parsed is _MISSING]:  # values not parsed yet
-                key = keys[i]
-                parsed = memo.get(key, _MISSING) if key is not None else _MISSING
-                if parsed is _MISSING:
-                    try:
-                        parsed = parse_cell(values[i], col)
-                    except CellError as exc:
-                        parsed = exc
-                    if key is not None:
+                distinct = dict.fromkeys(keys)
+            except TypeError:  # an unhashable value: parse each cell
+                distinct = None
+            if distinct is not None:
+                for key in distinct:  # each distinct value once, unless an earlier table read parsed it
+                    parsed = memo.get(key, _MISSING)
+                    if parsed is _MISSING:
+                        try:
+                            parsed = parse_cell(key[1], col)
+                        except CellError as exc:
+                            parsed = exc
                         memo[key] = parsed
-                out[i] = parsed
-            if any(isinstance(v, CellError) for v in memo.values()) or keys[:1] == [None]:
+                    distinct[key] = parsed
+                out = list(map(distinct.__getitem__, keys))
+                errors = any(isinstance(v, CellError) for v in distinct.values())
+            else:
+                out = []
+                for value in values:
+                    try:
+                        out.append(parse_cell(value, col))
+                    except CellError as exc:
+                        out.append(exc)
+                errors = True
+            if errors:
                 bad.update(i for i, parsed in enumerate(out) if isinstance(parsed, CellError))
             parsed_columns.append(out)
         columns = [col for col, _ in present]
