@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
+from ..ditp.files import atomic_write
 from . import fields as f
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -270,14 +269,7 @@ def write_forms(out_dir: str | Path, issuer: Issuer | None = None) -> list[Path]
     written = []
     for annex, name in FILE_NAMES.items():
         target = out / name
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".~", suffix=".docx")
-        os.close(fd)
-        try:
-            build_form(annex, issuer).save(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, build_form(annex, issuer).save)  # usual permissions, not mkstemp's 0600
         written.append(target)
     return written
 

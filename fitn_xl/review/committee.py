@@ -6,7 +6,6 @@ Dossiers with input errors stay in the rankings (flagged) so the envelope balanc
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import defaultdict
 from decimal import Decimal
@@ -18,6 +17,7 @@ from docxtpl import DocxTemplate
 from ..core.compute import Computation, envelope_of
 from ..core.review import COMMITTED, ENVELOPE_LABELS, RANKED, Review, criteria_text
 from ..core.scoring import evaluator_score
+from ..ditp.files import atomic_write
 from ..formatting import format_eur, long_date, short_date
 from ..schema import MEASURE_LABELS, MEASURES, NO, PENDING_STATUSES, YES
 from .classement import EXPLANATION, review_of
@@ -198,13 +198,5 @@ def render_committee(context: dict, out: str | Path, template: str | Path | None
     out = Path(out)
     doc = DocxTemplate(str(template or template_path()))
     doc.render(context, jinja_env())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".tmp.docx", dir=out.parent)
-    os.close(fd)
-    try:
-        doc.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, doc.save)  # with the usual permissions (a bare mkstemp file is private: 0600)
     return out

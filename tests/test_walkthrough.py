@@ -1,0 +1,94 @@
+"""A user's walkthrough: each command as an agent runs it, on good and careless input (QA findings, one test each).
+
+Real registries built in tmp_path, edited with openpyxl as an agent would, run through `fitn_xl.cli.main`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import types
+
+import openpyxl
+import pytest
+
+from fitn_xl.cli import main, os_error_message
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def _usual_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _edit(path, sheet: str, edits: dict[tuple[int, str], object]) -> None:
+    """Type values into cells (Excel row, header) as an agent would, and save."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    headers = {c.value: c.column for c in ws[1]}
+    for (row, header), value in edits.items():
+        ws.cell(row, headers[header]).value = value
+    wb.save(path)
+
+
+# --- files the user cannot write -------------------------------------------------------------------------------
+
+
+def test_output_folder_that_is_a_file_gets_a_french_message(registry_file, tmp_path, capsys):
+    not_a_folder = tmp_path / "sorties"
+    not_a_folder.write_text("un fichier, pas un dossier")
+    assert main(["conventions", str(registry_file), "-o", str(not_a_folder)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "File exists" not in err
+    assert f"« {not_a_folder} » : un fichier de ce nom existe déjà, alors qu'un dossier est attendu" in err
+
+
+@pytest.mark.parametrize(("code", "english", "french"), [
+    (errno.EACCES, "Permission denied", "accès refusé"),
+    (errno.ENOTDIR, "Not a directory", "un fichier porte le nom d'un dossier attendu"),
+    (errno.ENOSPC, "No space left on device", "le disque est plein"),
+    (errno.EROFS, "Read-only file system", "lecture seule"),
+])
+def test_file_errors_are_told_in_french(code, english, french):
+    message = os_error_message(OSError(code, english, "registre.xlsx"))
+    assert message.startswith("Erreur de fichier : « registre.xlsx » : ") and french in message
+    assert english not in message
+
+
+def test_ctrl_c_while_the_command_loads_is_a_plain_message(registry_file, monkeypatch, capsys):
+    class Interrupted(types.ModuleType):  # the user hits Ctrl-C while Python imports the reader
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "fitn_xl.workbook.read", Interrupted("fitn_xl.workbook.read"))
+    assert main(["check", str(registry_file)]) == 130
+    assert capsys.readouterr().err.strip() == "Interrompu."
+
+
+# --- permissions of what is written ----------------------------------------------------------------------------
+
+
+def test_committee_file_and_blank_forms_are_readable_by_colleagues(registry_file, tmp_path):
+    out = tmp_path / "sortie"
+    assert main(["committee", str(registry_file), "-o", str(out)]) == 0
+    assert main(["forms", "-o", str(out / "formulaires"), "--registre", str(registry_file)]) == 0
+    written = list(out.glob("comite-de-selection-*.docx")) + list((out / "formulaires").glob("*.docx"))
+    assert len(written) == 3
+    for path in written:
+        assert _mode(path) == _usual_mode(), path.name  # not mkstemp's private 0600
+    assert not [p.name for p in out.rglob(".*")]  # no temporary file left behind
+
+
+def test_regenerated_committee_file_keeps_its_permissions(registry_file, tmp_path):
+    out = tmp_path / "sortie"
+    assert main(["committee", str(registry_file), "-o", str(out)]) == 0
+    (path,) = out.glob("comite-de-selection-*.docx")
+    path.chmod(0o640)
+    assert main(["committee", str(registry_file), "-o", str(out)]) == 0
+    assert _mode(path) == 0o640
