@@ -14,6 +14,7 @@ import types
 import openpyxl
 import pytest
 
+from fitn_xl import schema
 from fitn_xl.cli import main, os_error_message
 
 
@@ -92,3 +93,25 @@ def test_regenerated_committee_file_keeps_its_permissions(registry_file, tmp_pat
     path.chmod(0o640)
     assert main(["committee", str(registry_file), "-o", str(out)]) == 0
     assert _mode(path) == 0o640
+
+
+# --- what recalc writes when the workbook itself is damaged ------------------------------------------------------
+
+
+def _inputs(path) -> list[tuple]:
+    ws = openpyxl.load_workbook(path)[schema.SHEET_APPLICATIONS]
+    n = len(schema.APPLICATIONS.columns)
+    return [row[:n] for row in ws.iter_rows(values_only=True)]
+
+
+def test_deleted_header_is_not_called_a_parameter_error(registry_file, capsys):
+    _edit(registry_file, schema.SHEET_APPLICATIONS, {(1, "Population"): None})  # the agent cleared the header
+    before = _inputs(registry_file)
+    assert main(["recalc", str(registry_file)]) == 1
+    err = capsys.readouterr().err
+    assert "Feuille « Candidatures », ligne 1, colonne « Population » : colonne absente du tableau" in err
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
+    alerts = ws.cell(2, [c.value for c in ws[1]].index("Alertes") + 1).value
+    assert alerts.startswith("Colonne ou tableau absent : 1 (voir fitn-xl check)")
+    assert "Paramètres" not in alerts and "valeurs par défaut" not in alerts
+    assert _inputs(registry_file) == before

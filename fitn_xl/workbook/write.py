@@ -55,6 +55,7 @@ _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
 PARAMETERS_ALERT = "Paramètres en erreur : {n} (voir fitn-xl check) — calcul fait avec les valeurs par défaut"
+STRUCTURE_ALERT = "Colonne ou tableau absent : {n} (voir fitn-xl check) — calcul incomplet, résultats non fiables"
 
 
 class RegistryLocked(RegistryError):
@@ -710,15 +711,15 @@ def _keep_previous(path: Path) -> None:
 # --- computed values -----------------------------------------------------------------------------------------
 
 
-def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, int]:
-    """(issues per dossier, issues per Candidatures row without a dossier, number of blocking issues)."""
+def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, Counter]:
+    """(issues per dossier, issues per Candidatures row without a dossier, blocking issues: parameters / others)."""
     per_dossier: Counter = Counter()
     per_row: Counter = Counter()
-    blocking = 0
+    blocking: Counter = Counter()
     known_rows = set(loaded.application_rows.values())
     for issue in loaded.issues:
-        if issue.blocking:
-            blocking += 1  # parameters, missing tables or columns
+        if issue.blocking:  # parameters (defaults used), or a missing table or column (nothing to use)
+            blocking[PARAMETERS_ALERT if issue.sheet == schema.SHEET_PARAMETERS else STRUCTURE_ALERT] += 1
         elif issue.dossier_id is not None:
             per_dossier[issue.dossier_id] += 1
         elif issue.sheet == schema.SHEET_APPLICATIONS and issue.row is not None and issue.row not in known_rows:
@@ -726,10 +727,8 @@ def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, int]:
     return per_dossier, per_row, blocking
 
 
-def _alerts(base: str, errors: int, blocking: int) -> str:
-    lines = []
-    if blocking:
-        lines.append(PARAMETERS_ALERT.format(n=blocking))
+def _alerts(base: str, errors: int, blocking: Counter) -> str:
+    lines = [alert.format(n=n) for alert, n in blocking.items()]
     if errors:
         lines.append(ERRORS_ALERT.format(n=errors))
     if base:
@@ -761,7 +760,7 @@ def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int,
         if dossier_id in cells:
             by_row[r] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
     for r, n in per_row.items():
-        by_row[r] = {"Alertes": _alerts("", n, 0)}
+        by_row[r] = {"Alertes": _alerts("", n, Counter())}
     return by_row
 
 
