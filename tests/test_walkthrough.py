@@ -115,3 +115,13 @@ def test_deleted_header_is_not_called_a_parameter_error(registry_file, capsys):
     assert alerts.startswith("Colonne ou tableau absent : 1 (voir fitn-xl check)")
     assert "Paramètres" not in alerts and "valeurs par défaut" not in alerts
     assert _inputs(registry_file) == before
+
+
+def test_unknown_measure_is_one_error_not_one_per_score(registry_file, capsys):
+    # 63-001 (row 2) has two evaluators with three criteria each: the typo must not become six more errors
+    _edit(registry_file, schema.SHEET_APPLICATIONS, {(2, "Mesure"): "3e"})
+    assert main(["check", str(registry_file)]) == 1
+    out = capsys.readouterr().out
+    assert "Feuille « Candidatures », ligne 2, colonne « Mesure » : « 3e » n'est pas une valeur de la liste" in out
+    assert "1 erreur de saisie (1 dossier concerné)" in out
+    assert "grille de la mesure" not in out

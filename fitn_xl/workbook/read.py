@@ -520,9 +520,9 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
             if v is not None:
                 crit = criteria.get(i)
                 if crit is None:
-                    parser.issue(schema.SCORES, excel_row, header,
-                                 f"la grille de la mesure {measure_of.get(dossier_id)} n'a pas de critère {i}",
-                                 dossier_id)
+                    if measure:  # a missing or unknown measure is already reported on « Candidatures »
+                        parser.issue(schema.SCORES, excel_row, header,
+                                     f"la grille de la mesure {measure} n'a pas de critère {i}", dossier_id)
                     v = None
                 elif v < 0 or v > crit.max_score:
                     parser.issue(schema.SCORES, excel_row, header,
