@@ -125,3 +125,41 @@ def test_unknown_measure_is_one_error_not_one_per_score(registry_file, capsys):
     assert "Feuille « Candidatures », ligne 2, colonne « Mesure » : « 3e » n'est pas une valeur de la liste" in out
     assert "1 erreur de saisie (1 dossier concerné)" in out
     assert "grille de la mesure" not in out
+
+
+# --- what the documents say -------------------------------------------------------------------------------------
+
+
+def _set_parameter(path, label: str, value) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_PARAMETERS]
+    (row,) = [r for r in ws.iter_rows(min_col=1, max_col=2) if r[0].value == label]
+    row[1].value = value
+    wb.save(path)
+
+
+def _docx_text(path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.mark.parametrize(("typed", "in_sentence", "signed"), [
+    ("Le préfet du Puy-de-Dôme", "représenté par le préfet du Puy-de-Dôme,", "Le préfet du Puy-de-Dôme"),
+    (None, "représenté par le préfet du Puy-de-Dôme,", "Le préfet du Puy-de-Dôme"),  # the default
+    ("M. Jean Martin, préfet", "représenté par M. Jean Martin, préfet,", "M. Jean Martin, préfet"),
+])
+def test_signatory_reads_right_inside_the_convention_and_on_the_signature_line(registry_file, tmp_path, typed,
+                                                                               in_sentence, signed):
+    _set_parameter(registry_file, "Signataire", typed)
+    out = tmp_path / "sortie"
+    assert main(["conventions", str(registry_file), "-o", str(out), "--dossier", "63-002"]) == 0
+    assert main(["letters", str(registry_file), "-o", str(out), "--dossier", "63-002"]) == 0
+    (convention,) = out.glob("63-002-convention-*.docx")
+    (letter,) = out.glob("63-002-notification-*.docx")
+    text = _docx_text(convention)
+    assert in_sentence in text and "par Le préfet" not in text
+    assert f"Pour l'État,\n{signed}" in text
+    assert _docx_text(letter).splitlines().count(signed) == 1  # the letter's signature line

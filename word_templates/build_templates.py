@@ -217,7 +217,7 @@ def build_convention() -> Document:
     para(doc, "ENTRE", bold=True, space_after=4)
     p = para(doc, "")
     run(p, "L'État", bold=True)
-    run(p, ", représenté par {{ signatory }}, ci-après désigné « l'État »,")
+    run(p, ", représenté par {{ signatory|dans_la_phrase }}, ci-après désigné « l'État »,")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     para(doc, "ET", bold=True, space_after=4)
     p = para(doc, "")

@@ -159,9 +159,11 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
     )
     # parameters (schema.PARAMETER_ROWS attrs) and free rows
     ctx.update({row.attr: _value(getattr(params, row.attr)) for row in schema.PARAMETER_ROWS})
+    signatory = clean_text(params.signatory).strip() or (f"le préfet {prefect_of}" if prefect_of else "le préfet")
     ctx.update(
         prefect_of=prefect_of,
-        signatory=clean_text(params.signatory).strip() or (f"le préfet {prefect_of}" if prefect_of else "le préfet"),
+        # as it stands alone on a signature line; inside a sentence, templates write {{ signatory|dans_la_phrase }}
+        signatory=signatory[:1].upper() + signatory[1:],
         payment_terms=extra_text(params.extra, EXTRA_PAYMENT_TERMS, DEFAULT_PAYMENT_TERMS),
         signature_place=extra_text(params.extra, EXTRA_SIGNATURE_PLACE, DEFAULT_SIGNATURE_PLACE),
         budget_line=extra_text(params.extra, EXTRA_BUDGET_LINE),

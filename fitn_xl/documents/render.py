@@ -48,6 +48,16 @@ def _number(value) -> str:
     return "" if value is None else format_decimal(value, locale=formatting.LOCALE)
 
 
+_LEADING_ARTICLE = re.compile(r"^(?:Le|La|Les)\s|^L['’]")
+
+
+def in_sentence(text: str) -> str:
+    """« Le préfet du Puy-de-Dôme » -> « le préfet du Puy-de-Dôme », for use inside a sentence (« représenté par
+    … »); a name (« M. Martin, préfet ») is left as typed."""
+    text = text or ""
+    return text[:1].lower() + text[1:] if _LEADING_ARTICLE.match(text) else text
+
+
 FILTERS: dict[str, Callable] = {
     "eur": formatting.format_eur,  # 12 345,00 €
     "en_lettres": formatting.amount_in_words,  # douze mille trois cent quarante-cinq euros
@@ -57,6 +67,7 @@ FILTERS: dict[str, Callable] = {
     "note": _note,  # 14,5
     "pourcent": _percent,  # 12,5 %
     "nombre": _number,  # 12 345
+    "dans_la_phrase": in_sentence,  # Le préfet du Puy-de-Dôme -> le préfet du Puy-de-Dôme
 }
 
 
