@@ -127,7 +127,28 @@ def department_with_article(code: str, name: str) -> str:
     return article + name
 
 
+def service_lines(service: str, where: str) -> list[str]:
+    """The signature of a préfecture's e-mail or header: the service, then « Préfecture du Puy-de-Dôme » unless
+    the service already names it (agents often type « Préfecture du Puy-de-Dôme — Bureau … »)."""
+    service = (service or "").strip()
+    prefecture = f"Préfecture {where}".strip()
+    if service and prefecture.lower() in service.lower():
+        return [service]
+    return [service or "Le service instructeur", prefecture]
+
+
+def service_without_prefecture(service: str, where: str) -> str:
+    """« Préfecture du Puy-de-Dôme — Bureau X » -> « Bureau X », for a line that already starts with the
+    préfecture; any other service is returned as typed."""
+    service = (service or "").strip()
+    prefecture = f"Préfecture {where}".strip()
+    if where and service.lower().startswith(prefecture.lower()):
+        rest = service[len(prefecture):].lstrip(" —–-,:")
+        return rest or service
+    return service
+
+
 __all__ = [
-    "amount_in_words", "department_with_article", "format_eur", "long_date", "month_label", "ordinal", "short_date",
-    "to_cents",
+    "amount_in_words", "department_with_article", "format_eur", "long_date", "month_label", "ordinal",
+    "service_lines", "service_without_prefecture", "short_date", "to_cents",
 ]

@@ -163,3 +163,35 @@ def test_signatory_reads_right_inside_the_convention_and_on_the_signature_line(r
     assert in_sentence in text and "par Le préfet" not in text
     assert f"Pour l'État,\n{signed}" in text
     assert _docx_text(letter).splitlines().count(signed) == 1  # the letter's signature line
+
+
+def _eml_body(path) -> str:
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+    return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_service_that_names_the_prefecture_is_not_signed_twice(registry_file, tmp_path):
+    _set_parameter(registry_file, "Service instructeur", "Préfecture du Puy-de-Dôme — Bureau de la modernisation")
+    out = tmp_path / "sortie"
+    assert main(["ditp", str(registry_file), "--mois", "2021-12", "-o", str(out)]) == 0
+    assert main(["relances", str(registry_file), "-o", str(out / "relances")]) == 0
+    assert main(["committee", str(registry_file), "-o", str(out)]) == 0
+    mails = [out / "liste-ditp_63_2021-12.eml", *sorted((out / "relances").glob("*.eml"))]
+    assert len(mails) >= 2
+    for mail in mails:
+        body = _eml_body(mail)
+        assert body.count("Préfecture du Puy-de-Dôme") == 1, mail.name
+        assert "Préfecture du Puy-de-Dôme — Bureau de la modernisation" in body
+    (committee,) = out.glob("comite-de-selection-*.docx")
+    header = _docx_text(committee).splitlines()[0]
+    assert header == "Préfecture du Puy-de-Dôme — Bureau de la modernisation"
+
+
+def test_service_without_the_prefecture_gets_it_added(registry_file, tmp_path):
+    _set_parameter(registry_file, "Service instructeur", "Bureau de la modernisation")
+    out = tmp_path / "sortie"
+    assert main(["ditp", str(registry_file), "--mois", "2021-12", "-o", str(out)]) == 0
+    body = _eml_body(out / "liste-ditp_63_2021-12.eml")
+    assert "Bureau de la modernisation\nPréfecture du Puy-de-Dôme" in body

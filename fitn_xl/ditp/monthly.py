@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
+from ..formatting import service_lines
 from ..workbook.read import Issue, load_registry
 from . import fmt
 from .listing import ListMeta, ListRow, Month, NoLaureateError, monthly_rows, total
@@ -77,8 +78,7 @@ def body_for(meta: ListMeta, rows: list[ListRow], files: list[Path]) -> str:
         "",
         "Cordialement,",
         "",
-        meta.service or "Le service instructeur",
-        f"Préfecture {where}".rstrip(),
+        *service_lines(meta.service, where),  # the préfecture once, even if the service names it
         "",
     ]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from .. import schema
 from ..core.compute import compute
 from ..core.followup import latest_report
 from ..core.model import Application, Parameters, Provider, Report
+from ..formatting import service_lines
 from ..workbook.read import Issue, load_registry
 from . import fmt
 from .mail import new_message, sender, write_eml
@@ -76,8 +77,7 @@ def reminder_body(app: Application, params: Parameters, reports: list[Report], p
         "",
         "Cordialement,",
         "",
-        params.service or "Le service instructeur",
-        f"Préfecture {where}".rstrip(),
+        *service_lines(params.service, where),  # the préfecture once, even if the service names it
         "",
     ]
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from ..core.compute import Computation, envelope_of
 from ..core.review import COMMITTED, ENVELOPE_LABELS, RANKED, Review, criteria_text
 from ..core.scoring import evaluator_score
 from ..ditp.files import atomic_write
-from ..formatting import format_eur, long_date, short_date
+from ..formatting import format_eur, long_date, service_without_prefecture, short_date
 from ..schema import MEASURE_LABELS, MEASURES, NO, PENDING_STATUSES, YES
 from .classement import EXPLANATION, review_of
 from .template import DEFAULT_PATH, build_committee_template
@@ -161,7 +161,8 @@ def committee_context(loaded, computation: Computation, rv: Review | None = None
 
     return {
         "departement": _department(params),
-        "service": params.service or DASH,
+        # the template writes « Préfecture du Puy-de-Dôme — {{ service }} »: not the préfecture twice
+        "service": service_without_prefecture(params.service, _department(params)) or DASH,
         "date": long_date(computation.reference_date),
         "explication": EXPLANATION.rsplit(" Feuille", 1)[0],
         "enveloppes": envelopes,
