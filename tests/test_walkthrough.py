@@ -195,3 +195,18 @@ def test_service_without_the_prefecture_gets_it_added(registry_file, tmp_path):
     assert main(["ditp", str(registry_file), "--mois", "2021-12", "-o", str(out)]) == 0
     body = _eml_body(out / "liste-ditp_63_2021-12.eml")
     assert "Bureau de la modernisation\nPréfecture du Puy-de-Dôme" in body
+
+
+# --- the demo folder ---------------------------------------------------------------------------------------------
+
+
+def test_demo_folder_holds_one_registry_and_only_listed_files(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", str(out)]) == 0
+    printed = capsys.readouterr().out
+    registries = [p.name for p in out.glob("*.xlsx")]
+    assert registries == ["registre-demo.xlsx"]  # no « registre-demo.precedent.xlsx » beside it
+    files = [p for p in out.rglob("*") if p.is_file()]
+    unlisted = [str(p.relative_to(tmp_path)) for p in files if str(p.relative_to(tmp_path)) not in printed]
+    assert unlisted == []
+    assert all(_mode(p) == _usual_mode() for p in files)

@@ -185,6 +185,9 @@ def run_demo(out: str | Path, steps: tuple[Step, ...] = STEPS, echo: Callable[[s
         for p in map(Path, paths):
             if all(p != q for _, q in demo.written):
                 demo.written.append((step.label, p))
+    # each write of the registry (recalc, journal rows) kept the version before it: in a demo built from scratch
+    # that copy is only a second registry to puzzle over
+    demo.registry.with_name(f"{demo.registry.stem}.precedent{demo.registry.suffix}").unlink(missing_ok=True)
     return demo
 
 
