@@ -210,3 +210,16 @@ def test_demo_folder_holds_one_registry_and_only_listed_files(tmp_path, capsys):
     unlisted = [str(p.relative_to(tmp_path)) for p in files if str(p.relative_to(tmp_path)) not in printed]
     assert unlisted == []
     assert all(_mode(p) == _usual_mode() for p in files)
+
+
+# --- an empty registry -------------------------------------------------------------------------------------------
+
+
+def test_scoring_on_an_empty_registry_says_there_is_nothing_to_score(tmp_path, capsys):
+    registry = tmp_path / "registre.xlsx"
+    assert main(["new", str(registry), "--departement", "63"]) == 0
+    capsys.readouterr()
+    assert main(["scoring", str(registry), "--evaluateur", "A. Roux"]) == 0
+    out = capsys.readouterr().out
+    assert "aucun dossier éligible n'attend de décision" in out
+    assert "chaque évaluateur a déjà une ligne" not in out

@@ -7,7 +7,7 @@ import sys
 
 from ..core import compute
 from ..review.prepare import scoring_rows_to_add
-from ..schema import SCORES
+from ..schema import PENDING_STATUSES, SCORES
 from ..workbook.read import load_registry
 
 EXIT_OK, EXIT_DATA = 0, 1
@@ -28,7 +28,13 @@ def run(args) -> int:
         print(f"Dossier {dossier} : erreurs de saisie, pas de ligne de notation préparée (voir fitn-xl check).",
               file=sys.stderr)
     if not records:
-        print("Rien à ajouter : chaque évaluateur a déjà une ligne pour chaque dossier éligible en attente.")
+        waiting = [a for a in loaded.registry.applications if a.dossier_id not in errors
+                   and a.status in PENDING_STATUSES and (r := computation.results.get(a.dossier_id)) and r.eligible]
+        if waiting:
+            print("Rien à ajouter : chaque évaluateur a déjà une ligne pour chaque dossier éligible en attente.")
+        else:
+            print("Rien à ajouter : aucun dossier éligible n'attend de décision (statut Reçu, En instruction ou "
+                  "Éligible).")
         return EXIT_OK
     from ..workbook.write import append_input_rows
 
