@@ -223,3 +223,12 @@ def test_scoring_on_an_empty_registry_says_there_is_nothing_to_score(tmp_path, c
     out = capsys.readouterr().out
     assert "aucun dossier éligible n'attend de décision" in out
     assert "chaque évaluateur a déjà une ligne" not in out
+
+
+def test_duplicated_dossier_number_is_reported_without_a_puzzling_zero(registry_file, capsys):
+    _edit(registry_file, schema.SHEET_APPLICATIONS, {(3, schema.DOSSIER_ID): "63-001"})  # copy-paste slip
+    assert main(["check", str(registry_file)]) == 1
+    out = capsys.readouterr().out
+    assert "Feuille « Candidatures », ligne 3, colonne « N° dossier » : « 63-001 » est en double (déjà ligne 2)" in out
+    assert "0 dossier concerné" not in out
+    assert "(sur des lignes ou des paramètres rattachés à aucun dossier)" in out

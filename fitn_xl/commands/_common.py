@@ -34,12 +34,15 @@ def print_issues(issues: list[Issue], stream: TextIO | None = None, limit: int |
 
 
 def errors_summary(loaded: LoadedRegistry) -> str:
-    """« 3 erreurs de saisie (2 dossiers concernés) » or « Aucune erreur de saisie »."""
+    """« 3 erreurs de saisie (2 dossiers concernés) », « … (sur des lignes … rattachés à aucun dossier) » or
+    « Aucune erreur de saisie »."""
     n = len(loaded.issues)
     if not n:
         return "Aucune erreur de saisie."
     d = len(loaded.dossiers_with_errors)
     s = "s" if n > 1 else ""
+    if not d:  # duplicated, unknown or missing N° dossier, parameters, missing columns
+        return f"{n} erreur{s} de saisie (sur des lignes ou des paramètres rattachés à aucun dossier)."
     return f"{n} erreur{s} de saisie ({d} dossier{'s' if d > 1 else ''} concerné{'s' if d > 1 else ''})."
 
 
