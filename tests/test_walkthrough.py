@@ -232,3 +232,37 @@ def test_duplicated_dossier_number_is_reported_without_a_puzzling_zero(registry_
     assert "Feuille « Candidatures », ligne 3, colonne « N° dossier » : « 63-001 » est en double (déjà ligne 2)" in out
     assert "0 dossier concerné" not in out
     assert "(sur des lignes ou des paramètres rattachés à aucun dossier)" in out
+
+
+# --- sending the DITP list to a server that does not offer what the settings ask --------------------------------
+
+
+@pytest.mark.parametrize(("security", "user", "french"), [
+    ("starttls", "", "ne propose pas le chiffrement STARTTLS"),
+    ("none", "agent", "ne propose pas d'authentification"),
+])
+def test_smtp_server_without_starttls_or_auth_is_explained_in_french(security, user, french):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from fitn_xl.ditp.mail import SendError, SmtpSettings, new_message, send
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)  # no STARTTLS, no AUTH offered
+    controller.start()
+    try:
+        msg = new_message("pref@example.fr", "ditp@example.fr", "Liste", "Bonjour")
+        with pytest.raises(SendError) as caught:
+            send(msg, SmtpSettings("127.0.0.1", port, security, user, "secret" if user else ""))
+    finally:
+        controller.stop()
+    message = str(caught.value)
+    assert french in message and "FITN_SMTP_SECURITY" in message
+    assert "not supported" not in message and "extension" not in message

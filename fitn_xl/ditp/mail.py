@@ -150,8 +150,12 @@ def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | No
     except smtplib.SMTPSenderRefused as exc:
         raise SendError(f"Expéditeur « {exc.sender} » refusé par le serveur SMTP {where} "
                         f"({_reply(exc.smtp_code, exc.smtp_error)}) : vérifiez FITN_SMTP_FROM.") from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise SendError(f"Le serveur SMTP {where} ne permet pas cette opération ({exc}) : vérifiez "
+    except smtplib.SMTPNotSupportedError as exc:  # smtplib's own English text: said in French here
+        if "AUTH" in str(exc):
+            raise SendError(f"Le serveur SMTP {where} ne propose pas d'authentification : videz FITN_SMTP_USER et "
+                            f"FITN_SMTP_PASSWORD, ou vérifiez FITN_SMTP_SECURITY (starttls, ssl ou none).") from None
+        what = "le chiffrement STARTTLS" if "STARTTLS" in str(exc) else "cette opération"
+        raise SendError(f"Le serveur SMTP {where} ne propose pas {what} : vérifiez "
                         f"FITN_SMTP_SECURITY (starttls, ssl ou none).") from None
     except smtplib.SMTPDataError as exc:
         raise SendError(f"Message refusé par le serveur SMTP {where} ({_reply(exc.smtp_code, exc.smtp_error)}).") \
