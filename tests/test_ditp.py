@@ -140,11 +140,26 @@ def test_dossier_with_errors_is_left_out_and_named(tmp_path, capsys):
                          texts={("2021-002", "Montant accordé (€)"): "beaucoup"})
     code = main(["ditp", str(path), "--mois", "2021-06", "-o", str(tmp_path / "out")])
     captured = capsys.readouterr()
-    assert code == 0
+    assert code == 1  # the list is written, but incomplete: a script must notice
     assert "Dossier 2021-002 écarté" in captured.err and "Montant accordé (€)" in captured.err
     assert "1 lauréat," in captured.out
     ws = load_workbook(tmp_path / "out" / "liste-ditp_63_2021-06.xlsx")["Lauréats"]
     assert [ws.cell(r, 2).value for r in range(2, ws.max_row)] == ["2021-001"]
+
+
+def test_an_incomplete_list_is_not_sent_without_force(tmp_path, capsys, monkeypatch):
+    path = make_registry(tmp_path / "r.xlsx", [app(1), app(2, granted=Decimal("8000"))],
+                         texts={("2021-002", "Montant accordé (€)"): "beaucoup"})
+    before = path.read_bytes()
+    monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FITN_SMTP_PORT", "9")  # nothing listens: a send attempt would fail differently
+    monkeypatch.setenv("FITN_SMTP_SECURITY", "none")
+    code = main(["ditp", str(path), "--mois", "2021-06", "-o", str(tmp_path / "out"), "--send"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "liste incomplète (1 lauréat écarté pour erreurs de saisie), elle n'est pas envoyée" in err
+    assert "envoi impossible" not in err
+    assert path.read_bytes() == before  # no journal row
 
 
 def test_cli_rejects_a_file_that_is_not_a_registry(tmp_path, capsys):

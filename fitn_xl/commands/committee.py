@@ -11,6 +11,7 @@ from ..formatting import format_eur
 from ..review.classement import review_of
 from ..review.committee import committee_context, render_committee
 from ..workbook.read import load_registry
+from ..workbook.write import append_journal
 
 EXIT_OK, EXIT_DATA = 0, 1
 
@@ -42,15 +43,11 @@ def run(args) -> int:
     print(f"{len(context['fiches'])} fiche(s) d'instruction ; montants proposés retenus : {format_eur(total)}.")
     print(f"  {out}")
     _journal(Path(args.registre), out, len(context["fiches"]), total)
-    return EXIT_OK
+    return EXIT_DATA if loaded.dossiers_with_errors else EXIT_OK
 
 
 def _journal(registry: Path, out: Path, count: int, total) -> None:
-    """Record the document in the « Journal » sheet when the safe writer is available; never fails the job."""
-    try:
-        from ..workbook.write import append_journal
-    except ImportError:
-        return
+    """Record the document in the « Journal » sheet; never fails the job."""
     import hashlib
 
     row = {

@@ -51,8 +51,15 @@ def run(args) -> int:
     print(f"Liste de {month.label} : {result.count} lauréat{s}, {fmt.eur(result.total)}.")
     for path in (result.xlsx, result.docx, result.eml):
         print(f"  {path}")
+    incomplete = EXIT_DATA if result.skipped_dossiers else EXIT_OK
     if settings is None:
-        return EXIT_OK
+        return incomplete
+    if result.skipped_dossiers and not args.force:
+        n = len(result.skipped_dossiers)
+        print(f"Erreur : liste incomplète ({n} lauréat{'s' if n > 1 else ''} écarté{'s' if n > 1 else ''} pour "
+              f"erreurs de saisie), elle n'est pas envoyée. Corrigez le registre, ou ajoutez --force pour "
+              f"l'envoyer telle quelle.", file=sys.stderr)
+        return EXIT_DATA
 
     try:
         send_eml(result.eml, settings)
@@ -70,4 +77,4 @@ def run(args) -> int:
               f"« Journal » avant tout nouvel envoi.", file=sys.stderr)
         return EXIT_DATA
     print("Envoi consigné dans la feuille « Journal » du registre.")
-    return EXIT_OK
+    return incomplete
