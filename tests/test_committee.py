@@ -94,3 +94,19 @@ def test_committee_refuses_a_file_that_is_not_a_registry(tmp_path, capsys):
     assert main(["committee", str(bad), "-o", str(tmp_path / "o")]) == 1
     assert "n'est pas un classeur Excel" in capsys.readouterr().err
 
+
+
+def test_a_dossier_with_input_errors_is_named_and_the_exit_code_says_so(tmp_path, capsys):
+    reg = sample_registry()
+    path = tmp_path / "registre.xlsx"
+    build_registry(path, reg.parameters, reg)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Candidatures"]
+    population = [c.value for c in ws[1]].index("Population") + 1
+    ws.cell(2, population, "beaucoup")
+    wb.save(path)
+    assert main(["committee", str(path), "-o", str(tmp_path / "sortie")]) == 1
+    err = capsys.readouterr().err
+    assert "erreurs de saisie, classé mais sans fiche d'instruction" in err
+    assert "ligne 2, colonne « Population » : « beaucoup » n'est pas un nombre" in err
+    assert list((tmp_path / "sortie").glob("comite-de-selection-*.docx"))  # the others still go through
