@@ -8,10 +8,10 @@ support check of the server without Excel.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
+
+from ..files import atomic_write
 
 
 def _json_value(value):
@@ -94,14 +94,7 @@ def apply_actions(path: str | Path, actions: list[dict], allowed=("setValues",))
         for i, row in enumerate(action["values"]):
             for j, value in enumerate(row):
                 ws.cell(action["start_row"] + 1 + i, action["start_column"] + 1 + j).value = _cell_value(value)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".xlsx")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, wb.save)
 
 
 __all__ = ["apply_actions", "payload_from_xlsx"]

@@ -9,13 +9,12 @@ a colleague's Excel) the sheet shows those values instead of `#NAME?` until a re
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
 
 from .. import schema
+from ..files import atomic_write
 
 SHEET = "Simulateur"
 TITLE = "Simulateur : un cas saisi, calculé par les fonctions FITN du complément"
@@ -163,10 +162,17 @@ def _sheet_part(archive: zipfile.ZipFile, title: str) -> str:
 def cache_simulator_values(path: str | Path) -> dict[str, object]:
     """Store in the saved registry at `path` the current values of the « Simulateur » formulas (computed by the
     same functions), atomically. Returns them."""
-    from lxml import etree
 
     path = Path(path)
     results = simulate(path)
+    atomic_write(path, lambda tmp: _write_cached(path, tmp, results))
+    return results
+
+
+def _write_cached(path: Path, tmp: Path, results: dict[str, object]) -> None:
+    """Copy the registry at `path` to `tmp` with the « Simulateur » formulas' cached values set to `results`."""
+    from lxml import etree
+
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, SHEET)
@@ -186,14 +192,6 @@ def cache_simulator_values(path: str | Path) -> dict[str, object]:
                 c.set("t", "str")
                 v.text = str(value)
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in archive.infolist():
-                    out.writestr(info, data if info.filename == part else archive.read(info.filename))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    os.replace(tmp, path)
-    return results
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                out.writestr(info, data if info.filename == part else archive.read(info.filename))

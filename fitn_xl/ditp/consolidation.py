@@ -14,8 +14,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ..files import atomic_write
 from ..schema import MEASURE_LABELS
-from .files import atomic_write
 from .listing import AMOUNT_HEADERS, DATE_HEADERS, LIST_HEADERS, ListRow, total
 from .xlsx import EUR_FORMAT, TOTAL_LABEL, ListFile, NotAListError, put, read_list_xlsx, write_rows
 

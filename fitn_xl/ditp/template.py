@@ -113,7 +113,7 @@ def template_bytes() -> bytes:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     target = Path(argv[0]) if argv else TEMPLATE_PATH
-    from .files import atomic_write_bytes
+    from ..files import atomic_write_bytes
 
     atomic_write_bytes(target, template_bytes())
     print(f"Modèle écrit : {target}")

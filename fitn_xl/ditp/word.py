@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 
+from ..files import atomic_write
 from . import fmt
-from .files import atomic_write
 from .listing import COMPANY_SEPARATOR, ListMeta, ListRow, total
 from .template import TEMPLATE_PATH, template_bytes
 

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .files import atomic_write
+from ..files import atomic_write
 from .listing import (
     AMOUNT_HEADERS,
     DATE_HEADERS,

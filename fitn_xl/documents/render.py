@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +28,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from .. import formatting
+from ..files import atomic_write_bytes
 
 # --- Jinja environment -------------------------------------------------------------------------------------------
 
@@ -291,25 +291,11 @@ class RenderResult:
     error: str = ""  # French message when failed
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written document."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _render_one(index: int, job: RenderJob, out_dir: Path) -> RenderResult:
     try:
         data = compiled_template(job.template).render(job.context)
         path = out_dir / job.filename
-        write_atomic(path, data)
+        atomic_write_bytes(path, data)
         return RenderResult(index, path, hashlib.sha256(data).hexdigest())
     except DocumentError as exc:
         return RenderResult(index, None, error=str(exc))
@@ -399,5 +385,5 @@ def canonical_parts(docx: bytes | str | Path) -> dict[str, bytes]:
 
 __all__ = [
     "FILTERS", "CompiledTemplate", "DocumentError", "RenderJob", "RenderResult", "canonical_parts",
-    "compiled_template", "make_environment", "render_docxtpl", "render_documents", "write_atomic",
+    "compiled_template", "make_environment", "render_docxtpl", "render_documents",
 ]

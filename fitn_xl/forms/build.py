@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from ..ditp.files import atomic_write
+from ..files import atomic_write
 from . import fields as f
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"

@@ -5,14 +5,13 @@ Used by the tests and the demo; it writes the same XML Word writes for a filled 
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 from lxml import etree
 
+from ..files import atomic_write
 from .build import CHECKED, UNCHECKED, W14
 from .docx_in import DOCUMENT_PART, W
 
@@ -59,9 +58,8 @@ def fill_form(blank: str | Path, target: str | Path, values: dict[str, str | boo
                 else:
                     _set_text(sdt, value)
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".docx")
-        os.close(fd)
-        try:
+
+        def write(tmp: Path) -> None:
             with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
                 for info in zf.infolist():
                     if info.filename == DOCUMENT_PART:
@@ -69,8 +67,6 @@ def fill_form(blank: str | Path, target: str | Path, values: dict[str, str | boo
                     else:
                         with zf.open(info) as src, out.open(info, "w") as dst:
                             shutil.copyfileobj(src, dst)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        atomic_write(target, write)
     return target

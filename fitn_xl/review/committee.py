@@ -17,7 +17,7 @@ from docxtpl import DocxTemplate
 from ..core.compute import Computation, envelope_of
 from ..core.review import COMMITTED, ENVELOPE_LABELS, RANKED, Review, criteria_text
 from ..core.scoring import evaluator_score
-from ..ditp.files import atomic_write
+from ..files import atomic_write
 from ..formatting import format_eur, long_date, service_without_prefecture, short_date
 from ..schema import MEASURE_LABELS, MEASURES, NO, PENDING_STATUSES, YES
 from .classement import EXPLANATION, review_of

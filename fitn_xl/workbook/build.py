@@ -9,10 +9,7 @@ The committed blank template `workbooks/registre-vierge.xlsx` is rebuilt by:
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
@@ -33,6 +30,7 @@ from ..addin.simulator import SHEET as SIMULATOR_SHEET
 from ..core.compute import compute
 from ..core.model import Parameters, Registry
 from ..core.params import default_parameters, default_sources
+from ..files import atomic_write
 from ..schema import Column, Kind, Table
 from ..values import country_names
 from . import dashboard as dash
@@ -542,30 +540,15 @@ def build_registry(path: str | Path, parameters: Parameters, registry: Registry 
     values of the « Simulateur » formulas cached for spreadsheet programs without the add-in.
 
     With `registry`, its inputs are written as rows; the computed columns are left empty (`recalc` fills them)."""
-    path = Path(path)
+    from ..addin.simulator import cache_simulator_values
+
     wb = build_workbook(parameters, registry)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent or ".")
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         wb.save(tmp)
-        from ..addin.simulator import cache_simulator_values
-
         cache_simulator_values(tmp)  # the values of the « Simulateur » formulas, stored beside them
-        _ordinary_permissions(Path(tmp), path)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
-
-def _ordinary_permissions(tmp: Path, target: Path) -> None:
-    """mkstemp makes a private file (0600): give it the replaced file's mode, or the usual one for a new file."""
-    if target.exists():
-        shutil.copymode(target, tmp)
-    else:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
+    atomic_write(Path(path), write)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,4 +34,5 @@ def _mode_for(path: Path) -> int:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all."""
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
