@@ -16,7 +16,8 @@ from fitn_xl.forms.ds import load_mapping
 from fitn_xl.forms.importer import read_journal
 from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
-from fitn_xl.workbook.write import XlsxPackage, append_input_rows, atomic_update
+from fitn_xl.workbook.write import append_input_rows, atomic_update
+from fitn_xl.workbook.xlsx import XlsxPackage
 
 MAPPING = load_mapping()
 

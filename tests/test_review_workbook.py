@@ -19,7 +19,8 @@ from fitn_xl.review.sheet import RANKING_AT
 from fitn_xl.schema import SCORES, SHEET_DASHBOARD
 from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
-from fitn_xl.workbook.write import XlsxPackage, atomic_update
+from fitn_xl.workbook.write import atomic_update
+from fitn_xl.workbook.xlsx import XlsxPackage
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ FORMULA_LIKE = ("=1+1", "+33 4 73 00 00 00", "-2", "@SOMME(A1)", '=HYPERLINK("ht
 
 def formula_elements(path: Path, skip: tuple[str, ...] = ("Simulateur",)) -> dict[str, int]:
     """Number of <f> elements per sheet part (the add-in's Simulateur holds real formulas)."""
-    from fitn_xl.workbook.write import XlsxPackage
+    from fitn_xl.workbook.xlsx import XlsxPackage
 
     with XlsxPackage(path) as pkg:
         return {name: pkg.zip.read(part).count(b"<f>") + pkg.zip.read(part).count(b"<f ")

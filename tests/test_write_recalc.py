@@ -25,7 +25,6 @@ from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import (
     STALE_TEMP_SECONDS,
     RegistryLocked,
-    XlsxPackage,
     append_input_rows,
     append_journal,
     atomic_update,
@@ -33,6 +32,7 @@ from fitn_xl.workbook.write import (
     previous_version_path,
     recalc,
 )
+from fitn_xl.workbook.xlsx import XlsxPackage
 
 TODAY = date(2021, 12, 31)
 GENERATED_SHEETS = {schema.SHEET_DASHBOARD, "Classement"}  # rewritten whole by recalc
@@ -346,7 +346,7 @@ def test_sheet_layer_add_sheet_and_replace_data(registry_file, tmp_path):
 def test_input_cells_and_untouched_parts_are_byte_identical(registry_file):
     from lxml import etree
 
-    from fitn_xl.workbook.write import SheetXml
+    from fitn_xl.workbook.xlsx import SheetXml
 
     def cells(pkg):
         sheet = SheetXml(etree.fromstring(pkg.zip.read(pkg.sheet_parts[schema.SHEET_APPLICATIONS])))

@@ -25,7 +25,8 @@ from ..schema import DOSSIER_ID, Table
 from ..values import parse_text
 from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, RegistryError, load_registry
-from ..workbook.write import XlsxPackage, append_rows, atomic_update
+from ..workbook.write import append_rows, atomic_update
+from ..workbook.xlsx import XlsxPackage
 from . import ds as dsmod
 from .docx_in import FormError
 from .parse import ParsedForm, parse_form

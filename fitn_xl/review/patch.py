@@ -51,7 +51,7 @@ def write_notation(pkg, loaded, computation: Computation) -> int:
 
 def _set_table_last_row(table, last_row: int) -> None:
     """Set a table's last row (grow or shrink), ref and autoFilter."""
-    from ..workbook.write import range_ref
+    from ..workbook.xlsx import range_ref
 
     r0, c0, _, c1 = table.ref
     ref = range_ref(r0, c0, max(last_row, r0 + 1), c1)

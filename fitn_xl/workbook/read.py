@@ -33,6 +33,7 @@ from ..core.params import default_parameters
 from ..core.text import number
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
 from ..values import CellError, parse_cell, parse_text
+from .errors import RegistryError
 
 
 @dataclass(frozen=True, order=True)
@@ -61,10 +62,6 @@ class Issue:
     def as_dict(self) -> dict:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message,
                 "dossier": self.dossier_id, "blocking": self.blocking}
-
-
-class RegistryError(Exception):
-    """The file cannot be read as a registry at all (not an .xlsx, missing sheet…); the message is French."""
 
 
 @dataclass
@@ -132,7 +129,7 @@ class _TablesFromParts:
     bytes each): calamine's `get_table_by_name` reads every cell of the table, as long as the sheet itself."""
 
     def __init__(self, book, path: Path):
-        from .write import XlsxPackage
+        from .xlsx import XlsxPackage
 
         self._book = book
         self._tables: dict[str, _TableRef] = {}
@@ -166,7 +163,7 @@ def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
             path = getattr(book, "path", None)
             if type(exc).__name__ != "PanicException" or not isinstance(path, str) or not zipfile.is_zipfile(path):
                 raise
-            from .write import XlsxPackage  # values without date conversion; DATE columns read serial numbers
+            from .xlsx import XlsxPackage  # values without date conversion; DATE columns read serial numbers
 
             with XlsxPackage(path) as pkg:
                 cache[sheet] = pkg.raw_values(sheet)
