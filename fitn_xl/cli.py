@@ -14,8 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+from .commands import EXIT_DATA, EXIT_USAGE
 
 
 class FrenchHelpFormatter(argparse.HelpFormatter):

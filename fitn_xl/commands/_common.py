@@ -9,8 +9,30 @@ from pathlib import Path
 from typing import TextIO
 
 from ..workbook.read import Issue, LoadedRegistry, RegistryError, load_registry
+from . import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401 (re-exported to the commands)
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+def refuse_if_blocking(loaded: LoadedRegistry, job: str, stream: TextIO | None = None) -> bool:
+    """True (after listing them in French) when `loaded` has problems that block every job, e.g. `job` =
+    « de produire les documents »."""
+    if not loaded.blocking:
+        return False
+    stream = stream or sys.stderr
+    print(f"Erreur : le registre contient des erreurs qui empêchent {job} :", file=stream)
+    for issue in loaded.issues:
+        if issue.blocking:
+            print(f"  {issue}", file=stream)
+    return True
+
+
+def print_dossier_issues(heading: str, dossier_id: str, issues: list[Issue], indent: str = "  ",
+                         stream: TextIO | None = None) -> None:
+    """`heading`, then the issues of one dossier, one French line each (to stderr by default)."""
+    stream = stream or sys.stderr
+    print(heading, file=stream)
+    for issue in issues:
+        if issue.dossier_id == dossier_id:
+            print(f"{indent}{issue}", file=stream)
 
 
 def load(path: str | Path) -> LoadedRegistry:

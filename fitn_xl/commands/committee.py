@@ -12,17 +12,12 @@ from ..review.classement import review_of
 from ..review.committee import committee_context, render_committee
 from ..workbook.read import load_registry
 from ..workbook.write import append_journal
-
-EXIT_OK, EXIT_DATA = 0, 1
+from ._common import EXIT_DATA, EXIT_OK, print_dossier_issues, refuse_if_blocking
 
 
 def run(args) -> int:
     loaded = load_registry(args.registre)
-    if loaded.blocking:
-        print("Erreur : le registre a des erreurs qui empêchent d'établir le classement :", file=sys.stderr)
-        for issue in loaded.issues:
-            if issue.blocking:
-                print(f"  {issue}", file=sys.stderr)
+    if refuse_if_blocking(loaded, "d'établir le classement"):
         return EXIT_DATA
     computation = compute(loaded.registry)
     rv = review_of(loaded, computation)
@@ -31,10 +26,8 @@ def run(args) -> int:
     render_committee(context, out)
 
     for dossier in sorted(loaded.dossiers_with_errors):
-        print(f"Dossier {dossier} : erreurs de saisie, classé mais sans fiche d'instruction :", file=sys.stderr)
-        for issue in loaded.issues:
-            if issue.dossier_id == dossier:
-                print(f"  {issue}", file=sys.stderr)
+        print_dossier_issues(f"Dossier {dossier} : erreurs de saisie, classé mais sans fiche d'instruction :",
+                             dossier, loaded.issues)
     for env in context["enveloppes"]:
         n = sum(len(m["dossiers"]) for m in env["mesures"])
         print(f"{env['libelle']} : {n} dossier(s) en attente, engagé {env['engage']}, "

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from ..ditp import fmt
 from ..ditp.consolidation import ConsolidationError, consolidate
-
-EXIT_OK, EXIT_DATA = 0, 1
+from ._common import EXIT_DATA, EXIT_OK
 
 
 def run(args) -> int:

@@ -15,8 +15,8 @@ from datetime import datetime, time
 from pathlib import Path
 
 from ..demo import DEMO_MONTH, DEMO_REFERENCE_DATE, demo_registry
+from ._common import EXIT_DATA, EXIT_OK
 
-EXIT_OK, EXIT_DATA = 0, 1
 REGISTRY_NAME = "registre-demo.xlsx"
 DEMO_NOW = datetime.combine(DEMO_REFERENCE_DATE, time(18, 0))  # timestamp of the dashboard and the journal
 

@@ -12,8 +12,7 @@ from ..ditp.listing import Month
 from ..ditp.mail import SendError, SmtpConfigError, SmtpSettings
 from ..ditp.monthly import ListError, build_monthly_list, send_eml
 from ..workbook.write import append_journal, check_not_open
-
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, print_dossier_issues
 
 
 def run(args) -> int:
@@ -43,10 +42,7 @@ def run(args) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_DATA
     for dossier in result.skipped_dossiers:
-        print(f"Dossier {dossier} écarté de la liste (erreurs de saisie) :", file=sys.stderr)
-        for issue in result.skipped:
-            if issue.dossier_id == dossier:
-                print(f"  {issue}", file=sys.stderr)
+        print_dossier_issues(f"Dossier {dossier} écarté de la liste (erreurs de saisie) :", dossier, result.skipped)
     s = "s" if result.count > 1 else ""
     print(f"Liste de {month.label} : {result.count} lauréat{s}, {fmt.eur(result.total)}.")
     for path in (result.xlsx, result.docx, result.eml):

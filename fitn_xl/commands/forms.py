@@ -9,8 +9,7 @@ from ..forms.build import issuer_from_parameters, write_forms
 from ..values import CellError, parse_department
 from ..workbook.cells import departments
 from ..workbook.read import load_registry
-
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+from ._common import EXIT_OK, EXIT_USAGE
 
 
 def run(args) -> int:

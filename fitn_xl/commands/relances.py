@@ -7,8 +7,7 @@ import sys
 from ..ditp import fmt
 from ..ditp.monthly import ListError
 from ..ditp.reminders import build_reminders
-
-EXIT_OK, EXIT_DATA = 0, 1
+from ._common import EXIT_DATA, EXIT_OK, print_dossier_issues
 
 
 def run(args) -> int:
@@ -18,10 +17,8 @@ def run(args) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_DATA
     for dossier in result.skipped_dossiers:
-        print(f"Dossier {dossier} en retard mais écarté (erreurs de saisie) :", file=sys.stderr)
-        for issue in result.skipped:
-            if issue.dossier_id == dossier:
-                print(f"  {issue}", file=sys.stderr)
+        print_dossier_issues(f"Dossier {dossier} en retard mais écarté (erreurs de saisie) :", dossier,
+                             result.skipped)
     for issue in result.no_address:
         print(f"Dossier {issue.dossier_id} en retard : {issue}", file=sys.stderr)
     day = fmt.long_date(result.reference_date)

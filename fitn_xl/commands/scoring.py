@@ -9,17 +9,12 @@ from ..core import compute
 from ..review.prepare import scoring_rows_to_add
 from ..schema import PENDING_STATUSES, SCORES
 from ..workbook.read import load_registry
-
-EXIT_OK, EXIT_DATA = 0, 1
+from ._common import EXIT_DATA, EXIT_OK, refuse_if_blocking
 
 
 def run(args) -> int:
     loaded = load_registry(args.registre)
-    if loaded.blocking:
-        print("Erreur : le registre a des erreurs qui empêchent de préparer la notation :", file=sys.stderr)
-        for issue in loaded.issues:
-            if issue.blocking:
-                print(f"  {issue}", file=sys.stderr)
+    if refuse_if_blocking(loaded, "de préparer la notation"):
         return EXIT_DATA
     computation = compute(loaded.registry)
     errors = loaded.dossiers_with_errors

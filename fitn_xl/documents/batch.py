@@ -16,11 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .. import schema
+from ..commands._common import EXIT_DATA, EXIT_OK
 from ..core import Application, compute
 from .context import EXTRA_TEMPLATES_DIR, dossier_context, extra_text
 from .render import RenderJob, RenderResult, default_workers, render_documents
-
-EXIT_OK, EXIT_DATA = 0, 1
 
 CONVENTION, NOTIFICATION, REFUSAL = "convention", "notification", "refus"
 TEMPLATE_FILES = {
@@ -160,16 +159,13 @@ def _progress(total: int):
 def run_batch(args, kind_of: Callable[[Application], str | None], what: str, feminine: bool = False) -> int:
     """The body of `fitn-xl conventions` / `fitn-xl letters`. `what` names the documents in messages (its gender
     by `feminine`)."""
+    from ..commands._common import print_dossier_issues, refuse_if_blocking
     from ..workbook.read import load_registry
 
     registry_path = Path(args.registre)
     loaded = load_registry(registry_path)
     out = sys.stderr
-    if loaded.blocking:
-        print("Erreur : le registre contient des erreurs qui empêchent de produire les documents :", file=out)
-        for issue in loaded.issues:
-            if issue.blocking:
-                print(f"  {issue}", file=out)
+    if refuse_if_blocking(loaded, "de produire les documents"):
         return EXIT_DATA
     computation = compute(loaded.registry)
     template_dir = templates_dir(loaded.registry.parameters, registry_path)
@@ -221,10 +217,7 @@ def run_batch(args, kind_of: Callable[[Application], str | None], what: str, fem
         status = EXIT_DATA
         print(f"{len(plan.skipped_errors)} dossier(s) écarté(s) car leur saisie contient des erreurs :", file=out)
         for dossier_id in plan.skipped_errors:
-            print(f"  Dossier {dossier_id} :", file=out)
-            for issue in loaded.issues:
-                if issue.dossier_id == dossier_id:
-                    print(f"    {issue}", file=out)
+            print_dossier_issues(f"  Dossier {dossier_id} :", dossier_id, loaded.issues, indent="    ", stream=out)
     return status
 
 
