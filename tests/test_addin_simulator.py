@@ -3,13 +3,16 @@ add-in and LibreOffice, equal to the rules core for the typed case."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal
 
 import openpyxl
+import pytest
 import python_calamine
 
-from fitn_xl.addin.simulator import INPUT_CELLS, RESULT_CELLS, SHEET, cache_simulator_values
+from fitn_xl.addin.simulator import INPUT_CELLS, NO_REASON, RESULT_CELLS, SHEET, cache_simulator_values
 from fitn_xl.core import Application, parameters_for
 from fitn_xl.core.rules import forfait, ineligibility_reasons, proposed_amount, spending
 from fitn_xl.workbook.build import build_workbook
@@ -52,7 +55,7 @@ def test_formulas_are_live_and_values_cached_like_the_core(tmp_path):
     expected = _core(case, params)
     shown = _shown(path)
     assert shown["Forfait (€)"] == float(expected["Forfait (€)"]) == 5000
-    assert shown["Éligible"] == "Oui" and shown["Motifs"] in ("", None)
+    assert shown["Éligible"] == "Oui" and shown["Motifs"] == NO_REASON
     assert shown["Montant proposé (€)"] == float(expected["Montant proposé (€)"])
     assert load_registry(path).issues == []  # the registry itself is untouched
 
@@ -70,3 +73,20 @@ def test_another_case_typed_gives_its_own_cached_values(tmp_path):
     assert shown["Éligible"] == "Non"
     assert shown["Motifs"] == "Échéance : fin prévue le 15/03/2023, après le 31/12/2022"
     assert shown["Montant proposé (€)"] == 0
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent (la CI l'installe)")
+def test_libreoffice_shows_the_cached_results_never_name_errors(tmp_path):
+    from fitn_xl.workbook.build import build_registry
+
+    path = tmp_path / "registre.xlsx"
+    build_registry(path, parameters_for("63", "Puy-de-Dôme"))
+    profile = tmp_path / "profil"
+    every_sheet = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", every_sheet,
+                    "--outdir", str(tmp_path / "csv"), str(path)], check=True, capture_output=True, timeout=180)
+    sheets = list((tmp_path / "csv").glob(f"registre-{SHEET}.csv"))
+    assert sheets, sorted(p.name for p in (tmp_path / "csv").iterdir())
+    text = sheets[0].read_text(encoding="utf-8")
+    assert "#NAME" not in text and "#NOM" not in text
+    assert NO_REASON in text

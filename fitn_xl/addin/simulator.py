@@ -48,12 +48,17 @@ def _eligibility_args() -> str:
     return ",".join(_ref(label) for label in labels)
 
 
+NO_REASON = "Aucun : le cas est éligible"
+
 # (label, formula, Python function name, kind) — the results, computed by the add-in's functions
 RESULTS: tuple[tuple[str, str, str], ...] = (
     ("Forfait (€)", f"=FITN_FORFAIT({_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits)",
      "fitn_forfait"),
     ("Éligible", f"=FITN_ELIGIBLE({_eligibility_args()},Parametres)", "fitn_eligible"),
-    ("Motifs", f"=FITN_MOTIFS({_eligibility_args()},Parametres)", "fitn_motifs"),
+    # an eligible case shows a word, not an empty text: a formula cached as '' is recalculated (#NAME? without
+    # the add-in) by LibreOffice
+    ("Motifs", f'=IF(B{RESULT_ROW + 1}="Oui","{NO_REASON}",FITN_MOTIFS({_eligibility_args()},Parametres))',
+     "fitn_motifs"),
     ("Montant proposé (€)",
      "=FITN_MONTANT_PROPOSE(" + ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres)",
      "fitn_montant_propose"),
@@ -141,7 +146,7 @@ def simulate(path: str | Path) -> dict[str, object]:
     by_name = {
         "fitn_forfait": lambda: functions.fitn_forfait(case[0], case[1], case[2], forfaits),
         "fitn_eligible": lambda: functions.fitn_eligible(*case[:2], *case[3:9], parametres),
-        "fitn_motifs": lambda: functions.fitn_motifs(*case[:2], *case[3:9], parametres),
+        "fitn_motifs": lambda: functions.fitn_motifs(*case[:2], *case[3:9], parametres) or NO_REASON,
         "fitn_montant_propose": lambda: functions.fitn_montant_propose(*case, forfaits, parametres),
     }
     return {label: by_name[name]() for label, _, name in RESULTS}
