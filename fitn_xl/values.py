@@ -321,3 +321,38 @@ def parse_cell(value, column: Column):
     if column.kind is Kind.CHOICE:
         return parse_choice(value, column.choices)
     return _PARSERS[column.kind](value)
+
+
+_MISSING = object()
+
+
+def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> list:
+    """`parse_cell` of each value of a column: each item the typed value, or the `CellError` of that cell.
+
+    Parsing is pure and columns repeat values (drop-downs, Oui/Non, dates…), so each distinct raw value is parsed
+    once. `memo` ({(type, raw): value or CellError}) may be shared between calls for columns parsed the same way
+    (same kind, choices and required flag); it is filled as values are parsed."""
+    if memo is None:
+        memo = {}
+    keys = list(zip(map(type, raw_values), raw_values, strict=True))  # (type, raw): 1, 1.0, True differ
+    try:
+        distinct = dict.fromkeys(keys)
+    except TypeError:  # an unhashable value: parse each cell
+        out = []
+        for value in raw_values:
+            try:
+                out.append(parse_cell(value, column))
+            except CellError as exc:
+                out.append(exc)
+        return out
+    get = memo.get
+    for key in distinct:  # each distinct value once, unless an earlier call parsed it
+        parsed = get(key, _MISSING)
+        if parsed is _MISSING:
+            try:
+                parsed = parse_cell(key[1], column)
+            except CellError as exc:
+                parsed = exc
+            memo[key] = parsed
+        distinct[key] = parsed
+    return list(map(distinct.__getitem__, keys))

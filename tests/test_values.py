@@ -13,6 +13,7 @@ from fitn_xl.values import (
     parse_amount,
     parse_cell,
     parse_choice,
+    parse_column,
     parse_country,
     parse_date,
     parse_department,
@@ -162,3 +163,37 @@ def test_every_column_parser_returns_or_raises_cell_error(value):
                 parse_cell(value, column)
             except CellError as exc:
                 assert str(exc)
+
+
+def test_parse_column_gives_each_cell_its_value_or_its_error():
+    column = schema.APPLICATIONS.column("Coût global (€)")
+    raw = [10000.0, "10 000 €", None, "abc", 10000.0, 10000, True, "abc", -5]
+    out = parse_column(raw, column)
+    assert len(out) == len(raw)
+    for value, parsed in zip(raw, out, strict=True):
+        try:
+            expected = parse_cell(value, column)
+        except CellError as exc:
+            assert isinstance(parsed, CellError) and str(parsed) == str(exc)
+        else:
+            assert not isinstance(parsed, CellError) and parsed == expected and type(parsed) is type(expected)
+    assert out[0] == Decimal(10000) and out[2] is None
+    assert str(out[3]) == "« abc » n'est pas un montant"
+    assert isinstance(out[6], CellError)  # True is not 1: (type, value) keys keep them apart
+
+
+def test_parse_column_parses_each_distinct_value_once_and_shares_its_memo():
+    measure = schema.APPLICATIONS.column("Mesure")
+    memo: dict = {}
+    out = parse_column(["3d", "3D", "3d", ""], measure, memo)
+    assert out[0] == out[1] == out[2] == parse_cell("3D", measure)
+    assert str(out[3]) == "valeur obligatoire manquante"
+    assert set(memo) == {(str, "3d"), (str, "3D"), (str, "")}
+    memo[(str, "zz")] = "from the memo"  # an entry already there is not parsed again
+    assert parse_column(["zz", "3D"], measure, memo) == ["from the memo", out[1]]
+
+
+def test_parse_column_with_unhashable_values_parses_each_cell():
+    column = schema.APPLICATIONS.column("Population")
+    out = parse_column([12, ["a list"], 12], column)
+    assert out[0] == out[2] == 12 and isinstance(out[1], CellError)

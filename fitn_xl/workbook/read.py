@@ -32,7 +32,7 @@ from ..core.model import (
 from ..core.params import default_parameters
 from ..core.text import number
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
-from ..values import CellError, parse_cell, parse_text
+from ..values import CellError, parse_cell, parse_column, parse_text
 from .errors import RegistryError
 
 
@@ -229,9 +229,6 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
     return _Rows(table, rows, {h: c + 1 for h, c in positions.items()}, last + 1)
 
 
-_MISSING = object()
-
-
 class _Parser:
     """Parses records, collecting issues.
 
@@ -258,33 +255,8 @@ class _Parser:
         parsed_columns, bad = [], set()
         records = [raw for _, raw in rows.rows]
         for col, memo in present:
-            values = list(map(itemgetter(col.attr), records))
-            keys = list(zip(map(type, values), values, strict=True))  # (type, raw): 1, 1.0, True differ
-            try:
-                distinct = dict.fromkeys(keys)
-            except TypeError:  # an unhashable value: parse each cell
-                distinct = None
-            if distinct is not None:
-                for key in distinct:  # each distinct value once, unless an earlier table read parsed it
-                    parsed = memo.get(key, _MISSING)
-                    if parsed is _MISSING:
-                        try:
-                            parsed = parse_cell(key[1], col)
-                        except CellError as exc:
-                            parsed = exc
-                        memo[key] = parsed
-                    distinct[key] = parsed
-                out = list(map(distinct.__getitem__, keys))
-                errors = any(isinstance(v, CellError) for v in distinct.values())
-            else:
-                out = []
-                for value in values:
-                    try:
-                        out.append(parse_cell(value, col))
-                    except CellError as exc:
-                        out.append(exc)
-                errors = True
-            if errors:
+            out = parse_column(list(map(itemgetter(col.attr), records)), col, memo)
+            if any(issubclass(t, CellError) for t in set(map(type, out))):
                 bad.update(i for i, parsed in enumerate(out) if isinstance(parsed, CellError))
             parsed_columns.append(out)
         columns = [col for col, _ in present]
