@@ -12,14 +12,15 @@ Outside Excel (Linux, tests) the xlwings decorators are pass-throughs and these 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
+from itertools import repeat
 
 import xlwings as xw
 
 from ..core import rules, scoring
 from ..core.model import Application
 from ..schema import APPLICATIONS, NO, YES, Column
-from ..values import CellError, parse_cell
+from ..values import parse_column
 from . import ranges
 from .ranges import ERROR_PREFIX, RangeError, broadcast, excel_value, shape
 
@@ -65,67 +66,53 @@ DOC = {
 }
 
 
-class _Failed:
-    """A memoized parse failure (its French message)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
+_APP_FIELDS = tuple(f.name for f in fields(Application))
+_APP_DEFAULTS = {f.name: ("" if f.default is MISSING else f.default) for f in fields(Application)}
+_MEMOS: dict[str, dict] = {}  # argument -> memo of `parse_column`, kept between calls (recalculations repeat)
+_MEMO_MAX = 50_000  # entries per memo; cleared beyond
 
 
-_MEMO: dict[tuple, object] = {}  # (argument, type, raw value) -> parsed value or _Failed; bounded below
-_MEMO_MAX = 50_000
+def _parse_argument(name: str, values: list) -> list:
+    """An input column parsed as the reader parses its column, each distinct value once: the typed values, a
+    `CellError` for a bad cell."""
+    memo = _MEMOS.get(name)
+    if memo is None or len(memo) > _MEMO_MAX:
+        memo = _MEMOS[name] = {}
+    return parse_column(ranges.plain_values(values), _COLUMNS[_ARG_ATTR[name]], memo)
 
 
-def _field(name: str, value):
-    """One input cell parsed as the reader parses its column. Columns repeat values (measures, types, Oui/Non):
-    parsing each distinct value once is what keeps a 5 000-row call fast."""
-    if type(value) is dict:  # an Office.js error cell or data type
-        value = ranges.plain(value)
+def _applications(columns: dict[str, list]) -> tuple[list[Application], dict[int, str]]:
+    """One `Application` per row holding the given input columns (other fields empty), and {row: French message}
+    for the rows with a bad input cell (its first bad argument)."""
+    parsed: dict[str, list] = {}
+    errors: dict[int, str] = {}
+    for name, values in columns.items():
+        attr = _ARG_ATTR[name]
+        parsed[attr] = column = _parse_argument(name, values)
+        for i in ranges.error_rows(column):
+            errors.setdefault(i, f"{_COLUMNS[attr].header} : {column[i]}")
+    apps = list(map(Application, *(parsed[a] if a in parsed else repeat(_APP_DEFAULTS[a]) for a in _APP_FIELDS)))
+    return apps, errors
+
+
+def _per_row(arguments: dict[str, object], compute):
+    """Broadcast the input columns, run `compute(application)` on each row's `Application`; errors become French
+    texts per cell."""
     try:
-        key = (name, type(value), value)
-        found = _MEMO.get(key, _MEMO)
-    except TypeError:  # an unhashable value (never from Excel): no memo
-        key, found = None, _MEMO
-    if found is _MEMO:
-        column = _COLUMNS[_ARG_ATTR[name]]
-        try:
-            found = parse_cell(value, column)
-        except CellError as exc:
-            found = _Failed(f"{column.header} : {exc}")
-        if key is not None:
-            if len(_MEMO) >= _MEMO_MAX:
-                _MEMO.clear()
-            _MEMO[key] = found
-    if isinstance(found, _Failed):
-        raise RangeError(found.message)
-    return found
-
-
-def _application(row: dict[str, object]) -> Application:
-    """An `Application` holding the given fields (others empty), parsed as the workbook reader parses them."""
-    values = {_ARG_ATTR[name]: _field(name, value) for name, value in row.items() if name in _ARG_ATTR}
-    values.setdefault("dossier_id", "")
-    return Application(**{k: v for k, v in values.items() if v is not None or k in _NULLABLE})
-
-
-_NULLABLE = {"population", "funded_by_authorities_only", "decision_commitment", "digital_transformation",
-             "planned_end", "total_cost", "requested", "authorities_share"}
-
-
-def _per_row(arguments: dict[str, object], compute_row):
-    """Broadcast the input columns, run `compute_row(row)` on each row; errors become French texts per cell."""
-    try:
-        n, as_row, columns = broadcast(arguments)
+        _, as_row, columns = broadcast(arguments)
     except RangeError as exc:
         return ERROR_PREFIX + str(exc)
+    apps, errors = _applications(columns)
     out = []
-    for i in range(n):
+    append = out.append
+    for i, app in enumerate(apps):
+        if errors and i in errors:
+            append(ERROR_PREFIX + errors[i])
+            continue
         try:
-            out.append(excel_value(compute_row({k: v[i] for k, v in columns.items()})))
+            append(excel_value(compute(app)))
         except RangeError as exc:
-            out.append(ERROR_PREFIX + str(exc))
+            append(ERROR_PREFIX + str(exc))
     return shape(out, as_row)
 
 
@@ -150,7 +137,7 @@ def fitn_forfait(mesure, type_candidat, population, forfaits):
         return error
     return _per_row(
         {"mesure": mesure, "type_candidat": type_candidat, "population": population},
-        lambda row: rules.forfait(_application(row), rules_),
+        lambda app: rules.forfait(app, rules_),
     )
 
 
@@ -164,8 +151,7 @@ def _spending_function(dossier, cout_global, depenses, exclusions, pick):
     (lines, line_errors), excluded = built
     params = ranges.parameters(excluded=excluded)
 
-    def compute_row(row):
-        app = _application(row)
+    def compute_row(app):
         if app.dossier_id in line_errors:
             raise RangeError(line_errors[app.dossier_id])
         return pick(rules.spending(app, lines.get(app.dossier_id, ()), params))
@@ -214,7 +200,7 @@ def _reasons_function(values: dict, parametres, render):
     if error:
         return error
     params = ranges.parameters(deadline=deadline)
-    return _per_row(values, lambda row: render(rules.ineligibility_reasons(_application(row), params)))
+    return _per_row(values, lambda app: render(rules.ineligibility_reasons(app, params)))
 
 
 def _eligibility_decorators(f):
@@ -281,8 +267,7 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
     flat_rules, deadline, (lines, line_errors), excluded = built
     params = ranges.parameters(forfaits=flat_rules, deadline=deadline, excluded=excluded)
 
-    def compute_row(row):
-        app = _application(row)
+    def compute_row(app):
         if app.dossier_id in line_errors:
             raise RangeError(line_errors[app.dossier_id])
         spent = rules.spending(app, lines.get(app.dossier_id, ()) if app.dossier_id else (), params)
@@ -311,9 +296,11 @@ def fitn_note(dossier, mesure, notation, grille):
     params = ranges.parameters(grid=criteria)
     try:
         _, _, columns = broadcast({"dossier": dossier, "mesure": mesure})
+        apps, bad = _applications(columns)
         measure_of: dict[str, str] = {}
-        for d, m in zip(columns["dossier"], columns["mesure"], strict=True):
-            app = _application({"dossier": d, "mesure": m})
+        if bad:
+            raise RangeError(bad[min(bad)])
+        for app in apps:
             measure_of.setdefault(app.dossier_id, app.measure)
     except RangeError:
         measure_of = {}  # the per-row pass below reports the bad cell
@@ -323,8 +310,7 @@ def fitn_note(dossier, mesure, notation, grille):
         return error
     scores, score_errors = built
 
-    def compute_row(row):
-        app = _application(row)
+    def compute_row(app):
         if app.dossier_id in score_errors:
             raise RangeError(score_errors[app.dossier_id])
         return scoring.dossier_score(scores.get(app.dossier_id, ()), params.criteria_of(app.measure)).average

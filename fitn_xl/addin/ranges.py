@@ -7,15 +7,16 @@ interpreter hand over). Problems raise `RangeError` with a French message that t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
 
 from .. import schema
 from ..core.model import Criterion, Expense, ForfaitRule, Parameters, Score
 from ..core.params import default_parameters
 from ..schema import Column, Kind, Table
-from ..values import CellError, fold, is_empty, parse_cell, parse_date, parse_text
+from ..values import CellError, fold, is_empty, parse_cell, parse_column, parse_date, parse_text
 
 ERROR_PREFIX = "Erreur : "
 
@@ -102,17 +103,14 @@ def _header_key(text) -> str:
     return fold(parse_text(text))
 
 
-def raw_rows(value, table: Table, required: bool = True) -> list[tuple[int, dict[str, object]]]:
-    """Rows of a table passed as a range, with or without its header row, as raw cell values by attribute.
-
-    With a header row, columns are found by their exact header; without, they follow the order of `schema`.
-    Row numbers are 1-based within the range; empty rows are skipped.
-    """
+def _layout(value, table: Table, required: bool) -> tuple[list, int, dict[str, int]]:
+    """(rows of the range, index of the first data row, attr -> column index): columns are found by their exact
+    header when the range has a header row, else they follow the order of `schema`."""
     rows = matrix(value)
     if not rows or (len(rows) == 1 and all(is_empty(v) for v in rows[0])):
         if required:
             raise RangeError(f"le tableau « {table.name} » est vide")
-        return []
+        return [], 0, {}
     first = [_header_key(v) for v in rows[0]]
     wanted = {_header_key(c.header): c for c in table.columns}
     positions: dict[str, int] = {}
@@ -132,66 +130,95 @@ def raw_rows(value, table: Table, required: bool = True) -> list[tuple[int, dict
             raise RangeError(f"le tableau « {table.name} » doit avoir les colonnes : "
                              + ", ".join(c.header for c in table.columns))
         positions = {c.attr: i for i, c in enumerate(table.columns) if i < width}
-    out = []
-    for r, line in enumerate(rows[start:], start=start + 1):
-        raw = {attr: (line[i] if i < len(line) else None) for attr, i in positions.items()}
-        if not all(is_empty(v) for v in raw.values()):
-            out.append((r, raw))
-    return out
+    return rows, start, positions
 
 
-class _Failed:
-    """A memoized parse failure (its French message)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-
-_MEMO: dict[tuple, object] = {}  # (table, column, type, raw value) -> parsed value or _Failed
-_MEMO_MAX = 50_000
-
-
-def _parse(table: Table, col: Column, value):
-    """A table cell parsed as the reader parses it, each distinct value once (tables repeat categories,
-    countries, dossier numbers)."""
-    if type(value) is dict:
-        value = plain(value)
-    try:
-        key = (table.name, col.attr, type(value), value)
-        found = _MEMO.get(key, _MEMO)
-    except TypeError:
-        return parse_cell(value, col)
-    if found is _MEMO:
+def raw_columns(value, table: Table, required: bool = True) -> tuple[list[int], dict[str, list]]:
+    """The table passed as a range, column by column: (row numbers, attr -> raw cell values), for the columns the
+    range has. Row numbers are 1-based within the range (header row included); empty rows are skipped."""
+    rows, start, positions = _layout(value, table, required)
+    body = rows[start:]
+    columns: dict[str, list] = {}
+    for attr, i in positions.items():
         try:
-            found = parse_cell(value, col)
-        except CellError as exc:
-            found = _Failed(str(exc))
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[key] = found
-    if isinstance(found, _Failed):
-        raise CellError(found.message)
-    return found
+            columns[attr] = [line[i] for line in body]
+        except IndexError:  # a ragged range (never from Excel): missing cells are empty
+            columns[attr] = [line[i] if i < len(line) else None for line in body]
+    numbers = list(range(start + 1, start + 1 + len(body)))
+    if columns:
+        keep = [j for j, cells in enumerate(zip(*columns.values(), strict=True)) if not all(map(is_empty, cells))]
+    else:
+        keep = []
+    if len(keep) != len(body):
+        numbers = [numbers[j] for j in keep]
+        columns = {attr: [values[j] for j in keep] for attr, values in columns.items()}
+    return numbers, columns
 
 
-def parse_record(table: Table, r: int, raw: dict[str, object]) -> dict[str, object]:
-    """{attr: typed value} of one row; raises `RangeError` naming the table, the row and the column."""
-    record: dict[str, object] = {}
+def _records(numbers: list[int], columns: dict[str, list]) -> list[tuple[int, dict[str, object]]]:
+    """Columns back to rows: (row number, {attr: value})."""
+    attrs = list(columns)
+    rows = zip(*columns.values(), strict=True)
+    return [(r, dict(zip(attrs, cells, strict=True))) for r, cells in zip(numbers, rows, strict=True)]
+
+
+def raw_rows(value, table: Table, required: bool = True) -> list[tuple[int, dict[str, object]]]:
+    """Rows of a table passed as a range, with or without its header row, as raw cell values by attribute (see
+    `raw_columns`)."""
+    numbers, columns = raw_columns(value, table, required)
+    return _records(numbers, columns)
+
+
+_MEMOS: dict[tuple[str, str], dict] = {}  # (table, column) -> memo of `parse_column`, kept between calls
+_MEMO_MAX = 50_000  # entries per memo; cleared beyond
+
+
+def _memo(key) -> dict:
+    memo = _MEMOS.get(key)
+    if memo is None or len(memo) > _MEMO_MAX:
+        memo = _MEMOS[key] = {}
+    return memo
+
+
+def plain_values(values: list) -> list:
+    """`plain` of each value, the list itself when it holds no Office.js rich value."""
+    if dict in set(map(type, values)):
+        return [plain(v) if isinstance(v, dict) else v for v in values]
+    return values
+
+
+def error_rows(parsed: list) -> list[int]:
+    """Indexes of the `CellError` items of a parsed column (usually none: one pass over the distinct types)."""
+    if not any(issubclass(t, CellError) for t in set(map(type, parsed))):
+        return []
+    return [j for j, v in enumerate(parsed) if isinstance(v, CellError)]
+
+
+def parse_columns(table: Table, numbers: list[int], columns: dict[str, list]) -> tuple[dict[str, list],
+                                                                                      dict[int, str]]:
+    """Typed columns (see `raw_columns`), each distinct value parsed once, and {row index: French message} for
+    the rows holding a bad cell: its first bad column, naming the table, the row and the column."""
+    parsed: dict[str, list] = {}
+    errors: dict[int, str] = {}
     for col in table.columns:
-        if col.attr not in raw:
+        if col.attr not in columns:
             continue
-        try:
-            record[col.attr] = _parse(table, col, raw[col.attr])
-        except CellError as exc:
-            raise RangeError(f"tableau « {table.name} », ligne {r}, colonne « {col.header} » : {exc}") from None
-    return record
+        values = parse_column(plain_values(columns[col.attr]), col, _memo((table.name, col.attr)))
+        parsed[col.attr] = values
+        for j in error_rows(values):
+            if j not in errors:
+                errors[j] = (f"tableau « {table.name} », ligne {numbers[j]}, colonne « {col.header} » : "
+                             f"{values[j]}")
+    return parsed, errors
 
 
 def table_records(value, table: Table, required: bool = True) -> list[tuple[int, dict[str, object]]]:
-    """Parsed rows of a table passed as a range (see `raw_rows`); raises `RangeError` on the first bad cell."""
-    return [(r, parse_record(table, r, raw)) for r, raw in raw_rows(value, table, required)]
+    """Parsed rows of a table passed as a range (see `raw_columns`); raises `RangeError` on the first bad cell."""
+    numbers, columns = raw_columns(value, table, required)
+    parsed, errors = parse_columns(table, numbers, columns)
+    if errors:
+        raise RangeError(errors[min(errors)])
+    return _records(numbers, parsed)
 
 
 def forfait_rules(value) -> tuple[ForfaitRule, ...]:
@@ -265,24 +292,43 @@ def parameters(*, forfaits=(), grid=(), excluded=None, deadline=None) -> Paramet
     )
 
 
+_EXPENSE_DEFAULTS = {f.name: f.default for f in fields(Expense)}
+
+
 def expenses_by_dossier(value) -> tuple[dict[str, list[Expense]], dict[str, str]]:
     """The « Depenses » table grouped by N° dossier, and a French error per dossier whose lines are bad."""
     by_dossier: dict[str, list[Expense]] = {}
     errors: dict[str, str] = {}
     if value is None:
         return by_dossier, errors
-    for r, raw in raw_rows(value, schema.EXPENSES, required=False):
-        dossier_id = parse_text(raw.get("dossier_id"))
-        try:
-            rec = parse_record(schema.EXPENSES, r, raw)
-        except RangeError as exc:  # one bad line only spoils its own dossier
-            errors.setdefault(dossier_id, str(exc))
+    numbers, columns = raw_columns(value, schema.EXPENSES, required=False)
+    if not numbers:
+        return by_dossier, errors
+    parsed, bad = parse_columns(schema.EXPENSES, numbers, columns)
+    # a line's dossier: its N° dossier as text ('' when empty, the only way that column fails)
+    ids = parsed["dossier_id"]
+    if bad:
+        ids = ["" if isinstance(d, CellError) else d for d in ids]
+    # Columns the range lacks: the Expense default, except « Montant » (a line without amount is left out)
+    n = len(numbers)
+    amounts = parsed.get("amount") or [None] * n
+    countries = parsed.get("publisher_country") or [""] * n
+    categories = parsed.get("category") or [""] * n
+    lines = map(Expense, *(parsed.get(f.name) or repeat(_EXPENSE_DEFAULTS[f.name]) for f in fields(Expense)))
+    for j, line in enumerate(lines):
+        dossier_id = ids[j]
+        if bad and j in bad:  # one bad line only spoils its own dossier
+            errors.setdefault(dossier_id, bad[j])
             continue
-        if rec.get("category") == schema.LICENCE and not rec.get("publisher_country"):
-            errors.setdefault(dossier_id, f"tableau « Depenses », ligne {r}, colonne « Pays de l'éditeur » : "
-                                          "obligatoire pour une licence")
-        if rec.get("amount") is not None:
-            by_dossier.setdefault(dossier_id, []).append(Expense(**{k: v for k, v in rec.items() if v is not None}))
+        if categories[j] == schema.LICENCE and not countries[j]:
+            errors.setdefault(dossier_id, f"tableau « Depenses », ligne {numbers[j]}, colonne « Pays de "
+                                          "l'éditeur » : obligatoire pour une licence")
+        if amounts[j] is not None:
+            group = by_dossier.get(dossier_id)
+            if group is None:
+                by_dossier[dossier_id] = [line]
+            else:
+                group.append(line)
     return by_dossier, errors
 
 
@@ -291,13 +337,16 @@ def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[
     each score against its criterion's scale, as the workbook reader does)."""
     by_dossier: dict[str, list[Score]] = {}
     errors: dict[str, str] = {}
-    for r, raw in raw_rows(value, schema.SCORES, required=False):
-        dossier_id = parse_text(raw.get("dossier_id"))
-        try:
-            rec = parse_record(schema.SCORES, r, raw)
-        except RangeError as exc:  # one bad line only spoils its own dossier
-            errors.setdefault(dossier_id, str(exc))
+    numbers, columns = raw_columns(value, schema.SCORES, required=False)
+    parsed, bad = parse_columns(schema.SCORES, numbers, columns)
+    attrs = list(parsed)
+    for j, (r, cells) in enumerate(zip(numbers, zip(*parsed.values(), strict=True), strict=True)):
+        rec = dict(zip(attrs, cells, strict=True))
+        if j in bad:  # one bad line only spoils its own dossier ('' when its N° dossier is empty)
+            dossier_id = rec["dossier_id"]
+            errors.setdefault("" if isinstance(dossier_id, CellError) else dossier_id, bad[j])
             continue
+        dossier_id = rec["dossier_id"]
         criteria = {c.number: c for c in criteria_of(dossier_id)}
         values = []
         for i in range(1, schema.N_CRITERIA + 1):
