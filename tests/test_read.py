@@ -204,3 +204,17 @@ def test_only_parameters_and_structure_block(registry_file):
     blocking = {(i.sheet, i.row, i.column) for i in loaded.issues if i.blocking}
     assert blocking == {(schema.SHEET_PARAMETERS, 6, "Valeur"), (schema.SHEET_REPORTS, 1, "État")}
     assert loaded.blocking
+
+
+def test_a_bad_cell_reads_as_its_field_default_and_the_rest_of_the_row_is_kept(registry_file, registry_data):
+    P = schema.SHEET_PROVIDERS
+    edit_cells(registry_file, P, {(2, "Raison sociale"): " ", (2, "Montant commandé (€)"): "beaucoup"})
+    loaded = load_registry(registry_file)
+    assert [(i.sheet, i.row, i.column) for i in loaded.issues] == [(P, 2, "Raison sociale"),
+                                                                     (P, 2, "Montant commandé (€)")]
+    first, expected = loaded.registry.providers[0], registry_data.providers[0]
+    assert (first.name, first.amount) == ("", None)  # text defaults to '', an amount to None
+    assert (first.dossier_id, first.siret, first.department) == (expected.dossier_id, expected.siret,
+                                                                 expected.department)
+    assert loaded.registry.providers[1:] == registry_data.providers[1:]
+    assert loaded.dossiers_with_errors == {expected.dossier_id}

@@ -8,10 +8,12 @@ is marked as having errors.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -94,12 +96,19 @@ class LoadedRegistry:
 
 @dataclass
 class _Rows:
-    """The records of one table: (Excel row, {attr: raw value}) plus header positions."""
+    """The records of one table, a column at a time: the Excel row of each record, and for each column of the
+    table found in the workbook (attr) its raw values, aligned with `excel_rows`; plus header positions."""
 
     table: Table
-    rows: list[tuple[int, dict[str, object]]]
+    excel_rows: list[int]
+    raw: dict[str, list]
     columns: dict[str, int]
     last_row: int
+
+    def raw_column(self, attr: str) -> list | repeat:
+        """The raw values of a column, None for each record when the column is absent."""
+        values = self.raw.get(attr)
+        return repeat(None, len(self.excel_rows)) if values is None else values
 
 
 def _open(path: Path) -> python_calamine.CalamineWorkbook:
@@ -196,7 +205,7 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
     values = _sheet_values(book, table.sheet, cache)
     where = _locate(book, table, values, issues)
     if where is None:
-        return _Rows(table, [], {}, 1)
+        return _Rows(table, [], {}, {}, 1)
     r0, c0, c1 = where
     header = [parse_text(v) for v in values[r0][c0 : c1 + 1]] if r0 < len(values) else []
     positions = {h: c0 + i for i, h in enumerate(header) if h}
@@ -206,9 +215,9 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
             columns.append((col, positions[col.header]))
         else:
             issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau", blocking=True))
-    rows: list[tuple[int, dict[str, object]]] = []
+    excel_rows: list[int] = []
+    picked_rows: list[tuple] = []
     last = r0
-    attrs = [col.attr for col, _ in columns]
     indices = [c for _, c in columns]
     width = max(indices, default=-1) + 1
     pick = itemgetter(*indices) if len(indices) > 1 else (lambda line: tuple(line[c] for c in indices))
@@ -224,17 +233,39 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
             if stop_at_blank:
                 break
             continue
-        rows.append((r + 1, dict(zip(attrs, picked, strict=True))))
+        excel_rows.append(r + 1)
+        picked_rows.append(picked)
         last = r
-    return _Rows(table, rows, {h: c + 1 for h, c in positions.items()}, last + 1)
+    raw = {col.attr: [] for col, _ in columns} if not picked_rows else dict(
+        zip((col.attr for col, _ in columns), map(list, zip(*picked_rows, strict=True)), strict=True))
+    return _Rows(table, excel_rows, raw, {h: c + 1 for h, c in positions.items()}, last + 1)
+
+
+@dataclass
+class _Parsed:
+    """A table's parsed values: `values[attr][i]` is record i's value of that column (None where the cell is bad),
+    `errors[i]` the bad cells of record i, in column order."""
+
+    rows: _Rows
+    values: dict[str, list]
+    errors: dict[int, list[tuple[Column, CellError]]]
+
+    def column(self, attr: str) -> list | repeat:
+        """The parsed values of a column, None for each record when the column is absent."""
+        values = self.values.get(attr)
+        return repeat(None, len(self.rows.excel_rows)) if values is None else values
+
+    def record(self, i: int) -> dict:
+        """Record i as {attr: value} for the columns found in the workbook."""
+        return {attr: values[i] for attr, values in self.values.items()}
 
 
 class _Parser:
-    """Parses records, collecting issues.
+    """Parses tables, collecting issues.
 
     Parsing is pure and registries repeat values (drop-downs, Oui/Non, dates, départements…), so each distinct raw
-    value of a column is parsed once per load, a whole table's column at a time; `record` then hands out one row's
-    values and reports its bad cells, exactly as parsing that row alone would."""
+    value of a column is parsed once per load, a whole table's column at a time (`parse_column`); `report` then
+    reports one record's bad cells, exactly as parsing that row alone would."""
 
     def __init__(self, issues: list[Issue], blocking: bool = False):
         self.issues = issues
@@ -242,78 +273,53 @@ class _Parser:
         # {(type, raw): value or CellError} per way of parsing: `parse_cell` depends only on the column's kind,
         # choices and required flag, so « N° dossier » of every table shares one.
         self._memos: dict[tuple, dict] = {}
-        self._parsed: dict[int, tuple] = {}  # id(rows) -> (rows, row index by Excel row, values, bad rows, columns)
 
-    def _parse_table(self, rows: _Rows) -> tuple:
-        entry = self._parsed.get(id(rows))
-        if entry is not None and entry[0] is rows:
-            return entry
-        table = rows.table
-        first = rows.rows[0][1] if rows.rows else {}
-        present = [(col, self._memos.setdefault((col.kind, col.choices, col.required), {}))
-                   for col in table.columns if col.attr in first]
-        parsed_columns, bad = [], set()
-        records = [raw for _, raw in rows.rows]
-        for col, memo in present:
-            out = parse_column(list(map(itemgetter(col.attr), records)), col, memo)
-            if any(issubclass(t, CellError) for t in set(map(type, out))):
-                bad.update(i for i, parsed in enumerate(out) if isinstance(parsed, CellError))
-            parsed_columns.append(out)
-        columns = [col for col, _ in present]
-        entry = (rows, {r: i for i, (r, _) in enumerate(rows.rows)}, list(zip(*parsed_columns, strict=True)), bad,
-                 columns, [c.attr for c in columns])
-        self._parsed[id(rows)] = entry
-        return entry
-
-    def record(self, rows: _Rows, excel_row: int, raw: dict, dossier_id: str | None = None) -> dict:
-        _, index, values, bad, columns, attrs = self._parse_table(rows)
-        i = index.get(excel_row)
-        if i is None or rows.rows[i][1] is not raw or len(raw) != len(attrs):  # not a row of `rows`: parse it
-            return self._record(rows.table, excel_row, raw, dossier_id)
-        out = dict(zip(attrs, values[i], strict=True))
-        if i in bad:
-            for col in columns:
-                parsed = out[col.attr]
-                if isinstance(parsed, CellError):
-                    out[col.attr] = None
-                    self.issues.append(Issue(rows.table.sheet, excel_row, col.header, str(parsed), dossier_id,
-                                             self.blocking))
-        return out
-
-    def _record(self, table: Table, excel_row: int, raw: dict, dossier_id: str | None) -> dict:
-        out: dict[str, object] = {}
-        for col in table.columns:
-            if col.attr not in raw:
+    def parse(self, rows: _Rows) -> _Parsed:
+        values: dict[str, list] = {}
+        errors: dict[int, list[tuple[Column, CellError]]] = {}
+        for col in rows.table.columns:
+            raw = rows.raw.get(col.attr)
+            if raw is None:
                 continue
-            try:
-                out[col.attr] = parse_cell(raw[col.attr], col)
-            except CellError as exc:
-                out[col.attr] = None
+            out = parse_column(raw, col, self._memos.setdefault((col.kind, col.choices, col.required), {}))
+            if any(issubclass(t, CellError) for t in set(map(type, out))):
+                for i, parsed in enumerate(out):
+                    if isinstance(parsed, CellError):
+                        errors.setdefault(i, []).append((col, parsed))
+                        out[i] = None
+            values[col.attr] = out
+        return _Parsed(rows, values, errors)
+
+    def report(self, parsed: _Parsed, i: int, dossier_id: str | None = None) -> None:
+        """Issues for the bad cells of record i, if any."""
+        bad = parsed.errors.get(i)
+        if bad:
+            table, excel_row = parsed.rows.table, parsed.rows.excel_rows[i]
+            for col, exc in bad:
                 self.issues.append(Issue(table.sheet, excel_row, col.header, str(exc), dossier_id, self.blocking))
-        return out
 
     def issue(self, table: Table, excel_row: int, header: str | None, message: str, dossier_id: str | None):
         self.issues.append(Issue(table.sheet, excel_row, header, message, dossier_id, self.blocking))
 
 
-def _clean(values: dict, model) -> dict:
-    """Drop None for attributes whose model default is not None (text '' , amounts 0…)."""
-    if None not in values.values():  # nothing to drop (the common case): `values` itself
-        return values
-    return {k: v for k, v in values.items() if v is not None or k in _NULLABLE[model]}
-
-
-_NULLABLE: dict[type, set[str]] = {}
-
-
-def _nullable(model) -> set[str]:
-    import dataclasses
-
-    return {f.name for f in dataclasses.fields(model) if f.default is None}
-
-
-for _m in (Application, Expense, Provider, Score, Report):
-    _NULLABLE[_m] = _nullable(_m)
+def _builder(model, parsed: _Parsed, attrs: tuple[str, ...] | None = None) -> Callable[[int], object]:
+    """A function of record i giving `model` built from its columns (`attrs`: the fields taken from the table,
+    default every field), a field whose column is absent or whose cell is bad taking its default (None stays None
+    for a field defaulting to None). Every model is built at once, positionally."""
+    fields = [f for f in dataclasses.fields(model) if attrs is None or f.name in attrs]
+    n = len(parsed.rows.excel_rows)
+    columns = []
+    for f in fields:
+        values = parsed.values.get(f.name)
+        columns.append(repeat(f.default, n) if values is None else values)
+    built = list(map(model, *columns)) if columns else [model() for _ in range(n)]
+    if parsed.errors:  # a bad cell is None: a field not defaulting to None takes its default instead
+        fixed = [(k, f.name, f.default) for k, f in enumerate(fields) if f.default is not None]
+        for i in parsed.errors:
+            changes = {name: default for k, name, default in fixed if getattr(built[i], name) is None}
+            if changes:
+                built[i] = dataclasses.replace(built[i], **changes)
+    return built.__getitem__
 
 
 def _parameters(book, cache, issues: list[Issue]) -> Parameters:
@@ -324,18 +330,19 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
     values: dict[str, object] = {}
     extra: dict[str, object] = {}
     seen: set[str] = set()
-    for excel_row, raw in rows.rows:
-        label = parse_text(raw.get("label"))
+    for excel_row, raw_label, raw_value in zip(rows.excel_rows, rows.raw_column("label"), rows.raw_column("value"),
+                                               strict=True):
+        label = parse_text(raw_label)
         if not label:
             continue
         seen.add(label)
         spec = known.get(label)
         if spec is None:
-            extra[label] = raw.get("value")
+            extra[label] = raw_value
             continue
         column = Column(spec.label, spec.attr, spec.kind, spec.required)
         try:
-            values[spec.attr] = parse_cell(raw.get("value"), column)
+            values[spec.attr] = parse_cell(raw_value, column)
         except CellError as exc:
             p.issue(schema.PARAMETERS, excel_row, "Valeur", f"{spec.label} : {exc}", None)
     for spec in schema.PARAMETER_ROWS:
@@ -346,9 +353,10 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
             )
 
     forfaits = []
-    rows = _read_table(book, schema.FORFAITS, cache, issues, stop_at_blank=True)
-    for excel_row, raw in rows.rows:
-        rec = p.record(rows, excel_row, raw)
+    parsed = p.parse(_read_table(book, schema.FORFAITS, cache, issues, stop_at_blank=True))
+    for i, excel_row in enumerate(parsed.rows.excel_rows):
+        p.report(parsed, i)
+        rec = parsed.record(i)
         if all(rec.get(k) not in (None, "") for k in ("measure", "applicant_type", "amount")):
             lo, hi = rec.get("population_min"), rec.get("population_max")
             if lo is not None and hi is not None and lo > hi:
@@ -356,10 +364,11 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
             forfaits.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
 
     grid = []
-    rows = _read_table(book, schema.GRID, cache, issues, stop_at_blank=True)
+    parsed = p.parse(_read_table(book, schema.GRID, cache, issues, stop_at_blank=True))
     numbers: set[tuple[str, int]] = set()
-    for excel_row, raw in rows.rows:
-        rec = p.record(rows, excel_row, raw)
+    for i, excel_row in enumerate(parsed.rows.excel_rows):
+        p.report(parsed, i)
+        rec = parsed.record(i)
         if any(rec.get(k) in (None, "") for k in ("measure", "number", "name", "weight", "max_score")):
             continue
         if not 1 <= rec["number"] <= schema.N_CRITERIA:
@@ -374,8 +383,12 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
             numbers.add((rec["measure"], rec["number"]))
             grid.append(Criterion(rec["measure"], rec["number"], rec["name"], rec["weight"], rec["max_score"]))
 
-    rows = _read_table(book, schema.EXCLUSIONS, cache, issues, stop_at_blank=True)
-    excluded = {rec["category"] for r, raw in rows.rows if (rec := p.record(rows, r, raw)).get("category")}
+    parsed = p.parse(_read_table(book, schema.EXCLUSIONS, cache, issues, stop_at_blank=True))
+    excluded = set()
+    for i, category in enumerate(parsed.column("category")):
+        p.report(parsed, i)
+        if category:
+            excluded.add(category)
 
     return Parameters(
         **{
@@ -391,23 +404,26 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
 
 
 def _children(
-    rows: _Rows, parser: _Parser, known_ids: set[str], build: Callable[[dict, int, str], object | None]
+    parsed: _Parsed, parser: _Parser, known_ids: set[str], build: Callable[[int, int, str], object | None]
 ) -> tuple[list, list[int]]:
-    """The records kept (known N° dossier, built) and the Excel row of each."""
+    """The records kept (known N° dossier, built by `build(i, excel_row, dossier_id)`) and the Excel row of each."""
     out, where = [], []
-    table = rows.table
-    id_col = table.column(DOSSIER_ID)
-    for excel_row, raw in rows.rows:
-        dossier_id = parse_text(raw.get("dossier_id"))
+    table = parsed.rows.table
+    id_header = table.column(DOSSIER_ID).header
+    errors = parsed.errors
+    # the parsed « N° dossier » is its text (parse_text), None only where the cell is empty (a required column)
+    ids = parsed.column("dossier_id")
+    for i, (excel_row, dossier_id) in enumerate(zip(parsed.rows.excel_rows, ids, strict=True)):
         if not dossier_id:
             parser.issue(table, excel_row, DOSSIER_ID, "valeur obligatoire manquante", None)
             continue
         if dossier_id not in known_ids:
-            parser.issue(table, excel_row, id_col.header,
+            parser.issue(table, excel_row, id_header,
                          f"« {dossier_id} » est inconnu (absent de la feuille « {schema.SHEET_APPLICATIONS} »)", None)
             continue
-        rec = parser.record(rows, excel_row, raw, dossier_id)
-        item = build(rec, excel_row, dossier_id)
+        if i in errors:
+            parser.report(parsed, i, dossier_id)
+        item = build(i, excel_row, dossier_id)
         if item is not None:
             out.append(item)
             where.append(excel_row)
@@ -440,23 +456,26 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     parser = _Parser(issues)
 
     apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues, stop_at_blank=False)
+    parsed = parser.parse(apps_rows)
+    build_application = _builder(Application, parsed)
     applications: list[Application] = []
     application_rows: dict[str, int] = {}
-    for excel_row, raw in apps_rows.rows:
-        dossier_id = parse_text(raw.get("dossier_id"))
+    ids = parsed.column("dossier_id")
+    for i, (excel_row, dossier_id) in enumerate(zip(apps_rows.excel_rows, ids, strict=True)):
+        dossier_id = dossier_id or ""  # None: an empty cell
         if dossier_id in application_rows:
             parser.issue(schema.APPLICATIONS, excel_row, DOSSIER_ID,
                          f"« {dossier_id} » est en double (déjà ligne {application_rows[dossier_id]})", None)
             continue
-        rec = parser.record(apps_rows, excel_row, raw, dossier_id or None)
+        parser.report(parsed, i, dossier_id or None)
         if not dossier_id:
             continue
         application_rows[dossier_id] = excel_row
-        app = Application(**_clean(rec, Application))
+        app = build_application(i)
         if app.status in LAUREATE_STATUSES:
             for attr, header in (("decided_on", "Date de décision"), ("granted", "Montant accordé (€)")):
                 if getattr(app, attr) is None and not any(
-                    i.row == excel_row and i.column == header and i.sheet == schema.SHEET_APPLICATIONS for i in issues
+                    x.row == excel_row and x.column == header and x.sheet == schema.SHEET_APPLICATIONS for x in issues
                 ):
                     parser.issue(schema.APPLICATIONS, excel_row, header,
                                  f"obligatoire pour un dossier au statut « {app.status} »", dossier_id)
@@ -467,52 +486,70 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     known = set(application_rows)
     measure_of = {a.dossier_id: a.measure for a in applications}
 
-    def expense(rec, excel_row, dossier_id):
-        if rec.get("category") == LICENCE and rec.get("publisher_country") == "":
-            parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", "obligatoire pour une licence", dossier_id)
-        return Expense(**_clean(rec, Expense)) if rec.get("amount") is not None else None
+    def expenses(parsed: _Parsed):
+        make = _builder(Expense, parsed)
+        category, country, amount = (parsed.column(a) for a in ("category", "publisher_country", "amount"))
+        category, country, amount = (list(c) for c in (category, country, amount))
 
-    def provider(rec, excel_row, dossier_id):
-        return Provider(**_clean(rec, Provider))
+        def expense(i, excel_row, dossier_id):
+            if category[i] == LICENCE and country[i] == "":
+                parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", "obligatoire pour une licence",
+                             dossier_id)
+            return make(i) if amount[i] is not None else None
+
+        return expense
+
+    def providers(parsed: _Parsed):
+        make = _builder(Provider, parsed)
+        return lambda i, excel_row, dossier_id: make(i)
+
+    def reports(parsed: _Parsed):
+        make = _builder(Report, parsed)
+        return lambda i, excel_row, dossier_id: make(i)
 
     grids: dict[str, dict[int, Criterion]] = {}
-    criterion_columns = [(i, f"criterion_{i}", f"Critère {i}") for i in range(1, schema.N_CRITERIA + 1)]
 
-    def score(rec, excel_row, dossier_id):
-        measure = measure_of.get(dossier_id, "")
-        criteria = grids.get(measure)
-        if criteria is None:
-            criteria = grids[measure] = {c.number: c for c in params.criteria_of(measure)}
-        values = []
-        for i, attr, header in criterion_columns:
-            v = rec.get(attr)
-            if v is not None:
-                crit = criteria.get(i)
-                if crit is None:
-                    if measure:  # a missing or unknown measure is already reported on « Candidatures »
+    def scores(parsed: _Parsed):
+        criterion_columns = [(i, list(parsed.column(f"criterion_{i}")), f"Critère {i}")
+                             for i in range(1, schema.N_CRITERIA + 1)]
+        evaluator, conflict, comment = (list(parsed.column(a)) for a in ("evaluator", "conflict", "comment"))
+
+        def score(row, excel_row, dossier_id):
+            measure = measure_of.get(dossier_id, "")
+            criteria = grids.get(measure)
+            if criteria is None:
+                criteria = grids[measure] = {c.number: c for c in params.criteria_of(measure)}
+            values = []
+            for i, column, header in criterion_columns:
+                v = column[row]
+                if v is not None:
+                    crit = criteria.get(i)
+                    if crit is None:
+                        if measure:  # a missing or unknown measure is already reported on « Candidatures »
+                            parser.issue(schema.SCORES, excel_row, header,
+                                         f"la grille de la mesure {measure} n'a pas de critère {i}", dossier_id)
+                        v = None
+                    elif v < 0 or v > crit.max_score:
                         parser.issue(schema.SCORES, excel_row, header,
-                                     f"la grille de la mesure {measure} n'a pas de critère {i}", dossier_id)
-                    v = None
-                elif v < 0 or v > crit.max_score:
-                    parser.issue(schema.SCORES, excel_row, header,
-                                 f"{number(v)} hors de l'échelle du critère « {crit.name} » "
-                                 f"(0 à {number(crit.max_score)})", dossier_id)
-                    v = None
-            values.append(v)
-        rec = {k: v for k, v in rec.items() if not k.startswith("criterion_")}
-        return Score(**_clean(rec, Score), criteria=tuple(values))
+                                     f"{number(v)} hors de l'échelle du critère « {crit.name} » "
+                                     f"(0 à {number(crit.max_score)})", dossier_id)
+                        v = None
+                values.append(v)
+            # None (a bad or absent cell) takes the field's default, as for every model
+            return Score(dossier_id, "" if evaluator[row] is None else evaluator[row], conflict[row], tuple(values),
+                         "" if comment[row] is None else comment[row])
 
-    def report(rec, excel_row, dossier_id):
-        return Report(**_clean(rec, Report))
+        return score
 
     tables = {}
     record_rows = {schema.APPLICATIONS.name: [application_rows[a.dossier_id] for a in applications]}
     last_rows = {schema.APPLICATIONS.name: apps_rows.last_row}
     header_columns = {schema.APPLICATIONS.name: apps_rows.columns}
-    for table, build in ((schema.EXPENSES, expense), (schema.PROVIDERS, provider), (schema.SCORES, score),
-                         (schema.REPORTS, report)):
+    for table, builder in ((schema.EXPENSES, expenses), (schema.PROVIDERS, providers), (schema.SCORES, scores),
+                           (schema.REPORTS, reports)):
         rows = _read_table(book, table, cache, issues, stop_at_blank=False)
-        tables[table.name], record_rows[table.name] = _children(rows, parser, known, build)
+        parsed = parser.parse(rows)
+        tables[table.name], record_rows[table.name] = _children(parsed, parser, known, builder(parsed))
         last_rows[table.name] = rows.last_row
         header_columns[table.name] = rows.columns
 
