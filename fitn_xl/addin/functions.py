@@ -12,8 +12,7 @@ Outside Excel (Linux, tests) the xlwings decorators are pass-throughs and these 
 
 from __future__ import annotations
 
-from dataclasses import MISSING, fields, replace
-from itertools import repeat
+from dataclasses import replace
 
 import xlwings as xw
 
@@ -66,8 +65,7 @@ DOC = {
 }
 
 
-_APP_FIELDS = tuple(f.name for f in fields(Application))
-_APP_DEFAULTS = {f.name: ("" if f.default is MISSING else f.default) for f in fields(Application)}
+_DEFAULTS = {"dossier_id": ""}  # an Application's fields without a default
 _MEMOS: dict[str, dict] = {}  # argument -> memo of `parse_column`, kept between calls (recalculations repeat)
 _MEMO_MAX = 50_000  # entries per memo; cleared beyond
 
@@ -91,7 +89,7 @@ def _applications(columns: dict[str, list]) -> tuple[list[Application], dict[int
         parsed[attr] = column = _parse_argument(name, values)
         for i in ranges.error_rows(column):
             errors.setdefault(i, f"{_COLUMNS[attr].header} : {column[i]}")
-    apps = list(map(Application, *(parsed[a] if a in parsed else repeat(_APP_DEFAULTS[a]) for a in _APP_FIELDS)))
+    apps = ranges.instances(Application, parsed, len(next(iter(parsed.values()))), _DEFAULTS)
     return apps, errors
 
 
