@@ -94,6 +94,10 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
     expenses, providers = _group(registry.expenses), _group(registry.providers)
     scores, reports = _group(registry.scores), _group(registry.reports)
 
+    criteria_of = {m: params.criteria_of(m) for m in {a.measure for a in registry.applications}}
+    # 3a — « Localisation des entreprises prestataires »: the criterion a suggested score is given for
+    location_of = {m: next((c for c in cs if "localisation" in c.name.lower()), None) for m, cs in criteria_of.items()}
+
     partial: dict[str, dict] = {}
     for app in registry.applications:
         spent = spending(app, expenses.get(app.dossier_id, ()), params)
@@ -101,11 +105,11 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
         reasons = ineligibility_reasons(app, params)
         eligible = not reasons
         proposed = proposed_amount(app, eligible, flat, spent)
-        criteria = params.criteria_of(app.measure)
+        criteria = criteria_of[app.measure]
         scoring = dossier_score(scores.get(app.dossier_id, ()), criteria)
         suggestion = None
         if app.measure == "3a":
-            location = next((c for c in criteria if "localisation" in c.name.lower()), None)
+            location = location_of[app.measure]
             if location is not None:
                 suggestion = suggested_location_score(
                     providers.get(app.dossier_id, ()), params.department, location.max_score
@@ -136,16 +140,22 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
     )
 
     envelopes = _envelopes(partial, params.envelope, params.envelope_3d)
+    labels = {DEPARTMENTAL: "l'enveloppe départementale", LAB: "l'enveloppe 3d"}
+    exceeded = {  # the same alert for every laureate of an exceeded envelope
+        name: f"Enveloppe : engagements ({eur(env.committed)}) au-delà de {labels[name]} ({eur(env.amount)})"
+        for name, env in envelopes.items()
+        if env.exceeded
+    }
     results: dict[str, Result] = {}
     for dossier_id, p in partial.items():
         app, extra = p["app"], []
-        env = envelopes[envelope_of(app.measure)]
-        label = "l'enveloppe 3d" if env.name == LAB else "l'enveloppe départementale"
+        name = envelope_of(app.measure)
+        env = envelopes[name]
         if app.status in LAUREATE_STATUSES and env.exceeded:
-            extra.append(f"Enveloppe : engagements ({eur(env.committed)}) au-delà de {label} ({eur(env.amount)})")
+            extra.append(exceeded[name])
         elif app.status in PENDING_STATUSES and p["eligible"] and p["proposed"] > env.remaining:
             extra.append(
-                f"Enveloppe : montant proposé ({eur(p['proposed'])}) au-delà du reste de {label} "
+                f"Enveloppe : montant proposé ({eur(p['proposed'])}) au-delà du reste de {labels[name]} "
                 f"({eur(env.remaining)})"
             )
         results[dossier_id] = Result(

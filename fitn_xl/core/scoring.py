@@ -19,16 +19,14 @@ def evaluator_score(score: Score, criteria: Sequence[Criterion]) -> Decimal | No
     """Weighted score /20 of one evaluator's row: Σ wᵢ·sᵢ/maxᵢ ÷ Σ wᵢ × 20, to the hundredth. None when the
     evaluator declared a conflict of interest, when a criterion of the grid is left empty, or when the grid is
     empty."""
-    raw = _raw_score(score, criteria)
+    raw = _raw_score(score, criteria, sum((c.weight for c in criteria), ZERO))
     return None if raw is None else raw.quantize(HUNDREDTH, ROUND_HALF_UP)
 
 
-def _raw_score(score: Score, criteria: Sequence[Criterion]) -> Decimal | None:
-    """`evaluator_score` before rounding (averages are taken on these, so they are rounded once)."""
-    if score.conflict or not criteria:
-        return None
-    total_weight = sum((c.weight for c in criteria), ZERO)
-    if total_weight <= 0:
+def _raw_score(score: Score, criteria: Sequence[Criterion], total_weight: Decimal) -> Decimal | None:
+    """`evaluator_score` before rounding (averages are taken on these, so they are rounded once);
+    `total_weight` is the sum of the criteria's weights."""
+    if score.conflict or not criteria or total_weight <= 0:
         return None
     acc = ZERO
     for c in criteria:
@@ -49,7 +47,8 @@ class DossierScore:
 
 def dossier_score(scores: Iterable[Score], criteria: Sequence[Criterion]) -> DossierScore:
     """« Plusieurs évaluateurs » — an evaluator who declares a conflict of interest is left out."""
-    valid = [(s, v) for s in scores if (v := _raw_score(s, criteria)) is not None]
+    total_weight = sum((c.weight for c in criteria), ZERO)
+    valid = [(s, v) for s in scores if (v := _raw_score(s, criteria, total_weight)) is not None]
     if not valid:
         return DossierScore(None, 0, None, None)
     average = (sum((v for _, v in valid), ZERO) / len(valid)).quantize(HUNDREDTH, ROUND_HALF_UP)
