@@ -79,14 +79,30 @@ def _parse_argument(name: str, values: list) -> list:
     return parse_column(ranges.plain_values(values), _COLUMNS[_ARG_ATTR[name]], memo)
 
 
-def _applications(columns: dict[str, list]) -> tuple[list[Application], dict[int, str]]:
-    """One `Application` per row holding the given input columns (other fields empty), and {row: French message}
+def _parse_arguments(columns: dict[str, list]) -> dict[str, list]:
+    """Broadcast input columns parsed: `Application` attribute -> typed values (`CellError` for a bad cell)."""
+    return {_ARG_ATTR[name]: _parse_argument(name, values) for name, values in columns.items()}
+
+
+def _distinct_rows(parsed: dict[str, list]) -> tuple[dict[str, list], list[int]] | None:
+    """When rows repeat (columns of few values: measures, types, populations), the distinct rows (as columns) and
+    each row's index among them; None when they cannot repeat much (a column of dossier numbers or amounts)."""
+    n = len(next(iter(parsed.values())))
+    bound = 1  # distinct rows ≤ the product of the distinct values (by identity: equal raw cells share theirs)
+    for values in parsed.values():
+        bound *= len(set(map(id, values)))
+        if 2 * bound > n:
+            return None
+    index: dict[tuple, int] = {}
+    back = [index.setdefault(key, len(index)) for key in zip(*parsed.values(), strict=True)]
+    return dict(zip(parsed, map(list, zip(*index, strict=True)), strict=True)), back
+
+
+def _applications(parsed: dict[str, list]) -> tuple[list[Application], dict[int, str]]:
+    """One `Application` per row holding the parsed input columns (other fields empty), and {row: French message}
     for the rows with a bad input cell (its first bad argument)."""
-    parsed: dict[str, list] = {}
     errors: dict[int, str] = {}
-    for name, values in columns.items():
-        attr = _ARG_ATTR[name]
-        parsed[attr] = column = _parse_argument(name, values)
+    for attr, column in parsed.items():
         for i in ranges.error_rows(column):
             errors.setdefault(i, f"{_COLUMNS[attr].header} : {column[i]}")
     apps = ranges.instances(Application, parsed, len(next(iter(parsed.values()))), _DEFAULTS)
@@ -94,13 +110,17 @@ def _applications(columns: dict[str, list]) -> tuple[list[Application], dict[int
 
 
 def _per_row(arguments: dict[str, object], compute):
-    """Broadcast the input columns, run `compute(application)` on each row's `Application`; errors become French
-    texts per cell."""
+    """Broadcast the input columns, run `compute(application)` on each row's `Application` (once per distinct
+    row: `compute` is pure); errors become French texts per cell."""
     try:
         _, as_row, columns = broadcast(arguments)
     except RangeError as exc:
         return ERROR_PREFIX + str(exc)
-    apps, errors = _applications(columns)
+    parsed = _parse_arguments(columns)
+    grouped = _distinct_rows(parsed)
+    if grouped:
+        parsed, back = grouped
+    apps, errors = _applications(parsed)
     out = []
     append = out.append
     for i, app in enumerate(apps):
@@ -111,6 +131,8 @@ def _per_row(arguments: dict[str, object], compute):
             append(excel_value(compute(app)))
         except RangeError as exc:
             append(ERROR_PREFIX + str(exc))
+    if grouped:
+        out = list(map(out.__getitem__, back))
     return shape(out, as_row)
 
 
@@ -294,7 +316,7 @@ def fitn_note(dossier, mesure, notation, grille):
     params = ranges.parameters(grid=criteria)
     try:
         _, _, columns = broadcast({"dossier": dossier, "mesure": mesure})
-        apps, bad = _applications(columns)
+        apps, bad = _applications(_parse_arguments(columns))
         measure_of: dict[str, str] = {}
         if bad:
             raise RangeError(bad[min(bad)])
