@@ -2,6 +2,14 @@
 divided by the rules core computing the same column from model values (target ≤ 3) and by the same function
 called in Python on the same cells (parsing included), and 1 000 single-row calls per second.
 
+A fair floor for the HTTP side is the « plancher »: the same request (same columns, same bytes) whose function
+answers at once with one cell (its Forfaits table is made invalid, the first thing a function checks). It holds
+what no function can save: the transfer, FastAPI's JSON decoding of the body, xlwings' argument handling and the
+HTTP stack. The ratio « au-delà du plancher » compares what the call costs beyond it with the core. For
+FITN.FORFAIT the core is a dict-free loop over 5 000 ready-made objects (about 2 ms): the floor alone is many times
+that, so its plain ratio says little; beyond the floor remain parsing the cells, building the rows and encoding
+5 000 results in the response (FastAPI's jsonable_encoder and xlwings' per-cell conversion, ~20-40 ms).
+
     .venv/bin/python bench/bench_addin.py [--rows 5000] [--repeat 7]
 
 Starts `fitn-xl serve` on a free loopback port (XLWINGS_LICENSE_KEY=noncommercial for this run only), measures
@@ -81,6 +89,10 @@ ORDER = {
 }
 
 
+BAD_FORFAITS = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
+                ["3z", "Commune", None, None, 1000]]  # refused at once: the function answers one cell
+
+
 def core_column(name: str, registry):
     """The same column computed by the core from model values (no Excel parsing)."""
     params = registry.parameters
@@ -130,16 +142,26 @@ def main() -> int:
                 core = core_column(name, registry)
                 assert [r[0] for r in got] == [("" if v is None else (int(v) if v == int(v) else float(v)))
                                                for v in core], name
+                floor_body = payload(name, {**arguments[name], "forfaits": BAD_FORFAITS}, order)
+                answer = post(conn, floor_body)
+                assert isinstance(answer, list) and len(answer) == 1 and str(answer[0][0]).startswith("Erreur"), \
+                    answer
+                assert abs(len(floor_body) - len(body)) < 2000
                 fn = getattr(functions, name)
-                http_times, core_times, local_times = [], [], []
+                http_times, core_times, local_times, floor_times = [], [], [], []
                 for _ in range(opts.repeat):  # alternate the sides so noise hits them alike
                     http_times.append(median_time(lambda b=body: post(conn, b), 1))
                     core_times.append(median_time(lambda n=name: core_column(n, registry), 1))
                     local_times.append(median_time(lambda f=fn, a=arguments[name]: f(**a), 1))
-                h, c, loc = (statistics.median(t) for t in (http_times, core_times, local_times))
+                    floor_times.append(median_time(lambda b=floor_body: post(conn, b), 1))
+                h, c, loc, fl = (statistics.median(t) for t in (http_times, core_times, local_times, floor_times))
+                beyond = statistics.median(max(0.0, x - f) / y for x, f, y in
+                                           zip(http_times, floor_times, core_times, strict=True))
                 print(f"  {name:<22} HTTP {h:7.3f}   cœur seul {c:7.3f} (rapport {h / c:6.2f}, cible ≤ 3)   "
                       f"fonction en Python, mêmes cellules {loc:7.3f} (rapport {h / loc:5.2f})   "
                       f"{len(body) / 1e6:.1f} Mo envoyés")
+                print(f"  {'':<22} plancher (même requête, réponse d'une cellule) {fl:7.3f}   au-delà du plancher "
+                      f"{h - fl:7.3f} (rapport au cœur {beyond:5.2f})")
             full = median_time(lambda: compute(registry, today=date(2022, 6, 30)), 3)
             print(f"  pour mémoire : compute() de tout le registre ({opts.rows} dossiers, toutes les règles) "
                   f"{full:.3f} s")
