@@ -121,6 +121,12 @@ def test_expense_table_without_header_and_with_ragged_rows():
     assert [e.amount for e in lines["D1"]] == [Decimal(700)]
     assert errors == {"D1": "tableau « Depenses », ligne 2, colonne « Montant (€) » : valeur obligatoire "
                             "manquante"}
+    # an Office.js rich value in the table (unhashable): read as its basic value, empty rows still skipped
+    rich = [HEADER, [{"type": "String", "basicValue": "D9"}, "Conseil", "Formation", "", "", 250],
+            ["", None, "  ", None, None, None], ["D9", "Formation", "Formation", "", "", 50]]
+    lines, errors = ranges.expenses_by_dossier(rich)
+    assert errors == {} and [e.amount for e in lines["D9"]] == [Decimal(250), Decimal(50)]
+    assert ranges.raw_columns(rich, schema.EXPENSES)[0] == [2, 4]
     # four columns only (no « Montant »): no line counts, and a licence still needs its country
     lines, errors = ranges.expenses_by_dossier([["D1", "Licence", "Licence ou abonnement logiciel", "Éditeur"]])
     assert lines == {}

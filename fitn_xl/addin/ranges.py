@@ -176,14 +176,29 @@ def raw_columns(value, table: Table, required: bool = True) -> tuple[list[int], 
         except IndexError:  # a ragged range (never from Excel): missing cells are empty
             columns[attr] = [line[i] if i < len(line) else None for line in body]
     numbers = list(range(start + 1, start + 1 + len(body)))
-    if columns:
-        keep = [j for j, cells in enumerate(zip(*columns.values(), strict=True)) if not all(map(is_empty, cells))]
-    else:
-        keep = []
+    keep = _filled_rows(list(columns.values()), len(body))
     if len(keep) != len(body):
         numbers = [numbers[j] for j in keep]
         columns = {attr: [values[j] for j in keep] for attr, values in columns.items()}
     return numbers, columns
+
+
+def _filled_rows(columns: list[list], n: int) -> list[int]:
+    """Indexes of the rows with a cell that is not empty. Only rows whose first cell is empty are looked at
+    whole (each distinct first value is checked once)."""
+    if not columns:
+        return []
+    first = columns[0]
+    try:
+        blanks = {v for v in set(first) if is_empty(v)}
+    except TypeError:  # an unhashable cell (never from Excel): look at every row
+        candidates = range(n)
+    else:
+        if not blanks:
+            return list(range(n))
+        candidates = [j for j, v in enumerate(first) if v in blanks]
+    dropped = {j for j in candidates if all(is_empty(values[j]) for values in columns)}
+    return [j for j in range(n) if j not in dropped] if dropped else list(range(n))
 
 
 def _records(numbers: list[int], columns: dict[str, list]) -> list[tuple[int, dict[str, object]]]:
