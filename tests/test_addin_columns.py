@@ -150,3 +150,19 @@ def test_dates_as_serial_numbers_or_text_read_alike():
         == [["Échéance : fin prévue le 15/03/2023, après le 31/12/2022"]] * 2
     assert date(1899, 12, 30).toordinal() + 45000 == date(2023, 3, 15).toordinal()
     assert f.fitn_eligible(*case, "30/06/2022", 10000, 8000) == "Oui"
+
+
+def test_a_remembered_error_does_not_keep_its_call_alive():
+    import gc
+    import weakref
+
+    class Column(list):  # a list that can be watched
+        pass
+
+    populations = Column([[f"pas un nombre {id(Column)}"]] + [[i] for i in range(50)])
+    watch = weakref.ref(populations)
+    got = f.fitn_forfait("3a", "Commune", populations, FORFAITS)
+    assert got[0][0].startswith("Erreur : Population : ")
+    del populations, got
+    gc.collect()
+    assert watch() is None
