@@ -326,6 +326,13 @@ def parse_cell(value, column: Column):
 _MISSING = object()
 
 
+def _detached(error: CellError) -> CellError:
+    """The error without its traceback and chained exceptions: memos keep errors, and a traceback would keep the
+    frames of the call that raised it alive, hence whole columns."""
+    error.__traceback__ = error.__context__ = error.__cause__ = None
+    return error
+
+
 def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> list:
     """`parse_cell` of each value of a column: each item the typed value, or the `CellError` of that cell.
 
@@ -343,7 +350,7 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
             try:
                 out.append(parse_cell(value, column))
             except CellError as exc:
-                out.append(exc)
+                out.append(_detached(exc))
         return out
     get = memo.get
     for key in distinct:  # each distinct value once, unless an earlier call parsed it
@@ -352,7 +359,7 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
             try:
                 parsed = parse_cell(key[1], column)
             except CellError as exc:
-                parsed = exc
+                parsed = _detached(exc)
             memo[key] = parsed
         distinct[key] = parsed
     return list(map(distinct.__getitem__, keys))

@@ -234,17 +234,10 @@ def plain_values(values: list) -> list:
 
 
 def error_rows(parsed: list) -> list[int]:
-    """Indexes of the `CellError` items of a parsed column (usually none: one pass over the distinct types).
-
-    Their tracebacks (and chained exceptions) are dropped: the memos keep these errors between calls, and a
-    traceback holds the frames of the call, hence its whole columns."""
+    """Indexes of the `CellError` items of a parsed column (usually none: one pass over the distinct types)."""
     if not any(issubclass(t, CellError) for t in set(map(type, parsed))):
         return []
-    rows = [j for j, v in enumerate(parsed) if isinstance(v, CellError)]
-    for j in rows:
-        error = parsed[j]
-        error.__traceback__ = error.__context__ = error.__cause__ = None
-    return rows
+    return [j for j, v in enumerate(parsed) if isinstance(v, CellError)]
 
 
 def parse_columns(table: Table, numbers: list[int], columns: dict[str, list]) -> tuple[dict[str, list],
