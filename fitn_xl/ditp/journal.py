@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import python_calamine
-
 from .. import schema
+from ..workbook.read import journal_rows
 from .listing import Month
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -41,30 +40,17 @@ def _text(value) -> str:
 
 def previous_sends(registry_path: str | Path, month: Month) -> list[SendRecord]:
     """Rows of « Journal » recording a send of the list of `month` (none when the sheet is absent or empty)."""
-    book = python_calamine.CalamineWorkbook.from_path(str(registry_path))
-    if schema.SHEET_JOURNAL not in book.sheet_names:
-        return []
-    values = book.get_sheet_by_name(schema.SHEET_JOURNAL).to_python(skip_empty_area=False)
-    wanted_headers = (_HEADERS["operation"], _HEADERS["month"])
-    r = next((i for i, line in enumerate(values[:20])
-              if all(h in [_text(v) for v in line] for h in wanted_headers)), None)
-    if r is None:
-        return []
-    header = [_text(v) for v in values[r]]
-    col = {attr: header.index(h) for attr, h in _HEADERS.items() if h in header}
 
-    def get(line, attr):
-        c = col.get(attr)
-        value = line[c] if c is not None and c < len(line) else None
-        if attr == "month" and isinstance(value, datetime):  # « 2021-06 » turned into a date by Excel
+    def month_of(value) -> str:
+        if isinstance(value, datetime):  # « 2021-06 » turned into a date by Excel
             return f"{value.year:04d}-{value.month:02d}"
         return _text(value)
 
     wanted = str(month)
     return [
-        SendRecord(r + 2 + i, get(line, "timestamp"), get(line, "month"), get(line, "recipient"))
-        for i, line in enumerate(values[r + 1:])
-        if get(line, "operation") == OPERATION_SEND and get(line, "month") == wanted
+        SendRecord(row, _text(cells["timestamp"]), month_of(cells["month"]), _text(cells["recipient"]))
+        for row, cells in journal_rows(registry_path)
+        if _text(cells["operation"]) == OPERATION_SEND and month_of(cells["month"]) == wanted
     ]
 
 

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import python_calamine
-
 from .. import schema
 from ..schema import DOSSIER_ID, Table
 from ..values import parse_text
 from ..workbook.cells import to_excel
-from ..workbook.read import LoadedRegistry, RegistryError, load_registry
+from ..workbook.read import LoadedRegistry, RegistryError, journal_rows, load_registry
 from ..workbook.write import append_rows, atomic_update
 from ..workbook.xlsx import XlsxPackage
 from . import ds as dsmod
@@ -58,25 +56,9 @@ class JournalEntry:
 
 def read_journal(path: str | Path) -> list[JournalEntry]:
     """The « Journal » rows (text values); none when the sheet is absent."""
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    if schema.SHEET_JOURNAL not in book.sheet_names:
-        return []
-    values = book.get_sheet_by_name(schema.SHEET_JOURNAL).to_python(skip_empty_area=False)
-    wanted = (_JOURNAL["operation"], _JOURNAL["sha256"])
-    r = next((i for i, line in enumerate(values[:20]) if all(h in [parse_text(v) for v in line] for h in wanted)),
-             None)
-    if r is None:
-        return []
-    header = [parse_text(v) for v in values[r]]
-    col = {attr: header.index(h) for attr, h in _JOURNAL.items() if h in header}
-
-    def get(line, attr):
-        c = col.get(attr)
-        return parse_text(line[c]) if c is not None and c < len(line) else ""
-
-    return [JournalEntry(r + 2 + i, get(line, "operation"), get(line, "dossier_id"), get(line, "file"),
-                         get(line, "sha256"), get(line, "detail"))
-            for i, line in enumerate(values[r + 1:]) if get(line, "operation")]
+    return [JournalEntry(row, *(parse_text(cells[attr]) for attr in ("operation", "dossier_id", "file", "sha256",
+                                                                     "detail")))
+            for row, cells in journal_rows(path) if parse_text(cells["operation"])]
 
 
 # --- fingerprints --------------------------------------------------------------------------------------------

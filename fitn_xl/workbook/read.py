@@ -430,6 +430,17 @@ def _children(
     return out, where
 
 
+def journal_rows(path: str | Path) -> list[tuple[int, dict[str, object]]]:
+    """The rows of the « Journal » table: (Excel row, {attr of `schema.JOURNAL`: raw cell value}), empty rows left
+    out; [] when the registry has no journal. Raises `RegistryError` when the file is not a workbook."""
+    book = _open(Path(path))
+    if schema.SHEET_JOURNAL not in book.sheet_names:
+        return []
+    rows = _read_table(book, schema.JOURNAL, {}, [], stop_at_blank=False)
+    columns = {col.attr: list(rows.raw_column(col.attr)) for col in schema.JOURNAL.columns}
+    return [(r, {attr: values[i] for attr, values in columns.items()}) for i, r in enumerate(rows.excel_rows)]
+
+
 def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
