@@ -6,6 +6,7 @@ import sys
 
 from ..core.params import default_parameters, parameters_for
 from ..forms.build import issuer_from_parameters, write_forms
+from ..schema import SHEET_PARAMETERS
 from ..values import CellError, parse_department
 from ..workbook.cells import departments
 from ..workbook.read import load_registry
@@ -16,7 +17,7 @@ def run(args) -> int:
     if args.registre:
         loaded = load_registry(args.registre)
         for issue in loaded.issues:
-            if issue.sheet == "Paramètres":
+            if issue.sheet == SHEET_PARAMETERS:
                 print(f"Attention : {issue}", file=sys.stderr)
         params = loaded.registry.parameters
     elif args.departement:

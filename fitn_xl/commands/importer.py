@@ -6,8 +6,7 @@ import sys
 
 from ..forms.importer import run_import
 from ..values import CellError, parse_date
-
-EXIT_USAGE = 2
+from . import EXIT_USAGE
 
 
 def run(args) -> int:
