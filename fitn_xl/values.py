@@ -324,6 +324,7 @@ def parse_cell(value, column: Column):
 
 
 _MISSING = object()
+_EQUAL_ACROSS_TYPES = frozenset((bool, int, float, Decimal))  # 1 == 1.0 == True == Decimal(1), parsed apart
 
 
 def _detached(error: CellError) -> CellError:
@@ -341,7 +342,11 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
     (same kind, choices and required flag); it is filled as values are parsed."""
     if memo is None:
         memo = {}
-    keys = list(zip(map(type, raw_values), raw_values, strict=True))  # (type, raw): 1, 1.0, True differ
+    types = set(map(type, raw_values))
+    if len(types & _EQUAL_ACROSS_TYPES) > 1:
+        keys = list(zip(map(type, raw_values), raw_values, strict=True))  # (type, raw): 1, 1.0, True differ
+    else:  # the raw values themselves tell the distinct cells apart (hashing a pair per cell costs a third more)
+        keys = raw_values
     try:
         distinct = dict.fromkeys(keys)
     except TypeError:  # an unhashable value: parse each cell
@@ -353,13 +358,15 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
                 out.append(_detached(exc))
         return out
     get = memo.get
+    paired = keys is not raw_values
     for key in distinct:  # each distinct value once, unless an earlier call parsed it
-        parsed = get(key, _MISSING)
+        memo_key = key if paired else (type(key), key)
+        parsed = get(memo_key, _MISSING)
         if parsed is _MISSING:
             try:
-                parsed = parse_cell(key[1], column)
+                parsed = parse_cell(memo_key[1], column)
             except CellError as exc:
                 parsed = _detached(exc)
-            memo[key] = parsed
+            memo[memo_key] = parsed
         distinct[key] = parsed
     return list(map(distinct.__getitem__, keys))

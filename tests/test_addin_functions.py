@@ -120,6 +120,18 @@ def test_score_uses_the_grid_passed_and_skips_conflicts():
     assert f.fitn_note("B", "3a", notation, grid) == ""
 
 
+def test_a_bad_measure_cell_spoils_its_own_row_only_in_a_score_column():
+    params = parameters_for("63")
+    grid = [["Mesure", "N°", "Critère", "Pondération", "Note maximale"]] + [
+        [c.measure, c.number, c.name, c.weight, c.max_score] for c in params.grid]
+    notation = [["N° dossier", "Évaluateur", "Conflit d'intérêts", "Critère 1", "Critère 2", "Critère 3"],
+                ["A", "Alice", "Non", 5, 5, 5],
+                ["B", "Alice", "Non", 0, 0, 0]]
+    got = f.fitn_note([["A"], ["B"]], [["3a"], ["3z"]], notation, grid)
+    assert got[0] == [20]
+    assert got[1][0].startswith("Erreur : Mesure : ") and "3z" in got[1][0]
+
+
 def test_every_function_is_documented_in_french():
     for fn in f.FUNCTIONS:
         assert fn.__doc__ and "€" in f.DOC["forfaits"]

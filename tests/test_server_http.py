@@ -124,6 +124,32 @@ def test_functions_over_http(server):
     assert json.loads(body)["result"] == [[5000], [10000], ["Erreur : Population : « abc » n'est pas un nombre"]]
 
 
+def test_a_5000_row_column_over_http_equals_the_core(server):
+    from test_addin_fixtures import expected_columns, function_arguments, sample_registry
+
+    registry = sample_registry(5000, seed=3)
+    arguments = function_arguments(registry, serial_dates=True)["fitn_montant_propose"]
+    order = ["mesure", "type_candidat", "population", "financee_collectivites", "engagement", "transformation",
+             "date_fin", "cout_global", "demande", "part_collectivites", "forfaits", "parametres", "dossier",
+             "depenses", "exclusions"]
+    status, body = server.request("/xlwings/custom-functions-call", _call("fitn_montant_propose",
+                                                                          [arguments[a] for a in order]))
+    assert status == 200
+    result = json.loads(body)["result"]
+    assert [row for row in result if len(row) != 1] == []
+    assert [row[0] for row in result] == expected_columns(registry)["fitn_montant_propose"]
+
+
+def test_unreadable_function_calls_get_a_french_400(server):
+    for body in (b"{pas du json", b"[1, 2]", b'{"func_name": "fitn_forfait"}'):
+        req = urllib.request.Request(server.url + "/xlwings/custom-functions-call", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(req, timeout=10)
+        assert exc.value.code == 400
+        assert json.loads(exc.value.read())["detail"].startswith("Appel de fonction FITN illisible")
+
+
 def test_manifest_and_task_pane_are_french_with_the_fitn_namespace(server):
     status, body = server.request("/manifest")
     manifest = body.decode()

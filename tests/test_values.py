@@ -197,3 +197,22 @@ def test_parse_column_with_unhashable_values_parses_each_cell():
     column = schema.APPLICATIONS.column("Population")
     out = parse_column([12, ["a list"], 12], column)
     assert out[0] == out[2] == 12 and isinstance(out[1], CellError)
+
+
+def test_parse_column_keeps_numbers_of_different_types_apart_and_memo_keys_alike():
+    def one_by_one(value, column):
+        try:
+            return parse_cell(value, column)
+        except CellError as exc:
+            return f"erreur : {exc}"
+
+    label = schema.EXPENSES.column("Libellé")
+    amount = schema.EXPENSES.column("Montant (€)")
+    # one numeric type: the raw values are the keys; 1, 1.0 and True mixed: (type, raw) pairs
+    for column, raw in ((label, ["a", None, "a", ""]), (label, [1.0, 2.5, 1.0]), (label, [1, 1.0, True, "1", 1]),
+                        (amount, [1, 1.0, True, 1])):
+        memo: dict = {}
+        out = [f"erreur : {v}" if isinstance(v, CellError) else v for v in parse_column(raw, column, memo)]
+        assert out == [one_by_one(v, column) for v in raw]
+        assert set(memo) == {(type(v), v) for v in raw}
+    assert isinstance(parse_column([1, True], amount)[1], CellError)

@@ -12,14 +12,15 @@ Outside Excel (Linux, tests) the xlwings decorators are pass-throughs and these 
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import replace
 
 import xlwings as xw
+from xlwings.conversion import Converter
+from xlwings.conversion.standard import RawValueAccessor
 
 from ..core import rules, scoring
 from ..core.model import Application
+from ..perf import gc_paused
 from ..schema import APPLICATIONS, NO, YES, Column
 from ..values import parse_column
 from . import ranges
@@ -42,6 +43,19 @@ _ARG_ATTR = {
 _COLUMNS: dict[str, Column] = {c.attr: replace(c, required=False) for c in APPLICATIONS.columns}
 
 CATEGORY = "FITN7 axe 3"  # Function Wizard category (classic xlwings)
+
+
+class Cells(Converter):
+    """Return converter of the FITN functions: their results are already cell values (numbers, texts, '' for an
+    empty cell: see `ranges.excel_value`), so they go out as they are, one value as a 1×1 range (Office.js
+    declares every result a matrix). xlwings' default converter would clean each of the 5 000 cells of a column
+    again, looking for NaN, dates and pandas types (about 8 ms a column under xlwings Server)."""
+
+    base = RawValueAccessor
+
+    @staticmethod
+    def write_value(value, options):
+        return value if isinstance(value, list) else [[value]]
 
 # French help of each argument (Function Wizard / Office.js parameter description).
 DOC = {
@@ -70,20 +84,6 @@ DOC = {
 _DEFAULTS = {"dossier_id": ""}  # an Application's fields without a default
 _MEMOS: dict[str, dict] = {}  # argument -> memo of `parse_column`, kept between calls (recalculations repeat)
 _MEMO_MAX = 50_000  # entries per memo; cleared beyond
-
-
-@contextmanager
-def _gc_paused():
-    """The cyclic garbage collector paused while a call builds its rows: thousands of new objects, no cycle
-    among them, would otherwise trigger collections that walk every object of the server (about 12 % of a
-    5 000-row call). Restored as it was, even on error."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_argument(name: str, values: list) -> list:
@@ -132,7 +132,7 @@ def _per_row(arguments: dict[str, object], compute):
         _, as_row, columns = broadcast(arguments)
     except RangeError as exc:
         return ERROR_PREFIX + str(exc)
-    with _gc_paused():
+    with gc_paused():
         parsed = _parse_arguments(columns)
         grouped = _distinct_rows(parsed)
         if grouped:
@@ -156,13 +156,14 @@ def _per_row(arguments: dict[str, object], compute):
 def _guard(build):
     """Parse the tables once; a bad table gives its error in the cell."""
     try:
-        with _gc_paused():
+        with gc_paused():
             return build(), None
     except RangeError as exc:
         return None, ERROR_PREFIX + str(exc)
 
 
 @xw.func(name="FORFAIT", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
 @xw.arg("population", "raw", doc=DOC["population"])
@@ -198,6 +199,7 @@ def _spending_function(dossier, cout_global, depenses, exclusions, pick):
 
 
 @xw.func(name="DEPENSES_EXCLUES", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
@@ -208,6 +210,7 @@ def fitn_depenses_exclues(dossier, depenses, exclusions=None):
 
 
 @xw.func(name="COUT_ELIGIBLE", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("cout_global", "raw", doc=DOC["cout_global"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
@@ -219,6 +222,7 @@ def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
 
 
 @xw.func(name="PART_HORS_UE", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("cout_global", "raw", doc=DOC["cout_global"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
@@ -249,6 +253,7 @@ def _eligibility_decorators(f):
 
 
 @xw.func(name="ELIGIBLE", category=CATEGORY)
+@xw.ret(Cells)
 @_eligibility_decorators
 def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                   demande, parametres=None):
@@ -260,6 +265,7 @@ def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, tra
 
 
 @xw.func(name="MOTIFS", category=CATEGORY)
+@xw.ret(Cells)
 @_eligibility_decorators
 def fitn_motifs(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                 demande, parametres=None):
@@ -274,6 +280,7 @@ _PROPOSED_ARGS = ("mesure", "type_candidat", "population", "financee_collectivit
 
 
 @xw.func(name="MONTANT_PROPOSE", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("type_candidat", "raw", doc=DOC["type_candidat"])
 @xw.arg("population", "raw", doc=DOC["population"])
@@ -321,6 +328,7 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
 
 
 @xw.func(name="NOTE", category=CATEGORY)
+@xw.ret(Cells)
 @xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("mesure", "raw", doc=DOC["mesure"])
 @xw.arg("notation", "raw", doc=DOC["notation"])
@@ -332,16 +340,16 @@ def fitn_note(dossier, mesure, notation, grille):
     if error:
         return error
     params = ranges.parameters(grid=criteria)
+    measure_of: dict[str, str] = {}  # the measure of each dossier, from its rows without a bad cell
     try:
         _, _, columns = broadcast({"dossier": dossier, "mesure": mesure})
-        apps, bad = _applications(_parse_arguments(columns))
-        measure_of: dict[str, str] = {}
-        if bad:
-            raise RangeError(bad[min(bad)])
-        for app in apps:
-            measure_of.setdefault(app.dossier_id, app.measure)
     except RangeError:
-        measure_of = {}  # the per-row pass below reports the bad cell
+        pass  # the per-row pass below reports it
+    else:
+        apps, bad = _applications(_parse_arguments(columns))
+        for i, app in enumerate(apps):
+            if i not in bad:
+                measure_of.setdefault(app.dossier_id, app.measure)
     built, error = _guard(lambda: ranges.scores_by_dossier(
         notation, lambda d: params.criteria_of(measure_of.get(d, ""))))
     if error:

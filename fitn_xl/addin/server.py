@@ -153,9 +153,13 @@ def app():
     from xlwings import LicenseError
 
     try:
+        from xlwings_server.main import app as fastapi_app
         from xlwings_server.main import main_app
     except LicenseError as exc:
         raise ServeError(f"Licence xlwings refusée : {exc}\n\n{LICENSE_HELP}", code=1) from None
+    from . import fastcall
+
+    fastcall.install(fastapi_app)
     return main_app
 
 

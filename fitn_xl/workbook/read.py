@@ -9,7 +9,6 @@ is marked as having errors.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from ..core.model import (
 )
 from ..core.params import default_parameters
 from ..core.text import number
+from ..perf import gc_paused
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
 from ..values import CellError, parse_cell, parse_column, parse_text
 from .errors import RegistryError
@@ -445,15 +445,8 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
     book = _open(path)
-    # Reading creates a few objects per cell and no reference cycle: the cyclic garbage collector's passes over
-    # the growing heap would cost about a quarter of the load, for nothing. Switched off meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # a few objects per cell, no reference cycle
         return read_book(book, path)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def read_book(book, path: str | Path) -> LoadedRegistry:
