@@ -334,8 +334,9 @@ def _detached(error: CellError) -> CellError:
     return error
 
 
-def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> list:
-    """`parse_cell` of each value of a column: each item the typed value, or the `CellError` of that cell.
+def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> tuple[list, list[int]]:
+    """`parse_cell` of each value of a column: (each item the typed value or the `CellError` of that cell, the
+    indexes of the bad cells).
 
     Parsing is pure and columns repeat values (drop-downs, Oui/Non, dates…), so each distinct raw value is parsed
     once. `memo` ({(type, raw): value or CellError}) may be shared between calls for columns parsed the same way
@@ -356,9 +357,10 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
                 out.append(parse_cell(value, column))
             except CellError as exc:
                 out.append(_detached(exc))
-        return out
+        return out, _bad_rows(out)
     get = memo.get
     paired = keys is not raw_values
+    any_bad = False
     for key in distinct:  # each distinct value once, unless an earlier call parsed it
         memo_key = key if paired else (type(key), key)
         parsed = get(memo_key, _MISSING)
@@ -369,4 +371,10 @@ def parse_column(raw_values: list, column: Column, memo: dict | None = None) -> 
                 parsed = _detached(exc)
             memo[memo_key] = parsed
         distinct[key] = parsed
-    return list(map(distinct.__getitem__, keys))
+        any_bad = any_bad or isinstance(parsed, CellError)
+    out = list(map(distinct.__getitem__, keys))
+    return out, (_bad_rows(out) if any_bad else [])
+
+
+def _bad_rows(parsed: list) -> list[int]:
+    return [i for i, value in enumerate(parsed) if isinstance(value, CellError)]

@@ -64,11 +64,11 @@ def test_repeated_rows_with_bad_and_rich_cells_give_what_one_call_per_cell_gives
 
 
 def test_rows_are_grouped_only_when_they_repeat():
-    few = f._parse_arguments({"mesure": ["3a", "3b", "3a", "3a"] * 5, "population": [1, 2, 1, 1] * 5})
+    few, _ = f._parse_arguments({"mesure": ["3a", "3b", "3a", "3a"] * 5, "population": [1, 2, 1, 1] * 5})
     distinct, back = f._distinct_rows(few)
     assert distinct == {"measure": ["3a", "3b"], "population": [1, 2]}
     assert back == [0, 1, 0, 0] * 5
-    many = f._parse_arguments({"dossier": [f"D{i}" for i in range(20)], "mesure": ["3a"] * 20})
+    many, _ = f._parse_arguments({"dossier": [f"D{i}" for i in range(20)], "mesure": ["3a"] * 20})
     assert f._distinct_rows(many) is None
 
 

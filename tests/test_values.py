@@ -168,7 +168,8 @@ def test_every_column_parser_returns_or_raises_cell_error(value):
 def test_parse_column_gives_each_cell_its_value_or_its_error():
     column = schema.APPLICATIONS.column("Coût global (€)")
     raw = [10000.0, "10 000 €", None, "abc", 10000.0, 10000, True, "abc", -5]
-    out = parse_column(raw, column)
+    out, bad = parse_column(raw, column)
+    assert bad == [i for i, v in enumerate(out) if isinstance(v, CellError)] == [3, 6, 7, 8]
     assert len(out) == len(raw)
     for value, parsed in zip(raw, out, strict=True):
         try:
@@ -185,17 +186,19 @@ def test_parse_column_gives_each_cell_its_value_or_its_error():
 def test_parse_column_parses_each_distinct_value_once_and_shares_its_memo():
     measure = schema.APPLICATIONS.column("Mesure")
     memo: dict = {}
-    out = parse_column(["3d", "3D", "3d", ""], measure, memo)
+    out, bad = parse_column(["3d", "3D", "3d", ""], measure, memo)
+    assert bad == [3]
     assert out[0] == out[1] == out[2] == parse_cell("3D", measure)
     assert str(out[3]) == "valeur obligatoire manquante"
     assert set(memo) == {(str, "3d"), (str, "3D"), (str, "")}
     memo[(str, "zz")] = "from the memo"  # an entry already there is not parsed again
-    assert parse_column(["zz", "3D"], measure, memo) == ["from the memo", out[1]]
+    assert parse_column(["zz", "3D"], measure, memo) == (["from the memo", out[1]], [])
 
 
 def test_parse_column_with_unhashable_values_parses_each_cell():
     column = schema.APPLICATIONS.column("Population")
-    out = parse_column([12, ["a list"], 12], column)
+    out, bad = parse_column([12, ["a list"], 12], column)
+    assert bad == [1]
     assert out[0] == out[2] == 12 and isinstance(out[1], CellError)
 
 
@@ -212,7 +215,7 @@ def test_parse_column_keeps_numbers_of_different_types_apart_and_memo_keys_alike
     for column, raw in ((label, ["a", None, "a", ""]), (label, [1.0, 2.5, 1.0]), (label, [1, 1.0, True, "1", 1]),
                         (amount, [1, 1.0, True, 1])):
         memo: dict = {}
-        out = [f"erreur : {v}" if isinstance(v, CellError) else v for v in parse_column(raw, column, memo)]
+        out = [f"erreur : {v}" if isinstance(v, CellError) else v for v in parse_column(raw, column, memo)[0]]
         assert out == [one_by_one(v, column) for v in raw]
         assert set(memo) == {(type(v), v) for v in raw}
-    assert isinstance(parse_column([1, True], amount)[1], CellError)
+    assert parse_column([1, True], amount)[1] == [1]

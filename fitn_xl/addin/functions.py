@@ -22,7 +22,7 @@ from ..core import rules, scoring
 from ..core.model import Application
 from ..perf import gc_paused
 from ..schema import APPLICATIONS, NO, YES, Column
-from ..values import parse_column
+from ..values import CellError, parse_column
 from . import ranges
 from .ranges import ERROR_PREFIX, RangeError, broadcast, excel_value, shape
 
@@ -86,18 +86,20 @@ _MEMOS: dict[str, dict] = {}  # argument -> memo of `parse_column`, kept between
 _MEMO_MAX = 50_000  # entries per memo; cleared beyond
 
 
-def _parse_argument(name: str, values: list) -> list:
-    """An input column parsed as the reader parses its column, each distinct value once: the typed values, a
-    `CellError` for a bad cell."""
-    memo = _MEMOS.get(name)
-    if memo is None or len(memo) > _MEMO_MAX:
-        memo = _MEMOS[name] = {}
-    return parse_column(ranges.plain_values(values), _COLUMNS[_ARG_ATTR[name]], memo)
-
-
-def _parse_arguments(columns: dict[str, list]) -> dict[str, list]:
-    """Broadcast input columns parsed: `Application` attribute -> typed values (`CellError` for a bad cell)."""
-    return {_ARG_ATTR[name]: _parse_argument(name, values) for name, values in columns.items()}
+def _parse_arguments(columns: dict[str, list]) -> tuple[dict[str, list], set[str]]:
+    """Broadcast input columns parsed as the reader parses their columns, each distinct value once: `Application`
+    attribute -> typed values (`CellError` for a bad cell), and the attributes having a bad cell."""
+    parsed: dict[str, list] = {}
+    bad: set[str] = set()
+    for name, values in columns.items():
+        memo = _MEMOS.get(name)
+        if memo is None or len(memo) > _MEMO_MAX:
+            memo = _MEMOS[name] = {}
+        attr = _ARG_ATTR[name]
+        parsed[attr], rows = parse_column(ranges.plain_values(values), _COLUMNS[attr], memo)
+        if rows:
+            bad.add(attr)
+    return parsed, bad
 
 
 def _distinct_rows(parsed: dict[str, list]) -> tuple[dict[str, list], list[int]] | None:
@@ -114,13 +116,14 @@ def _distinct_rows(parsed: dict[str, list]) -> tuple[dict[str, list], list[int]]
     return dict(zip(parsed, map(list, zip(*index, strict=True)), strict=True)), back
 
 
-def _applications(parsed: dict[str, list]) -> tuple[list[Application], dict[int, str]]:
+def _applications(parsed: dict[str, list], bad: set[str]) -> tuple[list[Application], dict[int, str]]:
     """One `Application` per row holding the parsed input columns (other fields empty), and {row: French message}
-    for the rows with a bad input cell (its first bad argument)."""
+    for the rows with a bad input cell (its first bad argument; `bad`: the attributes having one)."""
     errors: dict[int, str] = {}
-    for attr, column in parsed.items():
-        for i in ranges.error_rows(column):
-            errors.setdefault(i, f"{_COLUMNS[attr].header} : {column[i]}")
+    for attr in (a for a in parsed if a in bad):
+        for i, value in enumerate(parsed[attr]):
+            if isinstance(value, CellError):
+                errors.setdefault(i, f"{_COLUMNS[attr].header} : {value}")
     apps = ranges.instances(Application, parsed, len(next(iter(parsed.values()))), _DEFAULTS)
     return apps, errors
 
@@ -133,11 +136,11 @@ def _per_row(arguments: dict[str, object], compute):
     except RangeError as exc:
         return ERROR_PREFIX + str(exc)
     with gc_paused():
-        parsed = _parse_arguments(columns)
+        parsed, bad = _parse_arguments(columns)
         grouped = _distinct_rows(parsed)
         if grouped:
             parsed, back = grouped
-        apps, errors = _applications(parsed)
+        apps, errors = _applications(parsed, bad)
         out = []
         append = out.append
         for i, app in enumerate(apps):
@@ -346,7 +349,7 @@ def fitn_note(dossier, mesure, notation, grille):
     except RangeError:
         pass  # the per-row pass below reports it
     else:
-        apps, bad = _applications(_parse_arguments(columns))
+        apps, bad = _applications(*_parse_arguments(columns))
         for i, app in enumerate(apps):
             if i not in bad:
                 measure_of.setdefault(app.dossier_id, app.measure)

@@ -233,13 +233,6 @@ def plain_values(values: list) -> list:
     return values
 
 
-def error_rows(parsed: list) -> list[int]:
-    """Indexes of the `CellError` items of a parsed column (usually none: one pass over the distinct types)."""
-    if not any(issubclass(t, CellError) for t in set(map(type, parsed))):
-        return []
-    return [j for j, v in enumerate(parsed) if isinstance(v, CellError)]
-
-
 def parse_columns(table: Table, numbers: list[int], columns: dict[str, list]) -> tuple[dict[str, list],
                                                                                       dict[int, str]]:
     """Typed columns (see `raw_columns`), each distinct value parsed once, and {row index: French message} for
@@ -249,9 +242,9 @@ def parse_columns(table: Table, numbers: list[int], columns: dict[str, list]) ->
     for col in table.columns:
         if col.attr not in columns:
             continue
-        values = parse_column(plain_values(columns[col.attr]), col, _memo((table.name, col.attr)))
+        values, bad = parse_column(plain_values(columns[col.attr]), col, _memo((table.name, col.attr)))
         parsed[col.attr] = values
-        for j in error_rows(values):
+        for j in bad:
             if j not in errors:
                 errors[j] = (f"tableau « {table.name} », ligne {numbers[j]}, colonne « {col.header} » : "
                              f"{values[j]}")

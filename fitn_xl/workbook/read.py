@@ -281,12 +281,10 @@ class _Parser:
             raw = rows.raw.get(col.attr)
             if raw is None:
                 continue
-            out = parse_column(raw, col, self._memos.setdefault((col.kind, col.choices, col.required), {}))
-            if any(issubclass(t, CellError) for t in set(map(type, out))):
-                for i, parsed in enumerate(out):
-                    if isinstance(parsed, CellError):
-                        errors.setdefault(i, []).append((col, parsed))
-                        out[i] = None
+            out, bad = parse_column(raw, col, self._memos.setdefault((col.kind, col.choices, col.required), {}))
+            for i in bad:
+                errors.setdefault(i, []).append((col, out[i]))
+                out[i] = None
             values[col.attr] = out
         return _Parsed(rows, values, errors)
 
