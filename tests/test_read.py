@@ -51,6 +51,8 @@ def test_clean_registry_reads_back_what_was_built(registry_file, registry_data):
                                       "une valeur de la liste"),
         (E, 3, schema.DOSSIER_ID, "63-999", "Feuille « Dépenses », ligne 3, colonne « N° dossier » : « 63-999 » est "
                                             "inconnu"),
+        (E, 4, "Pays de l'éditeur", "", "Feuille « Dépenses », ligne 4, colonne « Pays de l'éditeur » : "
+                                          "obligatoire pour une licence"),
         (N, 2, "Critère 1", 7, "Feuille « Notation », ligne 2, colonne « Critère 1 » : 7 hors de l'échelle du "
                                "critère « Impact du projet » (0 à 5"),
     ],

@@ -40,7 +40,9 @@ from fitn_xl.core import (
     Score,
     compute,
     parameters_for,
+    rules,
 )
+from fitn_xl.schema import LICENCE
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
 EMPTY = "vide"
@@ -209,3 +211,9 @@ def test_parameters_change_the_outcome_not_the_code():
     later = replace(registry, parameters=replace(registry.parameters, results_deadline=date(2023, 6, 30)))
     assert not compute(registry).results["A"].eligible
     assert compute(later).results["A"].eligible
+
+
+def test_a_licence_line_needs_its_publishers_country_other_lines_do_not():
+    assert rules.missing_country(LICENCE, "") and rules.missing_country(LICENCE, None)
+    assert not rules.missing_country(LICENCE, "US")
+    assert not rules.missing_country("Formation", "")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import repeat
 
 from .. import schema
+from ..core import rules
 from ..core.model import Application, Criterion, Expense, ForfaitRule, Parameters, Score
 from ..core.params import default_parameters
 from ..schema import Column, Kind, Table
@@ -262,13 +263,13 @@ def table_records(value, table: Table, required: bool = True) -> list[tuple[int,
 
 def forfait_rules(value) -> tuple[ForfaitRule, ...]:
     """The « Forfaits » table (Mesure, Type de candidat, Population min, Population max, Montant (€))."""
-    rules = []
+    out = []
     for r, rec in table_records(value, schema.FORFAITS, required=False):
         lo, hi = rec.get("population_min"), rec.get("population_max")
         if lo is not None and hi is not None and lo > hi:
             raise RangeError(f"tableau « Forfaits », ligne {r} : population max inférieure à la population min")
-        rules.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
-    return tuple(rules)
+        out.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
+    return tuple(out)
 
 
 def grid(value) -> tuple[Criterion, ...]:
@@ -356,9 +357,9 @@ def expenses_by_dossier(value) -> tuple[dict[str, list[Expense]], dict[str, str]
         if bad and j in bad:  # one bad line only spoils its own dossier
             errors.setdefault(dossier_id, bad[j])
             continue
-        if categories[j] == schema.LICENCE and not countries[j]:
+        if rules.missing_country(categories[j], countries[j]):
             errors.setdefault(dossier_id, f"tableau « Depenses », ligne {numbers[j]}, colonne « Pays de "
-                                          "l'éditeur » : obligatoire pour une licence")
+                                          f"l'éditeur » : {rules.MISSING_COUNTRY}")
         if amounts[j] is not None:
             group = by_dossier.get(dossier_id)
             if group is None:

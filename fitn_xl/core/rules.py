@@ -37,6 +37,15 @@ class Spending:
     extra_eu_share: Decimal | None  # None when the eligible cost is 0
 
 
+MISSING_COUNTRY = "obligatoire pour une licence"  # message: a licence line without its publisher's country
+
+
+def missing_country(category: str | None, country: str | None) -> bool:
+    """Whether an expense line lacks its publisher's country while it needs one: a licence's country tells whether
+    it counts among the « licences logicielles d'éditeurs extra-communautaires » (see `spending`)."""
+    return category == LICENCE and not country
+
+
 def spending(app: Application, expenses: Iterable[Expense], params: Parameters) -> Spending:
     """« Les achats d'équipements informatiques pour les agents sont exclus » and « les achats de licences
     logicielles d'éditeurs extra-communautaires ne sauraient représenter qu'une partie marginale »."""

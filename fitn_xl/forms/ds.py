@@ -12,6 +12,7 @@ from pathlib import Path
 import python_calamine
 
 from .. import schema
+from ..core import rules
 from ..schema import DOSSIER_ID, Kind, Table
 from ..values import CellError, fold, is_empty, parse_cell, parse_date, parse_text
 from .docx_in import FormError, check_zip
@@ -243,9 +244,9 @@ def read_export(path: str | Path, mapping: Mapping) -> list[DsDossier]:
                     d.errors.append(f"dossier DS {number}, onglet « {child.sheet} », ligne {r}, colonne « {ds} » : "
                                     f"{exc}")
             country = child.columns.get(COUNTRY)
-            if rec.get("Catégorie") == schema.LICENCE and country and not rec.get(COUNTRY):
+            if country and rules.missing_country(rec.get("Catégorie"), rec.get(COUNTRY)):
                 d.errors.append(f"dossier DS {number}, onglet « {child.sheet} », ligne {r}, colonne « {country} » : "
-                                "obligatoire pour une licence")
+                                f"{rules.MISSING_COUNTRY}")
             d.children.setdefault(child.table.name, []).append(rec)
     return list(out.values())
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import schema
+from ..core import rules
 from ..values import CellError, fold, parse_cell, quote
 from . import fields as f
 from .docx_in import CHECKED_MARKS, Control, FormError, read_controls
@@ -117,8 +117,8 @@ def _rows(reader: _Reader, make, n: int, title: str, required: tuple[str, ...]) 
         rec: dict[str, object] = {}
         for fl in line:
             rec[fl.attr] = reader.value(fl, f"{title}, ligne {i}, {fl.label}", required=fl.attr in required)
-        if rec.get("category") == schema.LICENCE and not rec.get("publisher_country"):
-            reader.error(f"{title}, ligne {i}, Pays de l'éditeur", "obligatoire pour une licence")
+        if rules.missing_country(rec.get("category"), rec.get("publisher_country")):
+            reader.error(f"{title}, ligne {i}, Pays de l'éditeur", rules.MISSING_COUNTRY)
         out.append(rec)
     return out
 

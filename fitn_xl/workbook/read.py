@@ -19,6 +19,7 @@ from pathlib import Path
 import python_calamine
 
 from .. import schema
+from ..core import rules
 from ..core.model import (
     Application,
     Criterion,
@@ -33,7 +34,7 @@ from ..core.model import (
 from ..core.params import default_parameters
 from ..core.text import number
 from ..perf import gc_paused
-from ..schema import DOSSIER_ID, LAUREATE_STATUSES, LICENCE, Column, Table
+from ..schema import DOSSIER_ID, LAUREATE_STATUSES, Column, Table
 from ..values import CellError, parse_cell, parse_column, parse_text
 from .errors import RegistryError
 
@@ -494,9 +495,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         category, country, amount = (list(c) for c in (category, country, amount))
 
         def expense(i, excel_row, dossier_id):
-            if category[i] == LICENCE and country[i] == "":
-                parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", "obligatoire pour une licence",
-                             dossier_id)
+            if rules.missing_country(category[i], country[i]):
+                parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", rules.MISSING_COUNTRY, dossier_id)
             return make(i) if amount[i] is not None else None
 
         return expense
