@@ -1,10 +1,20 @@
 """The « Simulateur » sheet: an agent types one case and sees forfait, eligibility, reasons and proposed amount
-computed live by the add-in's cell functions (classic names, e.g. `=FITN_FORFAIT(…)`).
+computed live by the add-in's cell functions.
+
+Two add-ins provide those functions under two names: classic xlwings (VBA wrappers, `FITN_FORFAIT`) and the
+Office.js add-in of `fitn-xl serve` (namespace FITN, `FITN.FORFAIT`). A drop-down cell of the sheet
+(`ADDIN_CELL`, « xlwings (VBA) » or « Office.js ») says which one the workstation has; each result formula calls
+the chosen one: `=IF($B$15="Office.js",FITN.FORFAIT(…),FITN_FORFAIT(…))` (IF evaluates only its chosen branch, so
+the other add-in's name is never looked up). In the file, an Office.js custom function is stored the way Excel
+itself saves it: `_xldudf_` + the namespaced name with its dot as an underscore (`_xldudf_FITN_FORFAIT(…)`); Excel
+shows it as `FITN.FORFAIT` once the add-in has registered its functions. A formula stored with the typed name
+(`FITN.FORFAIT(…)`) would stay `#NAME?` even after the add-in loads.
 
 `add_simulator_sheet(workbook)` adds the sheet to an openpyxl workbook (the registry builder calls it).
 openpyxl cannot store a formula's last value, so `cache_simulator_values(path)` then writes the values the
 functions give for the sheet's case into the saved file, next to the formulas: without the add-in (LibreOffice,
-a colleague's Excel) the sheet shows those values instead of `#NAME?` until a recalculation.
+a colleague's Excel) the sheet shows those values instead of `#NAME?` until a recalculation, whichever add-in is
+chosen.
 """
 
 from __future__ import annotations
@@ -36,9 +46,40 @@ INPUTS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
 INPUT_CELLS = {label: f"B{FIRST_ROW + i}" for i, (label, _, _) in enumerate(INPUTS)}
 RESULT_ROW = FIRST_ROW + len(INPUTS) + 2
 
+# The add-in that computes the results: the drop-down on the results' heading row.
+ADDIN_VBA = "xlwings (VBA)"
+ADDIN_OFFICEJS = "Office.js"
+ADDINS = (ADDIN_VBA, ADDIN_OFFICEJS)
+ADDIN_CELL = f"B{RESULT_ROW - 1}"
+NAMESPACE = "FITN"  # Office.js namespace of the functions (the server's XLWINGS_FUNCTIONS_NAMESPACE)
+OFFICEJS_FILE_PREFIX = "_xldudf_"  # how Excel stores an Office.js custom function's name in a formula
+
 
 def _ref(label: str) -> str:
     return INPUT_CELLS[label]
+
+
+def classic_name(function: str) -> str:
+    """The classic xlwings (VBA) name of the cell function `function` (its Python name): `FITN_FORFAIT`."""
+    return function.upper()
+
+
+def officejs_name(function: str) -> str:
+    """The Office.js name the agent types for `function`: `FITN.FORFAIT` (namespace, then `name=` of `xw.func`,
+    the Python name without its `fitn_` prefix)."""
+    return f"{NAMESPACE}.{function.removeprefix('fitn_').upper()}"
+
+
+def officejs_file_name(function: str) -> str:
+    """The name of `function` as stored in the .xlsx formula text for the Office.js add-in: `_xldudf_FITN_FORFAIT`."""
+    return OFFICEJS_FILE_PREFIX + officejs_name(function).replace(".", "_")
+
+
+def _call(function: str, args: str) -> str:
+    """`function` applied to `args` by the add-in chosen in `ADDIN_CELL` (formula text without its `=`)."""
+    choice = "$" + ADDIN_CELL[0] + "$" + ADDIN_CELL[1:]
+    return (f'IF({choice}="{ADDIN_OFFICEJS}",{officejs_file_name(function)}({args}),'
+            f'{classic_name(function)}({args}))')
 
 
 def _eligibility_args() -> str:
@@ -50,37 +91,42 @@ def _eligibility_args() -> str:
 
 NO_REASON = "Aucun : le cas est éligible"
 
-# (label, formula, Python function name, kind) — the results, computed by the add-in's functions
+# (label, formula, Python function name) — the results, computed by the add-in's functions
 RESULTS: tuple[tuple[str, str, str], ...] = (
-    ("Forfait (€)", f"=FITN_FORFAIT({_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits)",
+    ("Forfait (€)",
+     "=" + _call("fitn_forfait", f"{_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits"),
      "fitn_forfait"),
-    ("Éligible", f"=FITN_ELIGIBLE({_eligibility_args()},Parametres)", "fitn_eligible"),
+    ("Éligible", "=" + _call("fitn_eligible", f"{_eligibility_args()},Parametres"), "fitn_eligible"),
     # an eligible case shows a word, not an empty text: a formula cached as '' is recalculated (#NAME? without
     # the add-in) by LibreOffice
-    ("Motifs", f'=IF(B{RESULT_ROW + 1}="Oui","{NO_REASON}",FITN_MOTIFS({_eligibility_args()},Parametres))',
+    ("Motifs", f'=IF(B{RESULT_ROW + 1}="Oui","{NO_REASON}",'
+               + _call("fitn_motifs", f"{_eligibility_args()},Parametres") + ")",
      "fitn_motifs"),
     ("Montant proposé (€)",
-     "=FITN_MONTANT_PROPOSE(" + ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres)",
+     "=" + _call("fitn_montant_propose",
+                 ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres"),
      "fitn_montant_propose"),
 )
 RESULT_CELLS = {label: f"B{RESULT_ROW + i}" for i, (label, _, _) in enumerate(RESULTS)}
 
 
-def add_simulator_sheet(workbook, title: str = SHEET):
-    """Add the « Simulateur » sheet (inputs with drop-downs, result formulas) to an openpyxl `workbook`; returns
-    the worksheet. Formulas refer to the tables `Forfaits` and `Parametres` of « Paramètres »."""
+def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
+    """Add the « Simulateur » sheet (inputs with drop-downs, the add-in choice set to `addin`, result formulas) to
+    an openpyxl `workbook`; returns the worksheet. Formulas refer to the tables `Forfaits` and `Parametres` of
+    « Paramètres »."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     ws = workbook.create_sheet(title)
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=13, color="000091")
-    ws["A2"] = ("Saisissez le cas dans les cellules jaunes. Les résultats viennent des fonctions du complément "
-                "(FITN_… en VBA ; FITN.… dans le complément Office.js) ; sans le complément, ils gardent les "
-                "valeurs du dernier calcul.")
+    ws["A2"] = ("Saisissez le cas dans les cellules jaunes et choisissez en " + ADDIN_CELL + " le complément "
+                "installé sur ce poste : « " + ADDIN_VBA + " » (fonctions FITN_…, Python sur le poste Windows) ou "
+                "« " + ADDIN_OFFICEJS + " » (fonctions FITN.…, serveur fitn-xl : Excel sur le web, Mac, Windows). "
+                "Sans complément, les résultats gardent les valeurs du dernier calcul.")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:C2")
-    ws.row_dimensions[2].height = 45
+    ws.row_dimensions[2].height = 60
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 40
@@ -110,8 +156,20 @@ def add_simulator_sheet(workbook, title: str = SHEET):
             dv.error, dv.errorTitle = "Choisissez une valeur de la liste.", "Valeur non prévue"
             ws.add_data_validation(dv)
             dv.add(cell)
-    ws[f"A{RESULT_ROW - 1}"] = "Résultats (fonctions du complément)"
+    ws[f"A{RESULT_ROW - 1}"] = "Résultats, calculés par le complément :"
     ws[f"A{RESULT_ROW - 1}"].font = Font(bold=True)
+    if addin not in ADDINS:
+        raise ValueError(f"addin: {addin!r} not in {ADDINS}")
+    choice = ws[ADDIN_CELL]
+    choice.value = addin
+    choice.fill = yellow
+    choice.font = Font(bold=True)
+    dv = DataValidation(type="list", formula1='"' + ",".join(ADDINS) + '"', allow_blank=False)
+    dv.error, dv.errorTitle = "Choisissez « " + ADDIN_VBA + " » ou « " + ADDIN_OFFICEJS + " ».", "Complément"
+    dv.prompt, dv.promptTitle = "Le complément Excel installé sur ce poste.", "Complément"
+    ws.add_data_validation(dv)
+    dv.add(choice)
+    ws[f"C{RESULT_ROW - 1}"] = "← le complément de ce poste"
     for i, (label, formula, _) in enumerate(RESULTS):
         row = RESULT_ROW + i
         ws.cell(row, 1, label)

@@ -124,7 +124,8 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
                              "statut, lauréats en retard, avec deux graphiques. Mis à jour par fitn-xl recalc."),
     (SIMULATOR_SHEET, "Un cas saisi dans les cellules jaunes (mesure, type, population, dates, montants) donne "
                       "forfait, éligibilité, motifs et montant proposé, calculés par les fonctions FITN du "
-                      "complément Excel ; sans le complément, les résultats du cas d'exemple restent affichés."),
+                      "complément Excel choisi dans la feuille (xlwings VBA ou Office.js) ; sans le complément, "
+                      "les résultats du cas d'exemple restent affichés."),
     (schema.SHEET_JOURNAL, "La trace des documents produits et des listes envoyées (conventions, courriers, liste "
                            "DITP, imports). Rempli par fitn-xl ; ne pas modifier."),
 )
