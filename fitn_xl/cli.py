@@ -155,7 +155,8 @@ def _serve(p):
     p.add_argument("--jetons", metavar="FICHIER", help="jetons d'accès, une ligne « nom:jeton » par agent "
                                                        "(obligatoire hors 127.0.0.1, sauf Entra ID)")
     p.add_argument("--telechargements", metavar="DOSSIER",
-                   help="dossier des fichiers produits par les boutons (par défaut : ~/.fitn-xl/telechargements)")
+                   help="dossier des fichiers produits par les boutons, supprimés après 7 jours (par défaut : "
+                        "~/.fitn-xl/telechargements)")
 
 
 def _forms(p):

@@ -15,8 +15,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
+import os
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import xlwings as xw
@@ -27,6 +31,10 @@ from . import bookio
 
 TITLE = "FITN7 axe 3"
 MAX_LISTED_ISSUES = 12
+MAX_ALERT = 900  # characters: Excel's MsgBox (VBA clients) shows about 1 024 and drops the rest
+DEBUG_ENV = "FITN_XL_DEBUG"  # set (e.g. to 1): an unexpected error's technical detail is shown to the user too
+
+logger = logging.getLogger("fitn_xl.addin")
 
 
 @dataclass
@@ -36,6 +44,73 @@ class Outcome:
     message: str
     ok: bool = True
     files: list[Path] = field(default_factory=list)
+
+
+def shorten(message: str, limit: int = MAX_ALERT) -> str:
+    """`message` cut to at most `limit` characters at a line end, with a French note when lines were dropped."""
+    if len(message) <= limit:
+        return message
+    note = "\n… (message abrégé : le détail complet est donné par fitn-xl check et la colonne Alertes)"
+    kept: list[str] = []
+    size = len(note)
+    for line in message.splitlines():
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    if not kept:  # a single line longer than the limit
+        return message[: max(limit - len(note) - 1, 0)] + "…" + note
+    return "\n".join(kept) + note
+
+
+# --- unexpected errors: a French message for the user, the technical detail in a log ---------------------------
+
+SERVER_LOG_HINT = ("Le classeur n'a pas été modifié. Le détail technique est dans le journal du serveur du "
+                   "complément (à transmettre à son administrateur).")
+
+
+def classic_log() -> Path:
+    """Where the classic buttons (RunPython, no server) write the technical detail of an unexpected error."""
+    return Path.home() / ".fitn-xl" / "complement.log"
+
+
+def _write_classic_log(label: str, exc: BaseException) -> Path | None:
+    path = classic_log()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {label}\n{''.join(traceback.format_exception(exc))}\n")
+    except OSError:
+        return None
+    return path
+
+
+def unexpected(label: str, exc: BaseException, classic: bool = False) -> Outcome:
+    """The Outcome of a button that failed in an unexpected way: a short French message; the traceback goes to
+    the server log (remote) or to `classic_log()` (classic), and into the message only when FITN_XL_DEBUG is set."""
+    logger.error("%s : erreur inattendue (%s)", label, type(exc).__name__, exc_info=exc)
+    if classic:
+        written = _write_classic_log(label, exc)
+        hint = (f"Le détail technique est écrit dans « {written} »." if written else
+                f"Relancez avec la variable d'environnement {DEBUG_ENV}=1 pour voir le détail technique.")
+    else:
+        hint = SERVER_LOG_HINT
+    message = f"{label} : erreur inattendue ({type(exc).__name__}), le travail n'a pas abouti.\n{hint}"
+    if os.environ.get(DEBUG_ENV):
+        detail = "".join(traceback.format_exception(exc, limit=-3)).strip()
+        message += f"\n\nDétail ({DEBUG_ENV}) :\n{detail}"
+    return Outcome(message, ok=False)
+
+
+def guarded(label: str, work: Callable[[], Outcome], classic: bool = False) -> Outcome:
+    """`work()`, or the French Outcome of its unexpected exception (never a traceback box for the user)."""
+    try:
+        return work()
+    except Exception as exc:
+        return unexpected(label, exc, classic)
+
+
+RECALC_LABEL = "Recalcul"
 
 
 def _issues_text(loaded) -> str:
@@ -55,6 +130,10 @@ def recalculate(book, today: date | None = None) -> Outcome:
         loaded = bookio.read_registry(book, view)
     except RegistryError as exc:
         return Outcome(f"Recalcul impossible : {exc}", ok=False)
+    if schema.DOSSIER_ID not in loaded.header_columns.get(schema.APPLICATIONS.name, {}):  # as `fitn-xl recalc`
+        return Outcome(f"Recalcul impossible : le tableau « {schema.APPLICATIONS.name} » de la feuille "
+                       f"« {schema.APPLICATIONS.sheet} » est introuvable ou n'a pas de colonne « {schema.DOSSIER_ID} » "
+                       "(en-têtes attendus dans ses 20 premières lignes) : rien n'a été écrit.", ok=False)
     computation = bookio.recompute(loaded, today)
     written = bookio.write_computed(book, loaded, computation, view)
     bookio.write_dashboard(book, loaded, computation, now=_now())
@@ -181,9 +260,23 @@ def next_to(book, job: Job) -> Path:
 
 def _alert(book, outcome: Outcome) -> None:
     try:
-        book.app.alert(outcome.message, title=TITLE, mode="info" if outcome.ok else "critical")
-    except Exception:  # an Excel without alert support: the VBA side shows nothing more
+        app = book.app if book is not None else xw.apps.active
+        app.alert(shorten(outcome.message), title=TITLE, mode="info" if outcome.ok else "critical")
+    except Exception:  # no Excel to show it (or an Excel without alert support): the VBA side shows nothing more
         print(outcome.message)
+
+
+def _button(label: str, work: Callable[[object], Outcome]) -> None:
+    """Run a classic button: `work(book)` on the calling workbook; whatever happens, the user gets one French
+    message and no Python traceback box."""
+    book = None
+
+    def run() -> Outcome:
+        nonlocal book
+        book = calling_book()
+        return work(book)
+
+    _alert(book, guarded(label, run, classic=True))
 
 
 def calling_book():
@@ -197,20 +290,16 @@ def calling_book():
 
 def bouton_recalculer() -> None:
     """RunPython("import fitn_xl.addin.scripts as s; s.bouton_recalculer()") — macros/FitnBoutons.bas"""
-    book = calling_book()
-    _alert(book, recalculate(book))
+    _button(RECALC_LABEL, recalculate)
 
 
 def bouton_conventions() -> None:
-    book = calling_book()
-    _alert(book, generate_conventions(book, next_to(book, CONVENTIONS)))
+    _button(CONVENTIONS.label, lambda book: generate_conventions(book, next_to(book, CONVENTIONS)))
 
 
 def bouton_courriers() -> None:
-    book = calling_book()
-    _alert(book, generate_letters(book, next_to(book, LETTERS)))
+    _button(LETTERS.label, lambda book: generate_letters(book, next_to(book, LETTERS)))
 
 
 def bouton_ditp(mois: str | None = None) -> None:
-    book = calling_book()
-    _alert(book, prepare_ditp(book, next_to(book, DITP), mois))
+    _button(DITP.label, lambda book: prepare_ditp(book, next_to(book, DITP), mois))

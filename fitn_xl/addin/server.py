@@ -22,9 +22,11 @@ PROJECT_DIR = Path(__file__).parent / "server_project"
 NAMESPACE = "FITN"
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 
-LICENSE_HELP = """\
-La clé de licence xlwings est absente (variable d'environnement XLWINGS_LICENSE_KEY).
+LICENSE_MISSING = "La clé de licence xlwings est absente (variable d'environnement XLWINGS_LICENSE_KEY)."
+LICENSE_REFUSED = ("La clé de licence xlwings donnée dans la variable d'environnement XLWINGS_LICENSE_KEY est "
+                   "refusée par xlwings (clé invalide ou expirée).")
 
+LICENSE_EXPLAINED = """\
 Le serveur du complément repose sur xlwings Server (fonctions Office.js, boutons à distance), distribué sous la
 licence PolyForm Noncommercial 1.0.0 ou sous licence commerciale. La licence non commerciale est gratuite ; elle
 permet l'usage pour tout objectif non commercial et cite expressément, parmi les usages permis, celui d'une
@@ -39,6 +41,8 @@ puis relancez : fitn-xl serve
 
 Sans serveur, le complément classique (boutons RunPython et fonctions UDF de xlwings, licence BSD) reste
 utilisable : voir macros/README.md."""
+
+LICENSE_HELP = f"{LICENSE_MISSING}\n\n{LICENSE_EXPLAINED}"
 
 
 class ServeError(ValueError):
@@ -150,13 +154,16 @@ def configure(config: Config) -> dict[str, str]:
 
 def app():
     """The ASGI app of xlwings Server with the fitn-xl project (call `configure` first)."""
-    from xlwings import LicenseError
-
     try:
+        # With XLWINGS_ON_SERVER set, the first `import xlwings` checks the licence key and raises
+        # xlwings.LicenseError, a class that cannot be imported before (importing it is what raises).
+        import xlwings  # noqa: F401
         from xlwings_server.main import app as fastapi_app
         from xlwings_server.main import main_app
-    except LicenseError as exc:
-        raise ServeError(f"Licence xlwings refusée : {exc}\n\n{LICENSE_HELP}", code=1) from None
+    except Exception as exc:
+        if type(exc).__name__ != "LicenseError":
+            raise
+        raise ServeError(f"{LICENSE_REFUSED}\n\n{LICENSE_EXPLAINED}", code=1) from None
     from . import fastcall
 
     fastcall.install(fastapi_app)
@@ -168,8 +175,11 @@ def serve(config: Config, announce=None) -> None:
     called once the configuration is accepted."""
     import uvicorn
 
-    configure(config)
+    env = configure(config)
     application = app()
+    from .downloads import purge
+
+    purge(Path(env[DOWNLOADS_ENV]))  # produced files hold personal data: kept downloads.KEEP_DAYS days
     # What the imports built lives as long as the server: out of the garbage collector's walks, which otherwise
     # cost more than decoding the JSON of a 5 000-row function call (bench/bench_addin.py).
     gc.collect()
