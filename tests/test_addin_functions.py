@@ -136,3 +136,53 @@ def test_every_function_is_documented_in_french():
     for fn in f.FUNCTIONS:
         assert fn.__doc__ and "€" in f.DOC["forfaits"]
         assert any(word in fn.__doc__ for word in ("dossier", "Forfait", "Montant", "Part", "Motifs", "Coût"))
+
+
+def server_functions() -> list[dict]:
+    """`custom_functions_meta(functions)["functions"]` as xlwings Server builds it, from a fresh interpreter
+    (XLWINGS_ON_SERVER must be set before xlwings is first imported)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, xlwings.server as s; from fitn_xl.addin import functions as f; "
+            "print(json.dumps(s.custom_functions_meta(f)['functions']))")
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         timeout=120)
+    return json.loads(out.stdout)
+
+
+def _has_default(fn) -> dict[str, bool]:
+    import inspect
+
+    return {name: p.default is not inspect.Parameter.empty for name, p in inspect.signature(fn).parameters.items()}
+
+
+def test_facultatif_in_the_server_docs_exactly_for_optional_arguments():
+    meta = {fn["id"]: fn for fn in server_functions()}
+    assert set(meta) == {fn.__name__.upper() for fn in f.FUNCTIONS}
+    for fn in f.FUNCTIONS:
+        optional = _has_default(fn)
+        params = meta[fn.__name__.upper()]["parameters"]
+        assert [p["name"] for p in params] == list(optional)
+        for p in params:
+            where = f"{fn.__name__}({p['name']})"
+            assert (f.OPTIONAL_WORD in p["description"]) == optional[p["name"]], where
+            assert p.get("optional", False) == optional[p["name"]], where
+            assert p["description"].startswith(f.DOC[p["name"]]), where
+    # the review's case: Depenses is required by DEPENSES_EXCLUES and PART_HORS_UE, optional elsewhere
+    by_name = {(fn["name"], p["name"]): p["description"] for fn in meta.values() for p in fn["parameters"]}
+    assert f.OPTIONAL_WORD not in by_name["DEPENSES_EXCLUES", "depenses"]
+    assert f.OPTIONAL_WORD not in by_name["PART_HORS_UE", "depenses"]
+    assert f.OPTIONAL_WORD in by_name["COUT_ELIGIBLE", "depenses"]
+    assert f.OPTIONAL_WORD in by_name["MONTANT_PROPOSE", "depenses"]
+
+
+def test_argument_docs_follow_the_signatures():
+    assert not any(f.OPTIONAL_WORD in text for text in f.DOC.values())  # only argument_doc adds it
+    for fn in f.FUNCTIONS:
+        for name, optional in _has_default(fn).items():
+            text = f.argument_doc(name, optional)
+            assert (f.OPTIONAL_WORD in text) == optional, (fn.__name__, name)

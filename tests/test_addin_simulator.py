@@ -4,17 +4,15 @@ case."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import python_calamine
+from test_addin_functions import server_functions
 
 from fitn_xl.addin import functions, server
 from fitn_xl.addin.simulator import (
@@ -107,19 +105,8 @@ def test_another_case_typed_gives_its_own_cached_values(tmp_path):
     assert shown["Montant proposé (€)"] == 0
 
 
-def _server_functions() -> list[dict]:
-    """`custom_functions_meta` of the functions module as xlwings Server builds it (XLWINGS_ON_SERVER must be set
-    before xlwings is imported: a fresh interpreter)."""
-    code = ("import json, xlwings.server as s; from fitn_xl.addin import functions as f; "
-            "print(json.dumps(s.custom_functions_meta(f)['functions']))")
-    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
-                         timeout=120)
-    return json.loads(out.stdout)
-
-
 def test_each_formula_calls_both_flavours_of_a_function_the_server_declares():
-    meta = {fn["id"]: fn for fn in _server_functions()}
+    meta = {fn["id"]: fn for fn in server_functions()}
     assert NAMESPACE == server.NAMESPACE
     for label, formula, name in RESULTS:
         excel_name = f"{server.NAMESPACE}.{meta[name.upper()]['name']}"  # as typed in Excel: FITN.FORFAIT

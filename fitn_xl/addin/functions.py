@@ -57,7 +57,9 @@ class Cells(Converter):
     def write_value(value, options):
         return value if isinstance(value, list) else [[value]]
 
-# French help of each argument (Function Wizard / Office.js parameter description).
+# French help of each argument (Function Wizard / Office.js parameter description). Whether an argument is
+# optional is not written here: it depends on the function (`depenses` is required by FITN.DEPENSES_EXCLUES, optional
+# in FITN.COUT_ELIGIBLE), so `argument_doc` adds « ; facultatif… » from each function's signature.
 DOC = {
     "dossier": "N° dossier (une cellule ou la colonne Candidatures[N° dossier])",
     "mesure": "Mesure : 3a, 3b, 3c ou 3d (une cellule ou une colonne)",
@@ -72,13 +74,26 @@ DOC = {
     "part_collectivites": "Mesure 3d : part du coût assumée par les collectivités (€) ; vide = pas de plafond",
     "forfaits": "Tableau Forfaits (Mesure, Type de candidat, Population min, Population max, Montant (€))",
     "depenses": "Tableau Depenses (N° dossier, Libellé, Catégorie, Fournisseur ou éditeur, Pays de l'éditeur, "
-                "Montant (€)) ; facultatif",
-    "exclusions": "Tableau Exclusions (catégories de dépenses exclues) ; facultatif, par défaut celles de la fiche",
-    "parametres": "Tableau Parametres ou la cellule « Échéance des résultats » ; facultatif, par défaut le "
-                  "31/12/2022",
+                "Montant (€))",
+    "exclusions": "Tableau Exclusions (catégories de dépenses exclues)",
+    "parametres": "Tableau Parametres ou la cellule « Échéance des résultats »",
     "notation": "Tableau Notation (N° dossier, Évaluateur, Conflit d'intérêts, Critère 1 … Critère 5)",
     "grille": "Tableau Grille (Mesure, N°, Critère, Pondération, Note maximale)",
 }
+
+# What an optional argument means when it is left out (the word « facultatif » marks exactly the optional ones).
+OPTIONAL_DOC = {
+    "dossier": "facultatif, pour relier les dépenses du dossier",
+    "depenses": "facultatif ; sans lui, le coût global déclaré",
+    "exclusions": "facultatif ; par défaut, celles de la fiche",
+    "parametres": "facultatif ; par défaut, le 31/12/2022",
+}
+OPTIONAL_WORD = "facultatif"
+
+
+def argument_doc(name: str, optional: bool) -> str:
+    """The French help of argument `name`, with what leaving it out means when the function makes it optional."""
+    return f"{DOC[name]} ; {OPTIONAL_DOC[name]}" if optional else DOC[name]
 
 
 _DEFAULTS = {"dossier_id": ""}  # an Application's fields without a default
@@ -373,7 +388,19 @@ FUNCTIONS = (fitn_forfait, fitn_depenses_exclues, fitn_cout_eligible, fitn_part_
 
 __all__ = [f.__name__ for f in FUNCTIONS]
 
-for _f in FUNCTIONS:  # one-line French descriptions for Excel (the docstrings are wrapped for the source)
-    if hasattr(_f, "__xlfunc__"):
-        _f.__xlfunc__["ret"]["doc"] = " ".join((_f.__doc__ or "").split())
+
+def _document(function) -> None:
+    """One-line French description for Excel (the docstrings are wrapped for the source), and each argument's help
+    with « facultatif » exactly for the arguments having a default (`__xlfunc__` only exists under xlwings'
+    real decorators: Windows, server)."""
+    xlfunc = getattr(function, "__xlfunc__", None)
+    if xlfunc is None:
+        return
+    xlfunc["ret"]["doc"] = " ".join((function.__doc__ or "").split())
+    for arg in xlfunc["args"]:
+        arg["doc"] = argument_doc(arg["name"], "optional" in arg)
+
+
+for _f in FUNCTIONS:
+    _document(_f)
 del _f  # the module's members are scanned for functions: leave no alias behind
