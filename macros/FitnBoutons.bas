@@ -1,7 +1,8 @@
 Attribute VB_Name = "FitnBoutons"
 ' Boutons du registre FITN7 axe 3 (fitn-xl) - version classique : Python installé sur le poste, appelé par le
 ' complément xlwings (RunPython). Le classeur traité est le classeur actif (le registre).
-' Prérequis : le complément xlwings et, dans l'éditeur VBA, Outils > Références > xlwings. Voir README.md.
+' Prérequis : importé dans le complément FITN7 (fitn7.xlam, créé par « xlwings quickstart fitn7 --addin »),
+' dont le module xlwings fournit RunPython : aucune référence à ajouter. Voir README.md.
 Option Explicit
 
 Private Const MODULE_PYTHON As String = "import fitn_xl.addin.scripts as fitn; "

@@ -1,6 +1,8 @@
 Attribute VB_Name = "FitnDistant"
 ' Boutons du registre FITN7 axe 3 (fitn-xl) - version serveur : le calcul se fait sur le serveur du complément
 ' (fitn-xl serve), appelé par RunRemotePython du complément xlwings ; rien à installer en Python sur le poste.
+' Prérequis : le complément xlwings de la même version que le serveur et, dans le complément où ce module
+' est importé, Outils > Références > xlwings (RunRemotePython vient de ce complément). Voir README.md.
 ' Adresse du serveur : variable d'environnement FITN_XL_SERVEUR (par défaut http://127.0.0.1:8000).
 ' Jeton d'accès : variable d'environnement FITN_XL_JETON (jamais écrit dans le classeur). Voir README.md.
 ' Les fichiers produits sont proposés en téléchargement : les liens s'affichent à la fin.

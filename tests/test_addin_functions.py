@@ -3,6 +3,8 @@ rules core, one row or whole columns, French error texts in the cell."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from test_addin_fixtures import expected_columns, function_arguments, parameter_ranges, sample_registry
 
@@ -138,6 +140,7 @@ def test_every_function_is_documented_in_french():
         assert any(word in fn.__doc__ for word in ("dossier", "Forfait", "Montant", "Part", "Motifs", "Coût"))
 
 
+@functools.cache
 def server_functions() -> list[dict]:
     """`custom_functions_meta(functions)["functions"]` as xlwings Server builds it, from a fresh interpreter
     (XLWINGS_ON_SERVER must be set before xlwings is first imported)."""
@@ -186,3 +189,11 @@ def test_argument_docs_follow_the_signatures():
         for name, optional in _has_default(fn).items():
             text = f.argument_doc(name, optional)
             assert (f.OPTIONAL_WORD in text) == optional, (fn.__name__, name)
+
+
+def test_wizard_texts_fit_excel_macrooptions_limit():
+    # classic xlwings passes these texts to Application.MacroOptions, which cuts them at 255 characters
+    for fn in server_functions():
+        assert len(fn["description"]) <= 255, fn["name"]
+        for p in fn["parameters"]:
+            assert len(p["description"]) <= 255, (fn["name"], p["name"])
