@@ -143,3 +143,16 @@ def test_libreoffice_shows_the_cached_results_never_name_errors(tmp_path, addin)
     assert NO_REASON in text and addin in text
     shown = {row.split(",")[0].strip('"'): row for row in text.splitlines()}
     assert "5000" in shown["Forfait (€)"] and "Oui" in shown["Éligible"]
+
+
+def test_readmes_point_to_the_addin_choice_cell():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    main = (root / "README.md").read_text(encoding="utf-8")
+    section = main[main.index("## Le complément Excel"):]
+    section = section[:section.index("\n## ")]
+    assert f"(cellule {ADDIN_CELL})" in section and f'$B${ADDIN_CELL[1:]}="{ADDIN_OFFICEJS}"' in section
+    assert ADDIN_VBA in section and ADDIN_OFFICEJS in section
+    macros = (root / "macros" / "README.md").read_text(encoding="utf-8")
+    assert f"« {ADDIN_OFFICEJS} » en {ADDIN_CELL}" in macros and f"la cellule {ADDIN_CELL}" in macros
