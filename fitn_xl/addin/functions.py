@@ -57,6 +57,7 @@ class Cells(Converter):
     def write_value(value, options):
         return value if isinstance(value, list) else [[value]]
 
+
 # French help of each argument (Function Wizard / Office.js parameter description). Whether an argument is
 # optional is not written here: it depends on the function (`depenses` is required by FITN.DEPENSES_EXCLUES, optional
 # in FITN.COUT_ELIGIBLE), so `argument_doc` adds « ; facultatif… » from each function's signature.
