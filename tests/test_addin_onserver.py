@@ -162,3 +162,75 @@ def test_a_book_that_is_not_a_registry_gets_a_french_message(tmp_path):
     assert not outcome.ok
     assert outcome.message.startswith("Recalcul impossible : La feuille « Paramètres » est absente")
     assert book.json()["actions"] == []
+
+
+def test_recalculer_without_the_candidatures_listobject_equals_fitn_xl_recalc(tmp_path):
+    """A « Candidatures » sheet whose table (ListObject) was lost: rows are read from the sheet's header row, as
+    `fitn-xl check` and `fitn-xl recalc` read them, and the same values are written."""
+    import openpyxl
+
+    from fitn_xl import cli
+
+    original = tmp_path / "registre.xlsx"
+    write_sample(original, 12, seed=5)
+    wb = openpyxl.load_workbook(original)
+    del wb[schema.SHEET_APPLICATIONS].tables[schema.APPLICATIONS.name]
+    wb.save(original)
+    by_cli, by_script = tmp_path / "cli.xlsx", tmp_path / "script.xlsx"
+    shutil.copy(original, by_cli)
+    shutil.copy(original, by_script)
+    assert cli.main(["recalc", str(by_cli), "--force"]) == 0
+
+    payload = payload_from_xlsx(by_script)
+    assert not next(s for s in payload["sheets"] if s["name"] == schema.SHEET_APPLICATIONS)["tables"]
+    book = xw.Book(json=payload)
+    outcome = scripts.recalculate(book, today=date.today())
+    assert outcome.message.startswith("Recalcul terminé : 12 dossier(s) calculé(s)."), outcome.message
+    apply_actions(by_script, book.json()["actions"])
+    got, want = _computed(by_script), _computed(by_cli)
+    assert got[schema.APPLICATIONS.name] == want[schema.APPLICATIONS.name]
+    assert any(row[0] not in ("", None) for row in got[schema.APPLICATIONS.name])
+
+
+def test_recalculer_without_candidatures_headers_names_the_sheet(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 3)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    del ws.tables[schema.APPLICATIONS.name]
+    ws.delete_rows(1)  # the header row is gone
+    wb.save(path)
+    book = xw.Book(json=payload_from_xlsx(path))
+    outcome = scripts.recalculate(book)
+    assert not outcome.ok
+    assert outcome.message.startswith("Recalcul impossible : le tableau « Candidatures » de la feuille "
+                                      "« Candidatures » est introuvable"), outcome.message
+    assert book.json()["actions"] == []
+
+
+def _inconsistent_book(tmp_path):
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 3)
+    payload = payload_from_xlsx(path)
+    sheet = next(s for s in payload["sheets"] if s["name"] == schema.SHEET_APPLICATIONS)
+    sheet["tables"][0]["range_address"] = "nimportequoi"  # a client payload whose table address is unreadable
+    return xw.Book(json=payload)
+
+
+def test_unexpected_error_detail_only_with_fitn_xl_debug(tmp_path, monkeypatch):
+    monkeypatch.delenv("FITN_XL_DEBUG", raising=False)
+    book = asyncio.run(xlwings.server.custom_scripts_call(remote, "recalculer",
+                                                          typehint_to_value={xw.Book: _inconsistent_book(tmp_path)}))
+    (alert,) = book.json()["actions"]
+    assert alert["func"] == "alert" and alert["args"][3] == "critical"
+    assert alert["args"][0].startswith("Recalcul : erreur inattendue (NoSuchObjectError), le travail n'a pas abouti.")
+    assert "nimportequoi" not in alert["args"][0] and "Détail" not in alert["args"][0]
+
+    monkeypatch.setenv("FITN_XL_DEBUG", "1")
+    book = asyncio.run(xlwings.server.custom_scripts_call(remote, "recalculer",
+                                                          typehint_to_value={xw.Book: _inconsistent_book(tmp_path)}))
+    (alert,) = book.json()["actions"]
+    assert "Détail (FITN_XL_DEBUG) :" in alert["args"][0] and "nimportequoi" in alert["args"][0]
+    assert len(alert["args"][0]) <= scripts.MAX_ALERT

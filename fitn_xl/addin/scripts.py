@@ -97,7 +97,9 @@ def unexpected(label: str, exc: BaseException, classic: bool = False) -> Outcome
         hint = SERVER_LOG_HINT
     message = f"{label} : erreur inattendue ({type(exc).__name__}), le travail n'a pas abouti.\n{hint}"
     if os.environ.get(DEBUG_ENV):
-        detail = "".join(traceback.format_exception(exc, limit=-3)).strip()
+        # the error itself first (an alert may be cut), then where it happened
+        detail = "".join(traceback.format_exception_only(exc)).strip() + "\n" + \
+            "".join(traceback.format_tb(exc.__traceback__, limit=-2)).rstrip()
         message += f"\n\nDétail ({DEBUG_ENV}) :\n{detail}"
     return Outcome(message, ok=False)
 

@@ -1,8 +1,11 @@
 // fitn-xl task pane: keeps the access token (browser storage) and passes the DITP month to its button.
 (function () {
   const TOKEN_KEY = "fitn-xl-jeton";
-  // ?apercu=1: preview in a plain browser (administrator, screenshot): Office.js has no Excel to attach to.
-  if (new URLSearchParams(window.location.search).has("apercu")) {
+  // ?apercu=1: preview in a plain browser (administrator, screenshot): Office.js has no Excel to attach to;
+  // &alerte=TEXT previews what the pane shows after a button whose alert is TEXT.
+  const query = new URLSearchParams(window.location.search);
+  const preview = query.has("apercu");
+  if (preview) {
     document.documentElement.classList.add("fitn-apercu");
   }
 
@@ -40,6 +43,9 @@
   async function filesOf(url) {
     if (!url.endsWith("/")) {
       return [{ href: url, name: decodeURIComponent(url.split("/").pop()) }];
+    }
+    if (new URL(url).origin !== window.location.origin) {
+      return [{ href: url, name: "Fichiers produits" }]; // only this server's list pages are read
     }
     try {
       const page = await fetch(url, { credentials: "omit" });
@@ -105,6 +111,9 @@
 
   function ready() {
     hookAlerts();
+    if (preview && query.has("alerte")) {
+      showResult(query.get("alerte")).catch((error) => console.error(error));
+    }
     const token = document.getElementById("fitn-jeton");
     if (token) {
       token.value = localStorage.getItem(TOKEN_KEY) || "";
