@@ -248,7 +248,14 @@ def generate_letters(book, output: Path) -> Outcome:
 
 
 def prepare_ditp(book, output: Path, month: str | None = None) -> Outcome:
-    return generate(book, DITP, output, ["--mois", month or current_month()])
+    from ..ditp.listing import Month
+
+    month = month or current_month()
+    try:
+        Month.parse(month)
+    except ValueError as exc:  # before the command: its usage text means nothing in Excel
+        return Outcome(f"{DITP.label} : {exc} (par exemple {current_month()}).", ok=False)
+    return generate(book, DITP, output, ["--mois", month])
 
 
 # --- classic xlwings (RunPython from the VBA buttons) --------------------------------------------------------
