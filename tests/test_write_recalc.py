@@ -418,3 +418,31 @@ def test_recalc_reads_the_registry_once_and_scores_land_on_their_rows(registry_f
     assert [ws.cell(r, measure).value for r in range(2, 6)] == ["3a", None, "3b", "3b"]
     assert ws.cell(2, score).value is not None and ws.cell(3, score).value is None
     assert ws.cell(5, score).value is None  # conflict of interest
+
+
+def test_recalc_without_the_excel_table_writes_below_the_header_row_it_finds(registry_file, tmp_path):
+    """« Candidatures » lost its Excel table and has a title above its header row (row 3): the reader finds the
+    header in the sheet, and recalc writes the computed cells of each dossier on its own row, never above."""
+    reference = tmp_path / "reference.xlsx"
+    shutil.copy(registry_file, reference)
+    recalc(reference, today=TODAY)
+    expected = computed_values(reference)
+
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    del ws.tables[schema.APPLICATIONS.name]
+    ws.insert_rows(1, 2)
+    ws["A1"] = "Registre des candidatures"
+    wb.save(registry_file)
+    loaded = load_registry(registry_file)
+    assert loaded.header_rows[schema.APPLICATIONS.name] == 3
+    assert loaded.application_rows["63-001"] == 4
+
+    recalc(registry_file, today=TODAY)
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
+    assert ws["A1"].value == "Registre des candidatures"
+    assert all(cell.value is None for cell in ws[2])
+    headers = [c.value for c in ws[3]]
+    got = {row[0]: {h: v for h, v in zip(headers, row, strict=True) if h in COMPUTED}
+           for row in ws.iter_rows(min_row=4, values_only=True) if row[0]}
+    assert got == expected

@@ -77,19 +77,6 @@ class BookView:
         entry = self._tables.get(name)
         return entry[0] if entry else None
 
-    def header_row(self, table: schema.Table) -> int | None:
-        """The 1-based Excel row of `table`'s header: its ListObject's, or else (a sheet whose table was lost, as
-        `load_registry` reads it) the first of the sheet's first 20 rows holding the table's first header."""
-        if table.name in self._tables:
-            return self._tables[table.name][1].header[0] + 1
-        if table.sheet not in self._sheets:
-            return None
-        first = table.columns[0].header
-        for r, row in enumerate(self.get_sheet_by_name(table.sheet).to_python()[:20]):
-            if any(isinstance(cell, str) and cell.strip() == first for cell in row):
-                return r + 1
-        return None
-
 
 REGISTRY_SHEETS = (schema.SHEET_PARAMETERS, schema.SHEET_APPLICATIONS, schema.SHEET_EXPENSES,
                    schema.SHEET_PROVIDERS, schema.SHEET_SCORES, schema.SHEET_REPORTS)
@@ -135,11 +122,11 @@ def write_table_computed(book, view: BookView, loaded: LoadedRegistry, table: sc
 
     positions = loaded.header_columns.get(table.name, {})
     by_column = {positions[c.header]: c.header for c in table.computed if c.header in positions}
-    header_row = view.header_row(table)
+    header_row = loaded.header_rows.get(table.name)  # where the reader found it, as `fitn-xl recalc` writes
     if not by_column or header_row is None:
         return 0
     # without a ListObject (lost when the sheet was copied or the table converted to a range), the rows the reader
-    # found below the header row are the table, as for `load_registry` and `fitn-xl recalc`
+    # found below the header row are the table
     table_last = view.get_table_by_name(table.name).end[0] + 1 if table.name in view.table_names else header_row
     last = max(loaded.last_rows.get(table.name, header_row), table_last, max(by_row, default=header_row))
     if last <= header_row:

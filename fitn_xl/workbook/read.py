@@ -80,6 +80,9 @@ class LoadedRegistry:
     rows: dict[str, list[int]] = field(default_factory=dict)
     """Table name -> the Excel row of each record, aligned with the registry's tuple for that table
     (`rows["Notation"][i]` is where `registry.scores[i]` sits); for every input table."""
+    header_rows: dict[str, int] = field(default_factory=dict)
+    """Table name -> the Excel row of its header row, where the reader found it (its Excel table, else the first of
+    the sheet's first 20 rows holding its first header); absent when the table was not found."""
 
     @property
     def blocking(self) -> bool:
@@ -105,6 +108,7 @@ class _Rows:
     raw: dict[str, list]
     columns: dict[str, int]
     last_row: int
+    header_row: int | None  # 1-based Excel row of the header; None when the table was not found
 
     def raw_column(self, attr: str) -> list | repeat:
         """The raw values of a column, None for each record when the column is absent."""
@@ -206,7 +210,7 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
     values = _sheet_values(book, table.sheet, cache)
     where = _locate(book, table, values, issues)
     if where is None:
-        return _Rows(table, [], {}, {}, 1)
+        return _Rows(table, [], {}, {}, 1, None)
     r0, c0, c1 = where
     header = [parse_text(v) for v in values[r0][c0 : c1 + 1]] if r0 < len(values) else []
     positions = {h: c0 + i for i, h in enumerate(header) if h}
@@ -239,7 +243,7 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
         last = r
     raw = {col.attr: [] for col, _ in columns} if not picked_rows else dict(
         zip((col.attr for col, _ in columns), map(list, zip(*picked_rows, strict=True)), strict=True))
-    return _Rows(table, excel_rows, raw, {h: c + 1 for h, c in positions.items()}, last + 1)
+    return _Rows(table, excel_rows, raw, {h: c + 1 for h, c in positions.items()}, last + 1, r0 + 1)
 
 
 @dataclass
@@ -547,6 +551,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     record_rows = {schema.APPLICATIONS.name: [application_rows[a.dossier_id] for a in applications]}
     last_rows = {schema.APPLICATIONS.name: apps_rows.last_row}
     header_columns = {schema.APPLICATIONS.name: apps_rows.columns}
+    header_rows = {schema.APPLICATIONS.name: apps_rows.header_row}
     for table, builder in ((schema.EXPENSES, expenses), (schema.PROVIDERS, providers), (schema.SCORES, scores),
                            (schema.REPORTS, reports)):
         rows = _read_table(book, table, cache, issues, stop_at_blank=False)
@@ -554,6 +559,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         tables[table.name], record_rows[table.name] = _children(parsed, parser, known, builder(parsed))
         last_rows[table.name] = rows.last_row
         header_columns[table.name] = rows.columns
+        header_rows[table.name] = rows.header_row
 
     registry = Registry(
         parameters=params,
@@ -563,7 +569,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         scores=tuple(tables[schema.SCORES.name]),
         reports=tuple(tables[schema.REPORTS.name]),
     )
-    return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows)
+    return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows,
+                          {name: row for name, row in header_rows.items() if row is not None})
 
 
 __all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "read_book"]

@@ -273,7 +273,9 @@ def _fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
     if not computed:
         return 0
     xt = pkg.tables().get(table.name)
-    header_row = xt.ref[0] if xt is not None else 1
+    header_row = loaded.header_rows.get(table.name)  # where the reader found it (its Excel table, else the sheet)
+    if header_row is None:
+        return 0
     last_row = max(loaded.last_rows.get(table.name, header_row), xt.ref[2] if xt is not None else header_row,
                    max(by_row, default=header_row))
     sheet = pkg.sheet(table.sheet)
