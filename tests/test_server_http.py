@@ -184,6 +184,9 @@ def test_manifest_and_task_pane_are_french_with_the_fitn_namespace(server):
     assert status == 200
     assert '<bt:String id="Functions.Namespace" DefaultValue="FITN" />' in manifest
     assert "<DefaultLocale>fr-FR</DefaultLocale>" in manifest and "Recalculer" in manifest
+    from fitn_xl.addin.server import MANIFEST_ID
+
+    assert f"<Id>{MANIFEST_ID}</Id>" in manifest  # its own, not xlwings Server's default shared by every project
     status, body = server.request("/taskpane")
     page = body.decode()
     for label in ("Recalculer", "Générer les conventions", "Générer les courriers", "Préparer la liste DITP"):

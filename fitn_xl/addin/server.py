@@ -20,6 +20,10 @@ from .settings import DOWNLOADS_ENV, URL_ENV
 
 PROJECT_DIR = Path(__file__).parent / "server_project"
 NAMESPACE = "FITN"
+# The Office add-in's own <Id> in its manifest (xlwings Server's default one is shared by every project built on
+# it: Office would take two such add-ins for one). XLWINGS_MANIFEST_ID_PROD overrides it.
+MANIFEST_ID = "99b98512-7ff8-4963-a8e4-ce280f59d8ef"
+MANIFEST_ID_ENV = "XLWINGS_MANIFEST_ID_PROD"
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 
 LICENSE_MISSING = "La clé de licence xlwings est absente (variable d'environnement XLWINGS_LICENSE_KEY)."
@@ -137,6 +141,7 @@ def configure(config: Config) -> dict[str, str]:
         "XLWINGS_PROJECT_DIR": str(PROJECT_DIR),
         "XLWINGS_FUNCTIONS_NAMESPACE": NAMESPACE,
         "XLWINGS_PROJECT_NAME": "FITN7 axe 3",
+        MANIFEST_ID_ENV: os.environ.get(MANIFEST_ID_ENV) or MANIFEST_ID,
         "XLWINGS_ENABLE_SOCKETIO": "false",
         "XLWINGS_ENABLE_HOTRELOAD": "false",
         "XLWINGS_ENABLE_EXAMPLES": "false",
