@@ -312,7 +312,7 @@ _PROPOSED_ARGS = ("mesure", "type_candidat", "population", "financee_collectivit
 @xw.arg("part_collectivites", "raw", doc=DOC["part_collectivites"])
 @xw.arg("forfaits", "raw", doc=DOC["forfaits"])
 @xw.arg("parametres", "raw", doc=DOC["parametres"])
-@xw.arg("dossier", "raw", doc=DOC["dossier"] + " ; facultatif, pour relier les dépenses")
+@xw.arg("dossier", "raw", doc=DOC["dossier"])
 @xw.arg("depenses", "raw", doc=DOC["depenses"])
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_montant_propose(mesure, type_candidat, population, financee_collectivites, engagement, transformation,
