@@ -175,6 +175,20 @@ def test_french_amounts_match_babel(value):
         assert number(value) == format_decimal(value, locale="fr_FR")
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(min_value=-10**4, max_value=10**4, places=7, allow_nan=False, allow_infinity=False)
+       | st.sampled_from([Decimal("0.0005"), Decimal("0.0015"), Decimal("-0.0001"), Decimal("0.99995")]),
+       st.integers(min_value=0, max_value=3))
+def test_french_percentages_match_babel(share, decimals):
+    """`core.text.percent` formats without Babel's per-call pattern parsing; the text must stay Babel's."""
+    from babel.numbers import format_percent
+
+    from fitn_xl.core.text import percent
+
+    assert percent(share, decimals) == format_percent(share, format="#,##0." + "#" * decimals + "\u00a0%",
+                                                      locale="fr_FR")
+
+
 digits14 = st.text(alphabet="0123456789", min_size=14, max_size=14)
 
 

@@ -115,3 +115,16 @@ def test_suggested_location_score():
     assert suggested_location_score(provs[2:], "63", D(5)) is None
     assert suggested_location_score([Provider("A", "Étranger", department="Hors France", amount=D(10))],
                                     "63", D(5)) == 0
+
+
+def test_disagreement_with_a_sparse_grid_and_rows_of_different_lengths():
+    """Criteria numbered 1 and 3 only (a local grid), rows holding more values than the grid uses: the gap is
+    taken on the grid's criteria only, row by row as typed."""
+    grid = (Criterion("3a", 1, "Impact", D(1), D(5)), Criterion("3a", 3, "Localisation", D(2), D(5)))
+    s = dossier_score([score(1, 0, 5, 4), score(5, 5, 2, evaluator="B"), score(2, None, 4, evaluator="C")], grid)
+    assert s.valid_count == 3
+    assert (s.max_disagreement, s.disagreement_criterion) == (4, 1)  # criterion 1: 5 − 1; criterion 3: 5 − 2 = 3
+    # (1/5 + 2·5/5) / 3 × 20 = 14.67; (5/5 + 2·2/5) / 3 × 20 = 12; (2/5 + 2·4/5) / 3 × 20 = 13.33
+    assert s.average == D("13.33")
+    assert dossier_score([], grid) == dossier_score([score(1, 2, 3, conflict=True)], grid)
+    assert dossier_score([], grid).average is None

@@ -50,8 +50,12 @@ def spending(app: Application, expenses: Iterable[Expense], params: Parameters) 
     """« Les achats d'équipements informatiques pour les agents sont exclus » and « les achats de licences
     logicielles d'éditeurs extra-communautaires ne sauraient représenter qu'une partie marginale »."""
     lines = list(expenses)
-    lines_total = sum((e.amount for e in lines), ZERO) if lines else None
-    cost = lines_total if lines_total is not None else (app.total_cost or ZERO)
+    if not lines:  # the declared cost, nothing excluded: the general case below, without its empty loops
+        cost = app.total_cost or ZERO
+        eligible_cost = cost - ZERO
+        return Spending(cost, None, ZERO, (), eligible_cost, ZERO, ZERO / eligible_cost if eligible_cost > 0 else None)
+    lines_total = sum((e.amount for e in lines), ZERO)
+    cost = lines_total
     excluded_lines = [e for e in lines if e.category in params.excluded_categories]
     excluded = sum((e.amount for e in excluded_lines), ZERO)
     eligible_cost = cost - excluded

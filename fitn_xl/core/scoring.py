@@ -28,9 +28,12 @@ def _raw_score(score: Score, criteria: Sequence[Criterion], total_weight: Decima
     `total_weight` is the sum of the criteria's weights."""
     if score.conflict or not criteria or total_weight <= 0:
         return None
+    values = score.criteria
+    n = len(values)
     acc = ZERO
     for c in criteria:
-        value = score.criteria[c.number - 1] if c.number - 1 < len(score.criteria) else None
+        i = c.number - 1
+        value = values[i] if i < n else None
         if value is None:
             return None
         acc += c.weight * value / c.max_score
@@ -45,17 +48,25 @@ class DossierScore:
     disagreement_criterion: int | None  # criterion number where it occurs
 
 
+NO_SCORE = DossierScore(None, 0, None, None)
+
+
 def dossier_score(scores: Iterable[Score], criteria: Sequence[Criterion]) -> DossierScore:
     """« Plusieurs évaluateurs » — an evaluator who declares a conflict of interest is left out."""
+    scores = list(scores)
+    if not scores:
+        return NO_SCORE
     total_weight = sum((c.weight for c in criteria), ZERO)
     valid = [(s, v) for s in scores if (v := _raw_score(s, criteria, total_weight)) is not None]
     if not valid:
-        return DossierScore(None, 0, None, None)
+        return NO_SCORE
     average = (sum((v for _, v in valid), ZERO) / len(valid)).quantize(HUNDREDTH, ROUND_HALF_UP)
     worst, worst_criterion = None, None
     if len(valid) >= 2:
+        # each criterion's scores, one tuple per criterion (every valid row has all the grid's criteria)
+        by_criterion = list(zip(*(s.criteria for s, _ in valid), strict=False))
         for c in criteria:
-            values = [s.criteria[c.number - 1] for s, _ in valid]
+            values = by_criterion[c.number - 1]
             gap = max(values) - min(values)
             if worst is None or gap > worst:
                 worst, worst_criterion = gap, c.number

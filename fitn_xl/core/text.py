@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 
-# fr_FR symbols from Babel (narrow no-break space between thousands, comma for decimals). `eur` and `number` format
-# with them directly: the same text as `format_decimal(…, locale='fr_FR')`, without its per-call locale and pattern
-# parsing (rule messages are formatted for every dossier of the registry).
+# fr_FR symbols from Babel (narrow no-break space between thousands, comma for decimals). `eur`, `number` and
+# `percent` format with them directly: the same text as Babel's `format_decimal` / `format_percent` for fr_FR,
+# without their per-call locale and pattern parsing (rule messages are formatted for every dossier of the registry).
 _GROUP = get_group_symbol("fr_FR")
 _DECIMAL = get_decimal_symbol("fr_FR")
 _MINUS = get_minus_sign_symbol("fr_FR")
@@ -36,8 +36,14 @@ def number(value: int | Decimal) -> str:
 
 
 def percent(share: Decimal, decimals: int = 1) -> str:
-    """'12,5 %' for 0.125 (at most `decimals` decimals, trailing zeros dropped)."""
-    return format_percent(share, format="#,##0." + "#" * decimals + "\u00a0%", locale="fr_FR")
+    """'12,5 %' for 0.125 (at most `decimals` decimals, trailing zeros dropped): the text of Babel's
+    `format_percent(share, format="#,##0.#…\u00a0%", locale="fr_FR")`, without its per-call pattern parsing
+    (the extra-EU alert formats two shares for many dossiers)."""
+    value = (Decimal(share) * 100).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN)
+    text = _grouped(value, decimals)
+    if decimals:
+        text = text.rstrip("0").rstrip(_DECIMAL)
+    return f"{text}\u00a0%"
 
 
 def day(d: date) -> str:
