@@ -217,3 +217,16 @@ def test_a_licence_line_needs_its_publishers_country_other_lines_do_not():
     assert rules.missing_country(LICENCE, "") and rules.missing_country(LICENCE, None)
     assert not rules.missing_country(LICENCE, "US")
     assert not rules.missing_country("Formation", "")
+
+
+def test_the_rules_core_imports_no_office_library():
+    """`fitn_xl.core` stays pure: importing all of it loads no workbook, Word, Excel or web library."""
+    import subprocess
+    import sys
+
+    code = ("import pkgutil, importlib, sys, fitn_xl.core as core\n"
+            "for m in pkgutil.iter_modules(core.__path__): importlib.import_module('fitn_xl.core.' + m.name)\n"
+            "print(sorted(n for n in ('openpyxl', 'xlwings', 'docxtpl', 'docx', 'python_calamine', 'lxml', "
+            "'fastapi') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
