@@ -48,9 +48,11 @@ def _serve_cmd(*args) -> list[str]:
 
 
 class Server:
-    def __init__(self, tmp: Path, *args: str):
+    def __init__(self, tmp: Path, *args: str, context=None):
+        """`context`: the SSL context trusting the server's certificate, for a server started with --certfile."""
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.context = context
+        self.url = f"{'https' if context else 'http'}://127.0.0.1:{self.port}"
         self.downloads = tmp / "telechargements"
         self.log = open(tmp / f"serve-{self.port}.log", "w+")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -61,7 +63,7 @@ class Server:
             if self.proc.poll() is not None:
                 break
             try:
-                urllib.request.urlopen(self.url + "/taskpane", timeout=1).read()
+                urllib.request.urlopen(self.url + "/taskpane", timeout=1, context=self.context).read()
                 return
             except OSError:
                 time.sleep(0.2)
@@ -77,7 +79,7 @@ class Server:
         if token is not None:
             req.add_header("Authorization", token)
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
+            with urllib.request.urlopen(req, timeout=60, context=self.context) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -401,6 +403,55 @@ def test_https_needs_both_certificate_and_key(tmp_path):
     cert.write_text("x")
     proc = _run_serve("--certfile", str(cert), "--port", str(_free_port()))
     assert proc.returncode == 2 and "--certfile et --keyfile vont ensemble" in proc.stderr
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files), as an administrator would make for a test server."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    certfile, keyfile = tmp / "cert.pem", tmp / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return certfile, keyfile
+
+
+def test_https_serves_the_manifest_and_the_functions(tmp_path):
+    """Office.js only loads an add-in over HTTPS: with --certfile/--keyfile, the manifest points at https URLs and
+    a function call goes through TLS."""
+    import ssl
+
+    certfile, keyfile = _self_signed(tmp_path)
+    context = ssl.create_default_context(cafile=str(certfile))
+    s = Server(tmp_path, "--certfile", str(certfile), "--keyfile", str(keyfile), context=context)
+    try:
+        status, body = s.request("/manifest")
+        manifest = body.decode()
+        assert status == 200 and f"https://127.0.0.1:{s.port}/taskpane" in manifest
+        assert f"http://127.0.0.1:{s.port}" not in manifest
+        status, body = s.request("/xlwings/custom-functions-call",
+                                 _call("fitn_forfait", [[["3a"]], [["Commune"]], [[4000]], FORFAITS]))
+        assert status == 200 and json.loads(body)["result"] == [[5000]]
+        with pytest.raises((urllib.error.URLError, ConnectionError)):  # plain HTTP is not served on that port
+            urllib.request.urlopen(f"http://127.0.0.1:{s.port}/manifest", timeout=5).read()
+    finally:
+        s.stop()
 
 
 def _chromium() -> str | None:
