@@ -17,9 +17,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from ..documents.docx_build import repeat_header, shade
+from ..resources import word_templates
 
 TEMPLATE_NAME = "liste-ditp.docx"
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "word_templates" / TEMPLATE_NAME
+TEMPLATE_PATH = word_templates() / TEMPLATE_NAME
 
 # (header, field of each item of `lignes`, width in cm, right-aligned)
 COLUMNS: tuple[tuple[str, str, float, bool], ...] = (

@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import schema
 from ..commands._common import EXIT_DATA, EXIT_OK
 from ..core import Application, compute
+from ..resources import word_templates
 from .context import EXTRA_TEMPLATES_DIR, dossier_context, extra_text
 from .render import RenderJob, RenderResult, default_workers, render_documents
 
@@ -32,7 +33,7 @@ OPERATIONS = {
     NOTIFICATION: "Courrier d'attribution généré",
     REFUSAL: "Courrier de refus généré",
 }
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "word_templates"
+BUILTIN_TEMPLATES = word_templates()
 
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+')
 MAX_NAME = 120  # characters, extension included: stays well under Windows' 260-character paths

@@ -18,8 +18,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..documents.docx_build import repeat_header, shade
+from ..resources import word_templates
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "word_templates" / "comite.docx"
+DEFAULT_PATH = word_templates() / "comite.docx"
 BLUE = RGBColor(0x00, 0x00, 0x91)  # « bleu France »
 RED = RGBColor(0x9C, 0x00, 0x06)
 
