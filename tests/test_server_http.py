@@ -21,6 +21,7 @@ import docx
 import openpyxl
 import pytest
 from test_addin_fixtures import write_sample
+from tls_support import self_signed
 
 from fitn_xl.addin.downloads import KEEP_DAYS
 
@@ -405,39 +406,12 @@ def test_https_needs_both_certificate_and_key(tmp_path):
     assert proc.returncode == 2 and "--certfile et --keyfile vont ensemble" in proc.stderr
 
 
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key (PEM files), as an administrator would make for a test server."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    certfile, keyfile = tmp / "cert.pem", tmp / "key.pem"
-    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    return certfile, keyfile
-
-
 def test_https_serves_the_manifest_and_the_functions(tmp_path):
     """Office.js only loads an add-in over HTTPS: with --certfile/--keyfile, the manifest points at https URLs and
     a function call goes through TLS."""
     import ssl
 
-    certfile, keyfile = _self_signed(tmp_path)
+    certfile, keyfile = self_signed(tmp_path)
     context = ssl.create_default_context(cafile=str(certfile))
     s = Server(tmp_path, "--certfile", str(certfile), "--keyfile", str(keyfile), context=context)
     try:

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from python_calamine import CalamineWorkbook
 from test_ditp_support import DITP, standard_registry
+from tls_support import self_signed
 
 from fitn_xl import schema
 from fitn_xl.cli import main
@@ -183,3 +184,61 @@ def test_missing_settings_is_a_usage_error(tmp_path, monkeypatch, capsys):
     registry = standard_registry(tmp_path / "registre.xlsx")
     assert ditp(registry, tmp_path / "out") == 2
     assert "FITN_SMTP_HOST" in capsys.readouterr().err
+
+
+def _server_context(tmp_path):
+    import ssl
+
+    certfile, keyfile = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    return certfile, context
+
+
+def _accept(user: str, password: str):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+        return AuthResult(success=ok)
+
+    return authenticator
+
+
+def test_starttls_and_login_through_the_command(tmp_path, smtp_server, env, capsys):
+    """A relay that requires STARTTLS before AUTH, with a certificate of an internal authority: trusted through
+    SSL_CERT_FILE, as the error message tells the administrator."""
+    certfile, context = _server_context(tmp_path)
+    handler, port = smtp_server(tls_context=context, require_starttls=True, auth_required=True,
+                                authenticator=_accept("agent", "secret"))
+    env(port, FITN_SMTP_SECURITY="starttls", FITN_SMTP_USER="agent", FITN_SMTP_PASSWORD="secret",
+        SSL_CERT_FILE=str(certfile))
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    assert ditp(registry, tmp_path / "out") == 0, capsys.readouterr().err
+    assert len(handler.messages) == 1 and handler.messages[0][1] == [DITP]
+    assert len(journal_sends(registry)) == 1
+
+
+def test_implicit_tls(tmp_path, smtp_server):
+    import ssl
+
+    certfile, context = _server_context(tmp_path)
+    handler, port = smtp_server(ssl_context=context)
+    from fitn_xl.ditp import build_monthly_list
+
+    result = build_monthly_list(standard_registry(tmp_path / "registre.xlsx"), MONTH, tmp_path / "out")
+    send(load_eml(result.eml), SmtpSettings("127.0.0.1", port, "ssl"), ssl.create_default_context(cafile=certfile))
+    assert len(handler.messages) == 1
+
+
+def test_an_unknown_certificate_is_explained_in_french(tmp_path, smtp_server, env, monkeypatch, capsys):
+    _, context = _server_context(tmp_path)
+    handler, port = smtp_server(tls_context=context, require_starttls=True)
+    env(port, FITN_SMTP_SECURITY="starttls")
+    (tmp_path / "autre").mkdir()
+    other, _ = self_signed(tmp_path / "autre")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))  # trusts another authority, not the server's
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert f"Le certificat du serveur SMTP 127.0.0.1:{port} n'est pas reconnu" in err and "SSL_CERT_FILE" in err
+    assert "Traceback" not in err
+    assert handler.messages == [] and journal_sends(registry) == []

@@ -167,6 +167,11 @@ def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | No
                         f"({_reply(exc.smtp_code, exc.smtp_error)}).") from None
     except smtplib.SMTPException as exc:
         raise SendError(f"Échec de l'envoi par le serveur SMTP {where} : {exc}.") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise SendError(f"Le certificat du serveur SMTP {where} n'est pas reconnu ({exc.verify_message or exc}) : "
+                        f"si ce serveur utilise un certificat d'une autorité interne, indiquez le fichier de cette "
+                        f"autorité (PEM) dans la variable d'environnement SSL_CERT_FILE ; vérifiez aussi "
+                        f"FITN_SMTP_HOST (le nom doit être celui du certificat).") from None
     except ssl.SSLError as exc:
         raise SendError(f"Échec de la connexion chiffrée (TLS) avec {where} : {exc.reason or exc}. Vérifiez "
                         f"FITN_SMTP_SECURITY et FITN_SMTP_PORT.") from None
