@@ -167,9 +167,9 @@ def _per_row(arguments: dict[str, object], compute):
                 append(excel_value(compute(app)))
             except RangeError as exc:
                 append(ERROR_PREFIX + str(exc))
-    if grouped:
-        out = list(map(out.__getitem__, back))
-    return shape(out, as_row)
+        if grouped:
+            out = list(map(out.__getitem__, back))
+        return shape(out, as_row)
 
 
 def _guard(build):
@@ -369,8 +369,8 @@ def fitn_note(dossier, mesure, notation, grille):
         for i, app in enumerate(apps):
             if i not in bad:
                 measure_of.setdefault(app.dossier_id, app.measure)
-    built, error = _guard(lambda: ranges.scores_by_dossier(
-        notation, lambda d: params.criteria_of(measure_of.get(d, ""))))
+    grid_of = {m: params.criteria_of(m) for m in {c.measure for c in criteria}}  # each measure's grid, sorted once
+    built, error = _guard(lambda: ranges.scores_by_dossier(notation, lambda d: grid_of.get(measure_of.get(d), ())))
     if error:
         return error
     scores, score_errors = built
@@ -378,7 +378,7 @@ def fitn_note(dossier, mesure, notation, grille):
     def compute_row(app):
         if app.dossier_id in score_errors:
             raise RangeError(score_errors[app.dossier_id])
-        return scoring.dossier_score(scores.get(app.dossier_id, ()), params.criteria_of(app.measure)).average
+        return scoring.dossier_score(scores.get(app.dossier_id, ()), grid_of.get(app.measure, ())).average
 
     return _per_row({"dossier": dossier, "mesure": mesure}, compute_row)
 

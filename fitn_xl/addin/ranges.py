@@ -376,28 +376,36 @@ def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[
     errors: dict[str, str] = {}
     numbers, columns = raw_columns(value, schema.SCORES, required=False)
     parsed, bad = parse_columns(schema.SCORES, numbers, columns)
-    attrs = list(parsed)
-    for j, (r, cells) in enumerate(zip(numbers, zip(*parsed.values(), strict=True), strict=True)):
-        rec = dict(zip(attrs, cells, strict=True))
+    n = len(numbers)
+
+    def column(attr: str, absent) -> list:  # a column the range lacks reads as `absent` on every row
+        return parsed[attr] if attr in parsed else [absent] * n
+
+    ids, evaluators, conflicts, comments = (column("dossier_id", ""), column("evaluator", ""),
+                                            column("conflict", None), column("comment", ""))
+    rows = list(zip(*(column(f"criterion_{i}", None) for i in range(1, schema.N_CRITERIA + 1)), strict=True))
+    scales: dict[int, tuple] = {}  # id of a grid -> (the grid, kept alive; its criteria by number)
+    for j, (r, dossier_id, values) in enumerate(zip(numbers, ids, rows, strict=True)):
         if j in bad:  # one bad line only spoils its own dossier ('' when its N° dossier is empty)
-            dossier_id = rec["dossier_id"]
             errors.setdefault("" if isinstance(dossier_id, CellError) else dossier_id, bad[j])
             continue
-        dossier_id = rec["dossier_id"]
-        criteria = {c.number: c for c in criteria_of(dossier_id)}
-        values = []
-        for i in range(1, schema.N_CRITERIA + 1):
-            v = rec.get(f"criterion_{i}")
+        grid = criteria_of(dossier_id)
+        scale = scales.get(id(grid))
+        if scale is None:
+            scale = scales[id(grid)] = (grid, {c.number: c for c in grid})
+        for i, v in enumerate(values, start=1):
             if v is not None:
-                crit = criteria.get(i)
+                crit = scale[1].get(i)
                 if crit is None:
                     errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
                                                   f"la grille de ce dossier n'a pas de critère {i}")
                 elif v < 0 or v > crit.max_score:
                     errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
                                                   f"{v} hors de l'échelle (0 à {crit.max_score})")
-            values.append(v)
-        by_dossier.setdefault(dossier_id, []).append(
-            Score(dossier_id, rec.get("evaluator", ""), rec.get("conflict"), tuple(values), rec.get("comment", ""))
-        )
+        score = Score(dossier_id, evaluators[j], conflicts[j], values, comments[j])
+        group = by_dossier.get(dossier_id)
+        if group is None:
+            by_dossier[dossier_id] = [score]
+        else:
+            group.append(score)
     return by_dossier, errors
