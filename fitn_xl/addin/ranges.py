@@ -402,10 +402,6 @@ def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[
                 elif v < 0 or v > crit.max_score:
                     errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
                                                   f"{v} hors de l'échelle (0 à {crit.max_score})")
-        score = Score(dossier_id, evaluators[j], conflicts[j], values, comments[j])
-        group = by_dossier.get(dossier_id)
-        if group is None:
-            by_dossier[dossier_id] = [score]
-        else:
-            group.append(score)
+        by_dossier.setdefault(dossier_id, []).append(
+            Score(dossier_id, evaluators[j], conflicts[j], values, comments[j]))
     return by_dossier, errors
