@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_addin_fixtures import function_arguments, sample_registry  # noqa: E402
 
-from fitn_xl.addin import functions  # noqa: E402
 from fitn_xl.core import rules  # noqa: E402
 from fitn_xl.core.compute import compute  # noqa: E402
+from fitn_xl.formulas import functions  # noqa: E402
 from fitn_xl.perf import gc_paused  # noqa: E402
 
 

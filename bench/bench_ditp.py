@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from fitn_xl.book.build import build_registry
 from fitn_xl.core import Application, Provider, Registry, Report, parameters_for
 from fitn_xl.ditp import build_monthly_list, monthly_rows
 from fitn_xl.ditp.listing import ListMeta, Month
 from fitn_xl.ditp.word import write_list_docx
 from fitn_xl.ditp.xlsx import write_list_xlsx
-from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
 
 

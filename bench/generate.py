@@ -136,7 +136,7 @@ def cache_key(sizes: dict[str, int] = SIZES, seed: int = SEED) -> str:
 
 def cached_registry(sizes: dict[str, int] = SIZES, seed: int = SEED, verbose: bool = True) -> Path:
     """Path of the cached national registry, written with `build_registry` when absent."""
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"registre-national-{sizes['dossiers']}-{cache_key(sizes, seed)}.xlsx"

@@ -1,20 +1,20 @@
 """The `fitn-xl` command line (SPEC §4): English subcommands, French help and messages.
 
-Exit codes: 0 success, 1 data errors blocking the job (or the job failed), 2 bad usage. Each subcommand's work
-lives in `fitn_xl.commands.<module>.run(args) -> int`, imported only when that subcommand runs.
+Exit codes: 0 success, 1 data errors blocking the job (or the job failed), 2 bad usage. Each subcommand is
+`fitn_xl.commands.<module>.run(args) -> int`, imported only when that subcommand runs: it calls the job of
+`fitn_xl.app` and prints its report.
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import EXIT_DATA, EXIT_USAGE
+from .app.result import EXIT_DATA, EXIT_USAGE, os_error_message
 
 
 class FrenchHelpFormatter(argparse.HelpFormatter):
@@ -217,35 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# French wording of the file errors a user meets (the system's own strerror is English)
-_OS_ERRORS: dict[int, str] = {
-    errno.EEXIST: "un fichier de ce nom existe déjà, alors qu'un dossier est attendu",
-    errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu",
-    errno.EISDIR: "c'est un dossier, un fichier était attendu",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé (droits insuffisants ou fichier en lecture seule)",
-    errno.EPERM: "opération non permise (droits insuffisants)",
-    errno.EROFS: "le disque est en lecture seule",
-    errno.ENOSPC: "le disque est plein",
-    errno.EBUSY: "le fichier est utilisé par un autre programme",
-    errno.ENAMETOOLONG: "nom de fichier trop long",
-}
-
-
-def os_error_message(exc: OSError) -> str:
-    """« Erreur de fichier : « path » : <French reason>. » for an OSError, whatever the system's language."""
-    reason = _OS_ERRORS.get(exc.errno or 0) or (f"erreur système n° {exc.errno}" if exc.errno else str(exc))
-    where = f"« {exc.filename} » : " if exc.filename else ""
-    return f"Erreur de fichier : {where}{reason}."
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    registry_error: type | tuple = ()  # isinstance(x, ()) is False: until the reader is imported
     try:
-        from .workbook.read import RegistryError as registry_error
-
         command = importlib.import_module(f"fitn_xl.commands.{args.module}")
         return int(command.run(args) or 0)
     except KeyboardInterrupt:
@@ -255,9 +230,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(os_error_message(exc), file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # a user never sees a traceback; FITN_XL_DEBUG=1 shows it
-        if isinstance(exc, registry_error):
-            print(f"Erreur : {exc}", file=sys.stderr)
-            return EXIT_DATA
         if os.environ.get("FITN_XL_DEBUG"):
             raise
         print(f"Erreur inattendue ({type(exc).__name__}) : {exc}", file=sys.stderr)

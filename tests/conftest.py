@@ -72,7 +72,7 @@ def registry_data() -> Registry:
 @pytest.fixture
 def registry_file(tmp_path):
     """A registry .xlsx with the five sample dossiers (computed columns empty until recalc)."""
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     reg = sample_registry()
     path = tmp_path / "registre.xlsx"
@@ -82,8 +82,8 @@ def registry_file(tmp_path):
 
 @pytest.fixture
 def blank_registry(tmp_path):
+    from fitn_xl.book.build import build_registry
     from fitn_xl.core.params import parameters_for
-    from fitn_xl.workbook.build import build_registry
 
     path = tmp_path / "vierge.xlsx"
     build_registry(path, parameters_for("63", "Puy-de-Dôme"))

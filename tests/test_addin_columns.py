@@ -12,9 +12,9 @@ import pytest
 from test_addin_fixtures import function_arguments, parameter_ranges, sample_registry
 
 from fitn_xl import schema
-from fitn_xl.addin import functions as f
-from fitn_xl.addin import ranges
 from fitn_xl.core.model import Application, Expense
+from fitn_xl.formulas import functions as f
+from fitn_xl.formulas import ranges
 
 FORFAITS = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
             ["3a", "Commune", 0, 4999, 5000],

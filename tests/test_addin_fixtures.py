@@ -76,7 +76,7 @@ def sample_registry(n: int = 12, seed: int = 7) -> Registry:
 
 def write_sample(path, n: int = 12, seed: int = 7) -> Registry:
     """A real registry file built by the project's builder, holding `sample_registry(n, seed)`."""
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     registry = sample_registry(n, seed)
     build_registry(path, registry.parameters, registry)

@@ -8,8 +8,8 @@ import functools
 import pytest
 from test_addin_fixtures import expected_columns, function_arguments, parameter_ranges, sample_registry
 
-from fitn_xl.addin import functions as f
 from fitn_xl.core import parameters_for
+from fitn_xl.formulas import functions as f
 
 FORFAITS = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
             ["3a", "Commune", 0, 4999, 5000],
@@ -149,7 +149,7 @@ def server_functions() -> list[dict]:
     import subprocess
     import sys
 
-    code = ("import json, xlwings.server as s; from fitn_xl.addin import functions as f; "
+    code = ("import json, xlwings.server as s; from fitn_xl.formulas import functions as f; "
             "print(json.dumps(s.custom_functions_meta(f)['functions']))")
     env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,

@@ -36,7 +36,7 @@ def test_remote_buttons_call_existing_server_scripts():
 
 
 def test_readme_is_french_and_names_every_function():
-    from fitn_xl.addin.functions import FUNCTIONS
+    from fitn_xl.formulas.functions import FUNCTIONS
 
     readme = (MACROS / "README.md").read_text(encoding="utf-8")
     for fn in FUNCTIONS:
@@ -66,7 +66,7 @@ def test_custom_addin_settings_named_in_the_readme_exist_in_xlwings_template():
         assert key in keys and f"**{key}**" in readme
     vba = (XLWINGS / "xlwings_custom_addin.bas").read_text(encoding="utf-8")
     assert 'PROJECT_NAME As String = "myaddin"' in vba and "`myaddin.conf`" in readme
-    assert "fitn_xl.addin.functions" in readme
+    assert "fitn_xl.formulas.functions" in readme
 
 
 def test_udfs_are_imported_by_the_macro_of_the_custom_addin_itself():
@@ -82,7 +82,7 @@ def test_udfs_are_imported_by_the_macro_of_the_custom_addin_itself():
 
 
 def test_readme_names_the_wizard_category_set_by_the_functions():
-    from fitn_xl.addin.functions import CATEGORY
+    from fitn_xl.formulas.functions import CATEGORY
 
     assert f"catégorie **{CATEGORY}**" in _readme()
 

@@ -21,8 +21,9 @@ if os.environ.get("XLWINGS_ON_SERVER") == "true":
     from test_addin_fixtures import expected_columns, function_arguments, sample_registry, write_sample
 
     from fitn_xl import schema
-    from fitn_xl.addin import functions, remote, scripts
+    from fitn_xl.addin import remote, scripts
     from fitn_xl.addin.payload import apply_actions, payload_from_xlsx
+    from fitn_xl.formulas import functions
 
 
 @functools.cache
@@ -147,7 +148,7 @@ def test_recalculer_through_custom_scripts_call_alerts_in_french(tmp_path):
     actions = book.json()["actions"]
     alerts = [a for a in actions if a["func"] == "alert"]
     assert len(alerts) == 1
-    assert alerts[0]["args"][0].startswith("Recalcul terminé : 6 dossier(s) calculé(s).")
+    assert alerts[0]["args"][0].startswith("Registre recalculé : registre.xlsx\n  6 dossier(s), ")
 
 
 def test_a_book_that_is_not_a_registry_gets_a_french_message(tmp_path):
@@ -160,7 +161,7 @@ def test_a_book_that_is_not_a_registry_gets_a_french_message(tmp_path):
     book = xw.Book(json=payload_from_xlsx(path))
     outcome = scripts.recalculate(book)
     assert not outcome.ok
-    assert outcome.message.startswith("Recalcul impossible : La feuille « Paramètres » est absente")
+    assert outcome.message.startswith("Erreur : La feuille « Paramètres » est absente")
     assert book.json()["actions"] == []
 
 
@@ -185,7 +186,7 @@ def test_recalculer_without_the_candidatures_listobject_equals_fitn_xl_recalc(tm
     assert not next(s for s in payload["sheets"] if s["name"] == schema.SHEET_APPLICATIONS)["tables"]
     book = xw.Book(json=payload)
     outcome = scripts.recalculate(book, today=date.today())
-    assert outcome.message.startswith("Recalcul terminé : 12 dossier(s) calculé(s)."), outcome.message
+    assert outcome.message.startswith("Registre recalculé : script.xlsx\n  12 dossier(s), "), outcome.message
     apply_actions(by_script, book.json()["actions"])
     got, want = _computed(by_script), _computed(by_cli)
     assert got[schema.APPLICATIONS.name] == want[schema.APPLICATIONS.name]
@@ -205,7 +206,7 @@ def test_recalculer_without_candidatures_headers_names_the_sheet(tmp_path):
     book = xw.Book(json=payload_from_xlsx(path))
     outcome = scripts.recalculate(book)
     assert not outcome.ok
-    assert outcome.message.startswith("Recalcul impossible : le tableau « Candidatures » de la feuille "
+    assert outcome.message.startswith("Erreur : le tableau « Candidatures » de la feuille "
                                       "« Candidatures » est introuvable"), outcome.message
     assert book.json()["actions"] == []
 

@@ -14,8 +14,9 @@ import pytest
 import python_calamine
 from test_addin_functions import server_functions
 
-from fitn_xl.addin import functions, server
-from fitn_xl.addin.simulator import (
+from fitn_xl.addin import server
+from fitn_xl.book.build import build_workbook
+from fitn_xl.book.simulator import (
     ADDIN_CELL,
     ADDIN_OFFICEJS,
     ADDIN_VBA,
@@ -31,7 +32,7 @@ from fitn_xl.addin.simulator import (
 )
 from fitn_xl.core import Application, parameters_for
 from fitn_xl.core.rules import forfait, ineligibility_reasons, proposed_amount, spending
-from fitn_xl.workbook.build import build_workbook
+from fitn_xl.formulas import functions
 from fitn_xl.workbook.read import load_registry
 
 
@@ -125,7 +126,7 @@ def test_each_formula_calls_both_flavours_of_a_function_the_server_declares():
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent (la CI l'installe)")
 @pytest.mark.parametrize("addin", [ADDIN_VBA, ADDIN_OFFICEJS])
 def test_libreoffice_shows_the_cached_results_never_name_errors(tmp_path, addin):
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     path = tmp_path / "registre.xlsx"
     build_registry(path, parameters_for("63", "Puy-de-Dôme"))

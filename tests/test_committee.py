@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from test_review_core import sample_registry
 
+from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.core import Score
-from fitn_xl.workbook.build import build_registry
 
 
 def _tables_text(document) -> list[list[list[str]]]:

@@ -178,7 +178,7 @@ def test_reader_reports_every_bad_cell_of_a_repeated_value(tmp_path):
     one issue per row, and good repeated values the same parsed value everywhere."""
     import openpyxl
 
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     registry = demo_registry()
     path = tmp_path / "registre.xlsx"

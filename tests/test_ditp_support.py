@@ -9,8 +9,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from fitn_xl import schema
+from fitn_xl.book.build import build_registry
 from fitn_xl.core import Application, Provider, Registry, Report, parameters_for
-from fitn_xl.workbook.build import build_registry
 
 DITP = "ditp@example.org"
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 import python_calamine
 
+from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.documents.sample import sample_registry
 from fitn_xl.schema import LAUREATE_STATUSES
-from fitn_xl.workbook.build import build_registry
 
 BAD = "63-2021-005"  # a laureate in Convention mode whose row gets a bad cell
 

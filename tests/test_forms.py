@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from fitn_xl import schema
+from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.core.params import parameters_for
 from fitn_xl.forms import fields as f
@@ -20,7 +21,6 @@ from fitn_xl.forms.docx_in import W14, FormError, W, _safe_parser, parse_xml, re
 from fitn_xl.forms.fill import fill_form
 from fitn_xl.forms.importer import read_journal
 from fitn_xl.forms.parse import parse_form
-from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
 
 A1 = FILE_NAMES["annexe1"]

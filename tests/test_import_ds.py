@@ -10,11 +10,11 @@ import pytest
 from openpyxl import Workbook
 
 from fitn_xl import schema
+from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.core.params import parameters_for
 from fitn_xl.forms.ds import load_mapping
 from fitn_xl.forms.importer import read_journal
-from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import append_input_rows, atomic_update
 from fitn_xl.workbook.xlsx import XlsxPackage

@@ -139,7 +139,7 @@ _targets = [(t.sheet, c.header) for t in schema.INPUT_TABLES for c in t.columns]
 def base_file(tmp_path_factory):
     from conftest import sample_registry
 
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     reg = sample_registry()
     path = tmp_path_factory.mktemp("fuzz") / "base.xlsx"

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from test_review_core import sample_registry
 
+from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.core import Score, compute
 from fitn_xl.review.classement import EVALUATORS_TABLE, RANKING_HEADERS, RANKING_TABLE, SHEET_CLASSEMENT
@@ -17,7 +18,6 @@ from fitn_xl.review.notation import notation_cells
 from fitn_xl.review.patch import write_review
 from fitn_xl.review.sheet import RANKING_AT
 from fitn_xl.schema import SCORES, SHEET_DASHBOARD
-from fitn_xl.workbook.build import build_registry
 from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import atomic_update
 from fitn_xl.workbook.xlsx import XlsxPackage
@@ -91,7 +91,7 @@ def test_new_registry_has_classement_charts_and_score_validations(registry_file)
 
 
 def test_recalc_rebuilds_the_classement_sheet(registry_file):
-    from fitn_xl.workbook.write import recalc
+    from fitn_xl.app import recalc
 
     recalc(registry_file, force=True)
     cl = openpyxl.load_workbook(registry_file)[SHEET_CLASSEMENT]

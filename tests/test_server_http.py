@@ -207,7 +207,7 @@ def test_recalculer_script_over_http_like_the_vba_client(server, tmp_path):
     actions = json.loads(body)["actions"]
     assert {a["func"] for a in actions} == {"setValues", "alert"}
     alert = next(a for a in actions if a["func"] == "alert")
-    assert alert["args"][0].startswith("Recalcul terminé : 10 dossier(s) calculé(s).")
+    assert alert["args"][0].startswith("Registre recalculé : registre.xlsx\n  10 dossier(s), ")
 
 
 def _alert(body: bytes) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import sys
-import types
 
 import openpyxl
 import pytest
@@ -63,11 +61,12 @@ def test_file_errors_are_told_in_french(code, english, french):
 
 
 def test_ctrl_c_while_the_command_loads_is_a_plain_message(registry_file, monkeypatch, capsys):
-    class Interrupted(types.ModuleType):  # the user hits Ctrl-C while Python imports the reader
-        def __getattr__(self, name):
-            raise KeyboardInterrupt
+    import fitn_xl.app.registry
 
-    monkeypatch.setitem(sys.modules, "fitn_xl.workbook.read", Interrupted("fitn_xl.workbook.read"))
+    def interrupted(path):  # the user hits Ctrl-C while the registry is being read
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fitn_xl.app.registry, "load_registry", interrupted)
     assert main(["check", str(registry_file)]) == 130
     assert capsys.readouterr().err.strip() == "Interrompu."
 

@@ -12,13 +12,13 @@ import pytest
 from conftest import header_column
 
 from fitn_xl import schema
+from fitn_xl.book import build
+from fitn_xl.book.dashboard import DASHBOARD_CELLS
 from fitn_xl.cli import main
 from fitn_xl.core.params import default_parameters
 from fitn_xl.values import country_names
-from fitn_xl.workbook import build
-from fitn_xl.workbook.build import SHEET_LISTS
+from fitn_xl.workbook.build import PRINT_FOOTER, SHEET_LISTS
 from fitn_xl.workbook.cells import department_name, departments
-from fitn_xl.workbook.dashboard import DASHBOARD_CELLS
 from fitn_xl.workbook.read import load_registry
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbooks" / "registre-vierge.xlsx"
@@ -237,14 +237,14 @@ def test_formula_like_text_is_stored_as_text(tmp_path, registry_data):
 
 
 def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_file):
-    from fitn_xl.workbook.write import recalc
+    from fitn_xl.app import recalc
 
     recalc(registry_file)  # the patching writer keeps the page setup
     wb = openpyxl.load_workbook(registry_file)
     for ws in wb.worksheets:
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.page_setup.fitToHeight == 0 and int(ws.page_setup.paperSize) == 9, ws.title  # A4
-        assert ws.oddFooter.center.text == build.PRINT_FOOTER
+        assert ws.oddFooter.center.text == PRINT_FOOTER
     for table in (*schema.INPUT_TABLES, schema.PARAMETERS, schema.JOURNAL):
         assert wb[table.sheet].print_title_rows == "$1:$1", table.sheet
     assert wb["Classement"].print_title_rows == "$11:$11"
@@ -260,7 +260,7 @@ def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_
 def test_simulator_sheet_after_the_dashboard_and_ranking_with_cached_values(blank_registry):
     import python_calamine
 
-    from fitn_xl.addin.simulator import RESULT_CELLS, SHEET, simulate
+    from fitn_xl.book.simulator import RESULT_CELLS, SHEET, simulate
 
     names = openpyxl.load_workbook(blank_registry).sheetnames
     assert names.index(SHEET) == names.index("Classement") + 1 == names.index(schema.SHEET_DASHBOARD) + 2

@@ -17,24 +17,29 @@ import openpyxl
 import pytest
 from conftest import edit_cells, header_column
 
-from fitn_xl import schema
+from fitn_xl import app, schema
+from fitn_xl.app import Clock
+from fitn_xl.book.computed import computed_rows
+from fitn_xl.book.dashboard import DASHBOARD_CELLS
 from fitn_xl.cli import main
 from fitn_xl.core.compute import compute
-from fitn_xl.workbook.dashboard import DASHBOARD_CELLS
 from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import (
     STALE_TEMP_SECONDS,
-    RegistryLocked,
     append_input_rows,
     append_journal,
     atomic_update,
-    computed_rows,
     previous_version_path,
-    recalc,
 )
 from fitn_xl.workbook.xlsx import XlsxPackage
 
 TODAY = date(2021, 12, 31)
+
+
+def recalc(path, today: date | None = None, now: datetime | None = None, force: bool = False):
+    """The `recalc` job on a clock set to `now`, else to noon on `today` (else the machine's clock)."""
+    moment = now or (datetime(today.year, today.month, today.day, 12) if today else None)
+    return app.recalc(path, force=force, clock=Clock(moment))
 GENERATED_SHEETS = {schema.SHEET_DASHBOARD, "Classement"}  # rewritten whole by recalc
 COMPUTED = {c.header for c in schema.APPLICATIONS.computed} | {
     f"{schema.SCORES.name}:{c.header}" for c in schema.SCORES.computed}
@@ -118,14 +123,14 @@ def test_dashboard_values_are_rewritten(registry_file):
     with XlsxPackage(registry_file) as pkg:
         charts = {n: pkg.zip.read(n) for n in pkg.names if n.startswith("xl/charts/")}
     assert len(charts) >= 2
-    recalc(registry_file, today=TODAY, now=datetime(2022, 1, 3, 9, 30))
+    recalc(registry_file, now=datetime(2021, 12, 31, 9, 30))
     ws = openpyxl.load_workbook(registry_file)[schema.SHEET_DASHBOARD]
     assert ws[DASHBOARD_CELLS["envelope.départementale.committed"]].value == 30000
     assert ws[DASHBOARD_CELLS["envelope.3d.committed"]].value == 45000
     assert ws[DASHBOARD_CELLS["count.3a.Reçu"]].value == 1
     assert ws[DASHBOARD_CELLS["count.total.total"]].value == 5
     assert ws[DASHBOARD_CELLS["indicator.late"]].value == 1
-    assert ws[DASHBOARD_CELLS["updated"]].value == datetime(2022, 1, 3, 9, 30)
+    assert ws[DASHBOARD_CELLS["updated"]].value == datetime(2021, 12, 31, 9, 30)
     with XlsxPackage(registry_file) as pkg:  # the charts survive unchanged (openpyxl would drop them)
         assert {n: pkg.zip.read(n) for n in pkg.names if n.startswith("xl/charts/")} == charts
 
@@ -261,8 +266,8 @@ def test_previous_version_is_kept(registry_file):
 def test_lock_file_is_honoured_and_force_overrides(registry_file, lock, capsys):
     (registry_file.parent / lock).write_text("verrou")
     digest = sha(registry_file)
-    with pytest.raises(RegistryLocked, match="semble ouvert dans Excel ou LibreOffice"):
-        recalc(registry_file)
+    refused = recalc(registry_file)
+    assert refused.status == 1 and "semble ouvert dans Excel ou LibreOffice" in refused.text()
     assert main(["recalc", str(registry_file)]) == 1
     assert "fermez-le" in capsys.readouterr().err
     assert sha(registry_file) == digest
@@ -375,7 +380,7 @@ def test_writer_stores_formula_like_text_as_text(tmp_path, registry_data):
 
     from test_workbook_build import FORMULA_LIKE, formula_elements
 
-    from fitn_xl.workbook.build import build_registry
+    from fitn_xl.book.build import build_registry
 
     reg = registry_data
     first = replace(reg.applications[0], applicant="-1 commune")  # eligible: listed in « Classement »

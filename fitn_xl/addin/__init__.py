@@ -1,5 +1,6 @@
-"""The Excel add-in: cell functions (`functions`), buttons (`scripts`), xlwings Server app (`server`), Simulateur.
+"""The Excel add-in: buttons (`scripts`, on the jobs of `fitn_xl.app`), the open workbook as a registry (`bookio`),
+the xlwings Server app (`server`, `remote`, `fastcall`, `auth`, `downloads`). The cell functions it serves are
+`fitn_xl.formulas`; the Simulateur sheet is built by `fitn_xl.book.simulator`.
 
-Thin adapters over `fitn_xl.core`: they parse Excel values with `fitn_xl.values` and call the rules; no rule is
-written twice. Importing this package does not import xlwings (only `functions` and `scripts` do).
+Importing this package does not import xlwings (only `scripts` and the server's modules do).
 """

@@ -1,4 +1,5 @@
-"""A registry open in Excel, through xlwings: read it with the workbook reader, write computed values back.
+"""A registry open in Excel, through xlwings: read it with the workbook reader, write computed values back, take a
+snapshot of it as a file for the jobs that read files.
 
 One implementation for every client: `book` is an `xw.Book` — classic xlwings (`xw.Book.caller()`, COM), or the
 remote book of xlwings Server built from the client's JSON (Office.js task pane, VBA `RunRemotePython`), whose
@@ -9,11 +10,17 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
-from datetime import date, datetime
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table
+
 from .. import schema
-from ..core.compute import Computation, compute
+from ..app.recalculation import Written
+from ..book.computed import RecalcCells
+from ..core.compute import Computation
+from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, read_book
 
 
@@ -95,14 +102,6 @@ def read_registry(book, view: BookView | None = None) -> LoadedRegistry:
     return read_book(view or BookView(book, REGISTRY_SHEETS), book_path(book))
 
 
-def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int, dict[str, object]]:
-    """Excel row of « Candidatures » -> computed header -> value: the same values `fitn-xl recalc` writes (its
-    `dossier_cells`, with input errors summed up in « Alertes », and rows without a dossier flagged)."""
-    from ..workbook.write import computed_rows as recalc_rows
-
-    return recalc_rows(loaded, computation)
-
-
 def _runs(columns: list[int]) -> list[list[int]]:
     """Consecutive column numbers grouped: [3, 4, 5, 8] -> [[3, 4, 5], [8]]."""
     runs: list[list[int]] = []
@@ -118,8 +117,6 @@ def write_table_computed(book, view: BookView, loaded: LoadedRegistry, table: sc
                          by_row: dict[int, dict[str, object]]) -> int:
     """Write the computed columns of `table` (Excel row -> header -> value; other rows of the table are emptied),
     one block per run of adjacent computed columns; input columns are never written. Returns the rows given."""
-    from ..workbook.cells import to_excel
-
     positions = loaded.header_columns.get(table.name, {})
     by_column = {positions[c.header]: c.header for c in table.computed if c.header in positions}
     header_row = loaded.header_rows.get(table.name)  # where the reader found it, as `fitn-xl recalc` writes
@@ -141,46 +138,51 @@ def write_table_computed(book, view: BookView, loaded: LoadedRegistry, table: sc
     return len(by_row)
 
 
-def write_computed(book, loaded: LoadedRegistry, computation: Computation, view: BookView | None = None) -> int:
-    """Write the computed columns of « Candidatures » and « Notation » as `fitn-xl recalc` does. Returns the
-    number of dossiers written."""
-    view = view or BookView(book, REGISTRY_SHEETS)
-    written = write_table_computed(book, view, loaded, schema.APPLICATIONS, computed_rows(loaded, computation))
-    try:
-        from ..review.notation import notation_cells
-    except ImportError:  # the Notation computed columns are optional
+class BookTarget:
+    """The registry open in Excel as a `fitn_xl.app.recalc` target: read with the same reader as `fitn-xl check`,
+    the computed values written back as `fitn-xl recalc` writes them into a file (input cells never written)."""
+
+    def __init__(self, book):
+        self.book = book
+        self.name = book_path(book).name
+        self.view = BookView(book, REGISTRY_SHEETS)
+
+    def load(self) -> LoadedRegistry:
+        return read_registry(self.book, self.view)
+
+    def write(self, loaded: LoadedRegistry, computation: Computation, cells: RecalcCells) -> Written:
+        written = Written()
+        for table in (schema.APPLICATIONS, schema.SCORES):
+            n = write_table_computed(self.book, self.view, loaded, table, cells.tables[table.name])
+            if table is schema.APPLICATIONS:
+                written.rows_written = n
+        if schema.SHEET_DASHBOARD in [s.name for s in self.book.sheets]:
+            sheet = self.book.sheets[schema.SHEET_DASHBOARD]
+            for ref, value in cells.dashboard.items():
+                sheet.range(ref).value = to_excel(None, value)
         return written
-    write_table_computed(book, view, loaded, schema.SCORES, notation_cells(loaded, computation, view))
-    return written
 
 
-def write_dashboard(book, loaded: LoadedRegistry, computation: Computation, now: datetime | None = None) -> bool:
-    """Rewrite the values of « Tableau de bord » (same cells and values as `fitn-xl recalc`); False when the
-    sheet is absent."""
-    if schema.SHEET_DASHBOARD not in [s.name for s in book.sheets]:
-        return False
-    from ..workbook.cells import to_excel
-    from ..workbook.dashboard import dashboard_values
-
-    sheet = book.sheets[schema.SHEET_DASHBOARD]
-    values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors), now)
-    for ref, value in values.items():
-        sheet.range(ref).value = to_excel(None, value)
-    return True
-
-
-def recompute(loaded: LoadedRegistry, today: date | None = None) -> Computation:
-    """The core computation over the registry as read (the same call as `fitn-xl recalc`)."""
-    return compute(loaded.registry, today=today)
+def append_journal_rows(book, rows: list[dict[str, object]]) -> int:
+    """Append `rows` (keyed by « Journal » header) to the « Journal » sheet of the open workbook, under its last
+    filled row, in the order of the sheet's own headers. Returns the number of rows written."""
+    if not rows or schema.SHEET_JOURNAL not in [s.name for s in book.sheets]:
+        return 0
+    sheet = book.sheets[schema.SHEET_JOURNAL]
+    existing = sheet_values(sheet)
+    header_row = next((i for i, row in enumerate(existing) if schema.JOURNAL.columns[0].header in row), None)
+    if header_row is None:
+        return 0
+    headers = existing[header_row]
+    last = max((i + 1 for i, row in enumerate(existing) if any(v not in (None, "") for v in row)), default=0)
+    block = [[to_excel(None, row.get(h)) if h else None for h in headers] for row in rows]
+    sheet.range((last + 1, 1), (last + len(block), len(headers))).value = block
+    return len(block)
 
 
 def snapshot(book, folder: str | Path | None = None) -> Path:
     """Save the values and tables of every sheet of `book` into a new .xlsx (the registry as Excel shows it,
     unsaved changes included), so that the command-line generators can read it. Returns its path."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.table import Table
-
     view = BookView(book)
     wb = Workbook()
     wb.remove(wb.active)

@@ -103,7 +103,7 @@ def generer_courriers(book: xw.Book):
 def preparer_liste_ditp(book: xw.Book, mois: str = ""):
     """Préparer la liste mensuelle DITP (mois AAAA-MM, par défaut le mois en cours)."""
     token, folder = _new_folder()
-    _run(book, scripts.DITP.label, lambda: scripts.prepare_ditp(book, folder, mois or None), token, folder)
+    _run(book, scripts.DITP_LABEL, lambda: scripts.prepare_ditp(book, folder, mois or None), token, folder)
 
 
 SCRIPTS = (recalculer, generer_conventions, generer_courriers, preparer_liste_ditp)

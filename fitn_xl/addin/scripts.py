@@ -1,22 +1,19 @@
 """The add-in's buttons, one implementation each against an `xw.Book`: Recalculer, Générer les conventions,
-Générer les courriers, Préparer la liste DITP.
+Générer les courriers, Préparer la liste DITP — each the job of `fitn_xl.app` that the command line runs.
 
 They run from classic xlwings (`RunPython` → the `bouton_*` functions, `xw.Book.caller()`), from the Office.js task
 pane and from VBA `RunRemotePython` through the server (`fitn_xl.addin.server`, which wraps them as xlwings
-scripts). Recalculer writes the computed columns and the dashboard into the open workbook with the same reader,
-core computation and cell rule as `fitn-xl recalc`. The document buttons recalculate first, then run the same
-command as the command line on a snapshot of the workbook as Excel shows it (unsaved changes included): the files
-land next to the workbook (classic) or in a download folder of the server; new rows of the « Journal » sheet are
-copied back into the open workbook.
+scripts). Recalculer is the `recalc` job with the open workbook as its target. The document buttons recalculate
+first, then run their job on a snapshot of the workbook as Excel shows it (unsaved changes included): the files
+land next to the workbook (classic) or in a download folder of the server; the « Journal » rows the job added are
+copied into the open workbook. The message shown is the job's own French report.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import logging
 import os
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +22,11 @@ from pathlib import Path
 
 import xlwings as xw
 
-from .. import schema
-from ..workbook.read import RegistryError
+from .. import app
+from ..app.result import SYSTEM_CLOCK, Clock, Result
 from . import bookio
 
 TITLE = "FITN7 axe 3"
-MAX_LISTED_ISSUES = 12
 MAX_ALERT = 900  # characters: Excel's MsgBox (VBA clients) shows about 1 024 and drops the rest
 DEBUG_ENV = "FITN_XL_DEBUG"  # set (e.g. to 1): an unexpected error's technical detail is shown to the user too
 
@@ -115,123 +111,61 @@ def guarded(label: str, work: Callable[[], Outcome], classic: bool = False) -> O
 RECALC_LABEL = "Recalcul"
 
 
-def _issues_text(loaded) -> str:
-    lines = [f"• {issue}" for issue in sorted(loaded.issues)[:MAX_LISTED_ISSUES]]
-    more = len(loaded.issues) - MAX_LISTED_ISSUES
-    if more > 0:
-        lines.append(f"… et {more} autre(s) (détail : fitn-xl check)")
-    return "\n".join(lines)
+def _clock(today: date | None) -> Clock:
+    return Clock(datetime.combine(today, datetime.now().time())) if today else SYSTEM_CLOCK
+
+
+def _outcome(result: Result, lead: str | None = None) -> Outcome:
+    text = result.text()
+    return Outcome(f"{lead}\n{text}" if lead and text else lead or text, ok=result.ok, files=list(result.files))
 
 
 def recalculate(book, today: date | None = None) -> Outcome:
-    """*Recalculer*: reads the registry open in Excel, computes every dossier, writes the computed columns of
-    « Candidatures » and « Notation » and the values of « Tableau de bord » — the values `fitn-xl recalc` writes.
-    Input cells are never written. Problems are listed; blocking ones (parameters, tables) make `ok` False."""
-    try:
-        view = bookio.BookView(book, bookio.REGISTRY_SHEETS)
-        loaded = bookio.read_registry(book, view)
-    except RegistryError as exc:
-        return Outcome(f"Recalcul impossible : {exc}", ok=False)
-    if schema.DOSSIER_ID not in loaded.header_columns.get(schema.APPLICATIONS.name, {}):  # as `fitn-xl recalc`
-        return Outcome(f"Recalcul impossible : le tableau « {schema.APPLICATIONS.name} » de la feuille "
-                       f"« {schema.APPLICATIONS.sheet} » est introuvable ou n'a pas de colonne « {schema.DOSSIER_ID} » "
-                       "(en-têtes attendus dans ses 20 premières lignes) : rien n'a été écrit.", ok=False)
-    computation = bookio.recompute(loaded, today)
-    written = bookio.write_computed(book, loaded, computation, view)
-    bookio.write_dashboard(book, loaded, computation, now=_now())
-    message = f"Recalcul terminé : {written} dossier(s) calculé(s)."
-    if loaded.blocking:
-        message += "\nDes erreurs bloquantes (paramètres ou tableaux) empêchent un calcul fiable : corrigez-les."
-    if loaded.issues:
-        message += (f"\n{len(loaded.dossiers_with_errors)} dossier(s) avec des erreurs de saisie "
-                    "(voir la colonne Alertes) :\n" + _issues_text(loaded))
-    return Outcome(message, ok=not loaded.blocking)
-
-
-def _now():
-    from datetime import datetime
-
-    return datetime.now().replace(microsecond=0)
+    """*Recalculer*: the `recalc` job on the registry open in Excel — the computed columns of « Candidatures » and
+    « Notation » and the values of « Tableau de bord », as `fitn-xl recalc` writes them into a file. Input cells
+    are never written. Problems are listed; blocking ones (parameters, tables) make `ok` False."""
+    return _outcome(app.recalc(bookio.BookTarget(book), clock=_clock(today)))
 
 
 # --- documents ------------------------------------------------------------------------------------------------
 
+Run = Callable[[Path, Path, Clock], Result]  # (registry file, output folder, clock) -> the job's result
+
+
 @dataclass(frozen=True)
 class Job:
-    command: str  # fitn-xl subcommand
     label: str  # French, for messages
     folder: str  # sub-folder of the output, next to the workbook
+    run: Run
 
 
-CONVENTIONS = Job("conventions", "Conventions", "Conventions")
-LETTERS = Job("letters", "Courriers de notification", "Courriers")
-DITP = Job("ditp", "Liste mensuelle DITP", "Liste DITP")
+CONVENTIONS = Job("Conventions", "Conventions", lambda reg, out, clock: app.conventions(reg, out, clock=clock))
+LETTERS = Job("Courriers de notification", "Courriers", lambda reg, out, clock: app.letters(reg, out, clock=clock))
 
 
-def _journal_rows(path: Path) -> list[list]:
-    """Non-empty rows of the « Journal » sheet of the file at `path` ([] without that sheet)."""
-    import python_calamine
-
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    if schema.SHEET_JOURNAL not in book.sheet_names:
-        return []
-    rows = book.get_sheet_by_name(schema.SHEET_JOURNAL).to_python(skip_empty_area=False)
-    return [row for row in rows if any(v not in (None, "") for v in row)]
+DITP_LABEL = "Liste mensuelle DITP"
 
 
-def _copy_new_journal_rows(book, before: list[list], after: list[list]) -> int:
-    """Append to the open workbook's « Journal » the rows the command added to the snapshot."""
-    new = after[len(before):]
-    if not new or schema.SHEET_JOURNAL not in [s.name for s in book.sheets]:
-        return 0
-    sheet = book.sheets[schema.SHEET_JOURNAL]
-    existing = bookio.sheet_values(sheet)
-    last = max((i + 1 for i, row in enumerate(existing) if any(v not in (None, "") for v in row)), default=0)
-    width = max(len(r) for r in new)
-    block = [[None if v == "" else v for v in row] + [None] * (width - len(row)) for row in new]
-    sheet.range((last + 1, 1), (last + len(block), width)).value = block
-    return len(block)
+def _ditp(month: str) -> Job:
+    return Job(DITP_LABEL, "Liste DITP", lambda reg, out, clock: app.ditp(reg, month, out, clock=clock))
 
 
-def run_command(argv: list[str]) -> tuple[int, str]:
-    """`fitn-xl ARGV` in this process: (exit code, what it printed)."""
-    from .. import cli
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            rc = cli.main(argv)
-        except SystemExit as exc:  # argparse usage errors
-            rc = int(exc.code or 0)
-    return rc, out.getvalue().strip()
-
-
-def generate(book, job: Job, output: Path, extra: list[str] | None = None, today: date | None = None) -> Outcome:
-    """Recalculer, then `fitn-xl <job.command>` on a snapshot of `book`, files written into `output`."""
-    if importlib.util.find_spec(f"fitn_xl.commands.{job.command}") is None:
-        return Outcome(f"{job.label} : la commande « fitn-xl {job.command} » n'est pas disponible dans cette "
-                       "version.", ok=False)
+def generate(book, job: Job, output: Path, today: date | None = None) -> Outcome:
+    """Recalculer, then `job` on a snapshot of `book` (the registry as Excel shows it, unsaved changes included),
+    files written into `output`; the « Journal » rows the job added are copied into the open workbook."""
     recalc = recalculate(book, today)
     if not recalc.ok:
         return recalc
-    import tempfile
-
     output.mkdir(parents=True, exist_ok=True)
-    before_files = {p for p in output.rglob("*") if p.is_file()}
     with tempfile.TemporaryDirectory(prefix="fitn-xl-") as tmp:
-        registry = bookio.snapshot(book, tmp)
-        journal_before = _journal_rows(registry)
-        rc, printed = run_command([job.command, str(registry), "-o", str(output), *(extra or [])])
-        journal_after = _journal_rows(registry)
-    files = sorted(p for p in output.rglob("*") if p.is_file() and p not in before_files)
-    copied = _copy_new_journal_rows(book, journal_before, journal_after)
-    lines = [f"{job.label} : {len(files)} fichier(s) produit(s) dans « {output} »." if files
-             else f"{job.label} : aucun fichier produit."]
+        result = job.run(bookio.snapshot(book, tmp), output, _clock(today))
+    files = [p for p in result.files if p.is_file()]
+    lead = (f"{job.label} : {len(files)} fichier(s) produit(s) dans « {output} »." if files
+            else f"{job.label} : aucun fichier produit.")
+    copied = bookio.append_journal_rows(book, result.journal)
     if copied:
-        lines.append(f"{copied} ligne(s) ajoutée(s) au Journal.")
-    if printed:
-        lines.append(printed)
-    return Outcome("\n".join(lines), ok=rc == 0, files=files)
+        lead += f"\n{copied} ligne(s) ajoutée(s) au Journal."
+    return _outcome(result, lead)
 
 
 def current_month(today: date | None = None) -> str:
@@ -253,9 +187,9 @@ def prepare_ditp(book, output: Path, month: str | None = None) -> Outcome:
     month = month or current_month()
     try:
         Month.parse(month)
-    except ValueError as exc:  # before the command: its usage text means nothing in Excel
-        return Outcome(f"{DITP.label} : {exc} (par exemple {current_month()}).", ok=False)
-    return generate(book, DITP, output, ["--mois", month])
+    except ValueError as exc:  # before the job: a month typed in the task pane
+        return Outcome(f"{DITP_LABEL} : {exc} (par exemple {current_month()}).", ok=False)
+    return generate(book, _ditp(month), output)
 
 
 # --- classic xlwings (RunPython from the VBA buttons) --------------------------------------------------------
@@ -311,4 +245,4 @@ def bouton_courriers() -> None:
 
 
 def bouton_ditp(mois: str | None = None) -> None:
-    _button(DITP.label, lambda book: prepare_ditp(book, next_to(book, DITP), mois))
+    _button(DITP_LABEL, lambda book: prepare_ditp(book, next_to(book, _ditp(mois or "")), mois))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from ..documents.batch import convention_kind, run_batch
+from .. import app
+from ._common import print_result, progress_bar
 
 
 def run(args) -> int:
-    return run_batch(args, convention_kind, "convention", feminine=True)
+    with progress_bar("Conventions") as progress:
+        result = app.conventions(args.registre, args.output, dossiers=args.dossiers, force=args.force,
+                                 progress=progress)
+    return print_result(result)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..forms.importer import run_import
+from .. import app
 from ..values import CellError, parse_date
-from . import EXIT_USAGE
+from ._common import print_result
 
 
 def run(args) -> int:
@@ -16,6 +16,6 @@ def run(args) -> int:
             received = parse_date(args.date_reception)
         except CellError as exc:
             print(f"Erreur : --date-reception : {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    return run_import(args.registre, args.fichiers, args.correspondance, received, args.force,
-                      say=print, warn=lambda line: print(line, file=sys.stderr))
+            return app.EXIT_USAGE
+    return print_result(app.import_files(args.registre, args.fichiers, mapping=args.correspondance,
+                                         received_on=received, force=args.force))

@@ -3,8 +3,11 @@ for ineligible or refused dossiers."""
 
 from __future__ import annotations
 
-from ..documents.batch import letter_kind, run_batch
+from .. import app
+from ._common import print_result, progress_bar
 
 
 def run(args) -> int:
-    return run_batch(args, letter_kind, "courrier")
+    with progress_bar("Courriers") as progress:
+        result = app.letters(args.registre, args.output, dossiers=args.dossiers, force=args.force, progress=progress)
+    return print_result(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import EXIT_OK
+from ..app.result import EXIT_OK
 
 
 def run(args) -> int:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..perf import gc_paused
 from ..schema import LAUREATE_STATUSES, NO, PENDING_STATUSES, YES
 from .followup import is_late
 from .model import Application, Registry
@@ -90,11 +89,6 @@ def granted_or_proposed(app: Application, proposed: Decimal) -> Decimal:
 
 def compute(registry: Registry, today: date | None = None) -> Computation:
     """Every rule for every dossier. `today` is used when the parameters leave « Date de référence » empty."""
-    with gc_paused():  # a few objects per dossier and no reference cycle: the collector's passes would find nothing
-        return _compute(registry, today)
-
-
-def _compute(registry: Registry, today: date | None) -> Computation:
     params = registry.parameters
     reference = params.reference_date or today or date.today()
     expenses, providers = _group(registry.expenses), _group(registry.providers)

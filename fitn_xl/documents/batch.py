@@ -1,14 +1,12 @@
-"""Generating a batch of documents from a registry file: selection, file names, progress, journal, report.
+"""A batch of documents from a registry: which dossier gets which document, file names, « Journal » rows.
 
-Used by `fitn-xl conventions` and `fitn-xl letters`. Dossiers with input errors are skipped and listed at the end
-(exit 1); the others still go through. Each document written adds one row to the registry's « Journal » sheet;
-input cells are never touched.
+The conventions and letters jobs (`fitn_xl.app.documents`) plan a batch here, render it with
+`fitn_xl.documents.render` and record it. Dossiers with input errors are left out of the plan (and named).
 """
 
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,11 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .. import schema
-from ..commands._common import EXIT_DATA, EXIT_OK
-from ..core import Application, compute
+from ..core import Application
 from ..resources import word_templates
 from .context import EXTRA_TEMPLATES_DIR, dossier_context, extra_text
-from .render import RenderJob, RenderResult, default_workers, render_documents
+from .render import RenderJob, RenderResult
 
 CONVENTION, NOTIFICATION, REFUSAL = "convention", "notification", "refus"
 TEMPLATE_FILES = {
@@ -145,85 +142,8 @@ def journal_rows(plan: Plan, results: list[RenderResult], when: datetime) -> lis
     return rows
 
 
-def _progress(total: int):
-    """A rich progress bar on stderr; returns (advance callback, stop callback)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(TextColumn("Documents"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=True)
-    task = progress.add_task("documents", total=total)
-    progress.start()
-    return (lambda n: progress.advance(task, n)), progress.stop
-
-
-def run_batch(args, kind_of: Callable[[Application], str | None], what: str, feminine: bool = False) -> int:
-    """The body of `fitn-xl conventions` / `fitn-xl letters`. `what` names the documents in messages (its gender
-    by `feminine`)."""
-    from ..commands._common import print_dossier_issues, refuse_if_blocking
-    from ..workbook.read import load_registry
-
-    registry_path = Path(args.registre)
-    loaded = load_registry(registry_path)
-    out = sys.stderr
-    if refuse_if_blocking(loaded, "de produire les documents"):
-        return EXIT_DATA
-    computation = compute(loaded.registry)
-    template_dir = templates_dir(loaded.registry.parameters, registry_path)
-    plan = plan_batch(loaded, computation, kind_of, template_dir, getattr(args, "dossiers", None))
-    for kind in {k for _, k in plan.job_dossiers}:
-        if not (template_dir / TEMPLATE_FILES[kind]).is_file():
-            print(f"Erreur : le modèle « {TEMPLATE_FILES[kind]} » est introuvable dans « {template_dir} ».",
-                  file=out)
-            return EXIT_DATA
-
-    results: list[RenderResult] = []
-    if plan.jobs:
-        advance, stop = _progress(len(plan.jobs))
-        try:
-            results = render_documents(plan.jobs, args.output, workers=default_workers(), progress=advance)
-        finally:
-            stop()
-    written = [r for r in results if r.path is not None]
-    failed = [r for r in results if r.path is None]
-    s = "s" if len(written) > 1 else ""
-    e = "e" if feminine else ""
-    print(f"{len(written)} {what}{s} écrit{e}{s} dans « {args.output} ».")
-
-    status = EXIT_OK
-    if written:
-        try:
-            from ..workbook.write import append_journal
-
-            append_journal(registry_path, journal_rows(plan, results, datetime.now()),
-                           force=getattr(args, "force", False))
-            print("Documents consignés dans la feuille « Journal » du registre.")
-        except ImportError:
-            print("Attention : l'écriture du journal n'est pas disponible ; documents non consignés.", file=out)
-        except Exception as exc:  # documents exist: say plainly the journal is incomplete
-            print(f"Attention : les documents sont écrits, mais la feuille « Journal » du registre n'a pas pu être "
-                  f"complétée ({exc}).", file=out)
-            status = EXIT_DATA
-    for r in failed:
-        print(f"Erreur : {r.error}", file=out)
-        status = EXIT_DATA
-    for dossier_id in plan.unknown:
-        print(f"Erreur : le dossier « {dossier_id} » est introuvable dans la feuille « {schema.SHEET_APPLICATIONS} ».",
-              file=out)
-        status = EXIT_DATA
-    for dossier_id in plan.not_selected:
-        print(f"Dossier {dossier_id} : pas de {what} pour ce dossier (statut ou mode de contractualisation).",
-              file=out)
-    if plan.skipped_errors:
-        status = EXIT_DATA
-        print(f"{len(plan.skipped_errors)} dossier(s) écarté(s) car leur saisie contient des erreurs :", file=out)
-        for dossier_id in plan.skipped_errors:
-            print_dossier_issues(f"  Dossier {dossier_id} :", dossier_id, loaded.issues, indent="    ", stream=out)
-    return status
-
-
 __all__ = [
     "BUILTIN_TEMPLATES", "CONVENTION", "NOTIFICATION", "REFUSAL", "TEMPLATE_FILES", "Plan", "convention_kind",
-    "document_filename", "journal_rows", "letter_kind", "plan_batch", "run_batch", "safe_filename",
+    "document_filename", "journal_rows", "letter_kind", "plan_batch", "safe_filename",
     "templates_dir",
 ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,12 +21,12 @@ from .. import schema
 from ..schema import DOSSIER_ID, Table
 from ..values import parse_text
 from ..workbook.cells import to_excel
-from ..workbook.read import LoadedRegistry, RegistryError, journal_rows, load_registry
+from ..workbook.read import LoadedRegistry, journal_rows, load_registry
 from ..workbook.write import append_rows, atomic_update
 from ..workbook.xlsx import XlsxPackage
 from . import ds as dsmod
 from .docx_in import FormError
-from .parse import ParsedForm, parse_form
+from .parse import ParsedForm
 
 OP_FORM = "Import formulaire"
 OP_DS = "Import DS"
@@ -321,64 +320,3 @@ def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = Fal
         if problems:
             raise ImportFailed("le registre obtenu ne passe pas la validation ; rien n'a été écrit :\n  "
                                + "\n  ".join(problems))
-
-
-def run_import(registry: str | Path, files: list[str | Path], mapping_path: str | Path | None = None,
-               received_on: date | None = None, force: bool = False,
-               say: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> int:
-    """The `fitn-xl import` job. Returns the exit code: 0 when every file went in (or was already there),
-    1 when some form or dossier was refused (the others are written)."""
-    path = Path(registry)
-    loaded = load_registry(path)
-    if loaded.blocking:
-        for issue in loaded.issues:
-            if issue.blocking:
-                warn(str(issue))
-        warn("Import impossible : le registre a des erreurs qui ne concernent pas un dossier (voir ci-dessus).")
-        return 1
-    department = loaded.registry.parameters.department
-    if not department:
-        warn(f"Import impossible : le paramètre « Département » est vide (feuille « {schema.SHEET_PARAMETERS} »).")
-        return 1
-    journal = read_journal(path)
-    now = datetime.now().replace(microsecond=0)
-    received = received_on or now.date()
-    plan = Plan()
-    forms = [Path(f) for f in files if Path(f).suffix.lower() == ".docx"]
-    exports = [Path(f) for f in files if Path(f).suffix.lower() != ".docx"]
-    numbering = Numbering(department, set(loaded.application_rows))
-    plan_forms(plan, [parse_form(f) for f in forms], loaded, journal, numbering, received, now)
-    if exports:
-        try:
-            mapping = dsmod.load_mapping(mapping_path)
-        except dsmod.MappingError as exc:
-            warn(f"Erreur : {exc}")
-            return 2
-        for export in exports:
-            if not export.is_file():
-                plan.errors.append(f"Export DS « {export.name} » : le fichier n'existe pas")
-                continue
-            if export.suffix.lower() not in (".xlsx", ".xlsm"):
-                plan.errors.append(f"Fichier « {export.name} » : ni un formulaire (.docx) ni un export Démarches "
-                                   "Simplifiées (.xlsx)")
-                continue
-            plan_ds(plan, export, mapping, loaded, journal, received, now)
-    for line in plan.errors:
-        warn(line)
-    if plan.writes:
-        try:
-            write_plan(path, plan, loaded, force)
-        except (ImportFailed, RegistryError) as exc:
-            warn(f"Erreur : {exc}")
-            return 1
-    for title, lines in (("Dossiers créés", plan.created), ("Dossiers mis à jour", plan.updated),
-                         ("Valeurs gardées (modifiées dans le registre)", plan.kept), ("Non importés", plan.skipped)):
-        if lines:
-            say(f"{title} ({len(lines)}) :")
-            for line in lines:
-                say(f"  {line}")
-    if not plan.writes:
-        say("Aucune modification du registre.")
-    else:
-        say(f"Registre « {path.name} » enregistré.")
-    return 1 if plan.errors else 0

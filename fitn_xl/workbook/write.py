@@ -4,7 +4,8 @@ Layers, bottom up:
 - `fitn_xl.workbook.xlsx`: the zip patched in place (`XlsxPackage`, `SheetXml`, `TableXml`).
 - `check_not_open` / `atomic_update`: refuse while Excel or LibreOffice holds the file; write a temp file beside
   it, keep the previous version as `NAME.precedent.xlsx`, then `os.replace`.
-- `recalc`, `append_journal`, `append_input_rows`: the jobs built on them.
+- `fill_computed`, `append_rows`, `append_journal`, `append_input_rows`: writing a table's computed cells or
+  new rows (the `recalc` job of `fitn_xl.app` and the imports are built on them).
 
 """
 
@@ -16,23 +17,15 @@ import re
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from .. import schema
-from ..core.compute import Computation, Envelope, compute
 from ..schema import Table
 from .cells import to_excel
-from .dashboard import dashboard_values
-from .read import Issue, LoadedRegistry, RegistryError, load_registry
+from .read import LoadedRegistry, RegistryError
 from .xlsx import SheetXml, TableXml, XlsxPackage
-
-ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
-PARAMETERS_ALERT = "Paramètres en erreur : {n} (voir fitn-xl check) — calcul fait avec les valeurs par défaut"
-STRUCTURE_ALERT = "Colonne ou tableau absent : {n} (voir fitn-xl check) — calcul incomplet, résultats non fiables"
 
 
 class RegistryLocked(RegistryError):
@@ -134,137 +127,10 @@ def _keep_previous(path: Path) -> None:
     os.replace(staging, previous)
 
 
-# --- computed values -----------------------------------------------------------------------------------------
+# --- computed columns ----------------------------------------------------------------------------------------
 
 
-def _error_alerts(loaded: LoadedRegistry) -> tuple[Counter, Counter, Counter]:
-    """(issues per dossier, issues per Candidatures row without a dossier, blocking issues: parameters / others)."""
-    per_dossier: Counter = Counter()
-    per_row: Counter = Counter()
-    blocking: Counter = Counter()
-    known_rows = set(loaded.application_rows.values())
-    for issue in loaded.issues:
-        if issue.blocking:  # parameters (defaults used), or a missing table or column (nothing to use)
-            blocking[PARAMETERS_ALERT if issue.sheet == schema.SHEET_PARAMETERS else STRUCTURE_ALERT] += 1
-        elif issue.dossier_id is not None:
-            per_dossier[issue.dossier_id] += 1
-        elif issue.sheet == schema.SHEET_APPLICATIONS and issue.row is not None and issue.row not in known_rows:
-            per_row[issue.row] += 1  # a row that is no dossier: duplicated or missing N° dossier
-    return per_dossier, per_row, blocking
-
-
-def _alerts(base: str, errors: int, blocking: Counter) -> str:
-    lines = [alert.format(n=n) for alert, n in blocking.items()]
-    if errors:
-        lines.append(ERRORS_ALERT.format(n=errors))
-    if base:
-        lines.append(base)
-    return "\n".join(lines)
-
-
-def dossier_cells(loaded: LoadedRegistry, computation: Computation) -> dict[str, dict[str, object]]:
-    """Dossier -> computed attr -> cell value (as `Result.cells()`), with input errors summarised in
-    « Alertes » (« Erreurs de saisie : N (voir fitn-xl check) »), so a dossier in error never looks fine."""
-    per_dossier, _, blocking = _error_alerts(loaded)
-    out: dict[str, dict[str, object]] = {}
-    for dossier_id, result in computation.results.items():
-        cells = result.cells()
-        cells["warnings"] = _alerts(str(cells["warnings"] or ""), per_dossier.get(dossier_id, 0), blocking)
-        out[dossier_id] = cells
-    return out
-
-
-def computed_rows(loaded: LoadedRegistry, computation: Computation) -> dict[int, dict[str, object]]:
-    """What `recalc` writes in « Candidatures »: Excel row -> computed header -> value. Each dossier's row gets
-    its `dossier_cells`; a row that is no dossier (duplicated or missing N° dossier) but has input errors gets
-    only « Alertes » (« Erreurs de saisie : N »). Rows absent from the result have their computed cells cleared.
-    The Excel add-in writes the same values into a workbook open in Excel."""
-    cells = dossier_cells(loaded, computation)
-    _, per_row, _ = _error_alerts(loaded)
-    by_row: dict[int, dict[str, object]] = {}
-    for dossier_id, r in loaded.application_rows.items():
-        if dossier_id in cells:
-            by_row[r] = {c.header: cells[dossier_id].get(c.attr) for c in schema.APPLICATIONS.computed}
-    for r, n in per_row.items():
-        by_row[r] = {"Alertes": _alerts("", n, Counter())}
-    return by_row
-
-
-# --- recalc --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RecalcSummary:
-    """What `recalc` did and found."""
-
-    path: Path
-    dossiers: int = 0
-    eligible: int = 0
-    late: int = 0
-    with_errors: int = 0
-    rows_written: int = 0
-    envelopes: dict[str, Envelope] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    blocking: bool = False
-    extended_tables: list[str] = field(default_factory=list)
-    missing_columns: list[str] = field(default_factory=list)
-    previous: Path | None = None
-    reference_date: date | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.blocking else 0
-
-
-def recalc(path: str | Path, force: bool = False, today: date | None = None,
-           now: datetime | None = None) -> RecalcSummary:
-    """Rewrite the computed columns of « Candidatures » and the dashboard values, in place and atomically.
-
-    Input cells are never written. Rows typed just below a table are taken into the table (its ref grows). A
-    dossier with input errors still gets what can be computed, with « Erreurs de saisie : N » in « Alertes »."""
-    path = Path(path)
-    check_not_open(path, force)
-    loaded = load_registry(path)
-    computation = compute(loaded.registry, today)
-    summary = RecalcSummary(path, issues=loaded.issues, blocking=loaded.blocking,
-                            envelopes=dict(computation.envelopes), reference_date=computation.reference_date)
-    summary.dossiers = len(computation.results)
-    summary.eligible = sum(1 for r in computation.results.values() if r.eligible)
-    summary.late = sum(1 for r in computation.results.values() if r.late)
-    summary.with_errors = len(loaded.dossiers_with_errors)
-
-    positions = loaded.header_columns.get(schema.APPLICATIONS.name, {})
-    if schema.DOSSIER_ID not in positions:
-        raise RegistryError(f"Le tableau « {schema.APPLICATIONS.name} » est introuvable ou n'a pas de colonne "
-                            f"« {schema.DOSSIER_ID} » : rien n'a été écrit.")
-    summary.missing_columns = [c.header for c in schema.APPLICATIONS.computed if c.header not in positions]
-
-    with atomic_update(path, force=True) as tmp, XlsxPackage(path) as pkg:
-        # tables that grew (rows typed below them)
-        tables = pkg.tables()
-        for table in schema.INPUT_TABLES:
-            xt = tables.get(table.name)
-            if xt is not None and xt.extend_to(loaded.last_rows.get(table.name, 0)):
-                pkg.touch(xt.part)
-                summary.extended_tables.append(table.name)
-        summary.rows_written = _fill_computed(pkg, loaded, schema.APPLICATIONS, computed_rows(loaded, computation))
-        from ..review.notation import notation_cells  # computed columns of « Notation » (review engineer)
-
-        _fill_computed(pkg, loaded, schema.SCORES, notation_cells(loaded, computation))
-        if "Classement" in pkg.sheet_parts:  # the managers' ranking sheet (review engineer)
-            from ..review.patch import write_classement
-
-            write_classement(pkg, loaded, computation)
-        dash_values = dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors),
-                                       now or datetime.now().replace(microsecond=0))
-        if schema.SHEET_DASHBOARD in pkg.sheet_parts:
-            pkg.sheet(schema.SHEET_DASHBOARD).set_values(dash_values)
-        pkg.save(tmp)
-    summary.previous = previous_version_path(path)
-    return summary
-
-
-def _fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
+def fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
                    by_row: Mapping[int, Mapping[str, object]]) -> int:
     """Write the computed columns of `table`: `by_row` gives Excel row -> header -> value; every other row of the
     table's data range gets its computed cells cleared. Returns the number of rows given values."""
@@ -348,7 +214,6 @@ def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bo
 
 
 __all__ = [
-    "RecalcSummary", "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows",
-    "append_journal", "atomic_update", "check_not_open", "computed_rows", "dossier_cells", "lock_files",
-    "previous_version_path", "recalc", "remove_stale_temps",
+    "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows", "append_journal",
+    "atomic_update", "check_not_open", "fill_computed", "lock_files", "previous_version_path", "remove_stale_temps",
 ]

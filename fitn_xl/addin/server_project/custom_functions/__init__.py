@@ -1,6 +1,6 @@
-"""Custom functions of the add-in (namespace FITN): an explicit list, re-exported from `fitn_xl.addin.functions`."""
+"""Custom functions of the add-in (namespace FITN): an explicit list, re-exported from `fitn_xl.formulas.functions`."""
 
-from fitn_xl.addin.functions import (  # noqa: F401
+from fitn_xl.formulas.functions import (  # noqa: F401
     fitn_cout_eligible,
     fitn_depenses_exclues,
     fitn_eligible,

@@ -23,8 +23,15 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import python_calamine
+from lxml import etree
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from .. import schema
 from ..files import atomic_write
+from ..formulas import functions
+from ..workbook.read import load_registry
 
 SHEET = "Simulateur"
 TITLE = "Simulateur : un cas saisi, calculé par les fonctions FITN du complément"
@@ -114,8 +121,6 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
     """Add the « Simulateur » sheet (inputs with drop-downs, the add-in choice set to `addin`, result formulas) to
     an openpyxl `workbook`; returns the worksheet. Formulas refer to the tables `Forfaits` and `Parametres` of
     « Paramètres »."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     ws = workbook.create_sheet(title)
     ws["A1"] = TITLE
@@ -184,11 +189,6 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
 def simulate(path: str | Path) -> dict[str, object]:
     """The results the add-in's functions give for the case typed in the « Simulateur » sheet of the registry
     at `path` (its Forfaits and Parametres tables): result label -> value."""
-    import python_calamine
-
-    from ..workbook.read import load_registry
-    from . import functions
-
     book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     values = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
 
@@ -211,7 +211,6 @@ def simulate(path: str | Path) -> dict[str, object]:
 
 
 def _sheet_part(archive: zipfile.ZipFile, title: str) -> str:
-    from lxml import etree
 
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
@@ -234,7 +233,6 @@ def cache_simulator_values(path: str | Path) -> dict[str, object]:
 
 def _write_cached(path: Path, tmp: Path, results: dict[str, object]) -> None:
     """Copy the registry at `path` to `tmp` with the « Simulateur » formulas' cached values set to `results`."""
-    from lxml import etree
 
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     with zipfile.ZipFile(path) as archive:

@@ -1,0 +1,87 @@
+"""What the jobs share about the registry they work on: reading it and computing it once, refusing when its
+problems block every job, reporting a skipped dossier's issues, recording « Journal » rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from .. import schema
+from ..core.compute import LAB, Computation, Envelope, compute
+from ..core.text import eur
+from ..perf import gc_paused
+from ..workbook.read import Issue, LoadedRegistry, load_registry
+from ..workbook.write import append_journal
+from .result import ERROR, WARNING, Clock, Line, Refused, Result
+
+REGISTRY_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def open_registry(path: str | Path, clock: Clock, blocking_refuses: str | None = None
+                  ) -> tuple[LoadedRegistry, Computation]:
+    """The registry at `path`, read and computed (reference date: its parameter, else `clock`'s day). With
+    `blocking_refuses` (what the job does, e.g. « de produire les documents »), problems that block every job
+    raise `Refused` listing them."""
+    path = Path(path)
+    if path.suffix.lower() not in REGISTRY_SUFFIXES:
+        raise Refused(f"Erreur : « {path.name} » n'est pas un fichier .xlsx.")
+    with gc_paused():  # many objects, no reference cycle: the collector's passes would find nothing
+        loaded = load_registry(path)
+        if blocking_refuses is not None:
+            refuse_if_blocking(loaded, blocking_refuses)
+        return loaded, compute(loaded.registry, clock.today())
+
+
+def refuse_if_blocking(loaded: LoadedRegistry, what: str) -> None:
+    """Raise `Refused` (listing them in French) when `loaded` has problems that block every job."""
+    if loaded.blocking:
+        problems = "\n".join(f"  {issue}" for issue in loaded.issues if issue.blocking)
+        raise Refused(f"Erreur : le registre contient des erreurs qui empêchent {what} :\n{problems}")
+
+
+def dossier_issues(issues: list[Issue], dossier_id: str) -> list[Issue]:
+    return [i for i in issues if i.dossier_id == dossier_id]
+
+
+def report_skipped(result: Result, heading: str, dossier_id: str, issues: list[Issue], indent: str = "  ",
+                   level: str = WARNING) -> None:
+    """`heading`, then the issues of one dossier, one French line each; the dossier is recorded as skipped."""
+    mine = dossier_issues(issues, dossier_id)
+    result.skipped[dossier_id] = mine
+    result.lines.append(Line(heading, level))
+    result.lines.extend(Line(f"{indent}{issue}", level) for issue in mine)
+
+
+def envelope_line(name: str, env: Envelope) -> str:
+    """« Enveloppe départementale : 297 000 €, engagé …, proposé …, reste … »."""
+    label = "Enveloppe 3d" if name == LAB else "Enveloppe départementale"
+    return (f"{label} : {eur(env.amount)}, engagé {eur(env.committed)}, proposé {eur(env.proposed)}, "
+            f"reste {eur(env.remaining)}{' — DÉPASSÉE' if env.exceeded else ''}")
+
+
+JOURNAL_FAILED = ("Attention : les fichiers sont écrits, mais la feuille « Journal » du registre n'a pas pu être "
+                  "complétée ({error}).")
+
+
+def record(result: Result, registry: Path, rows: list[Mapping[str, object]], *, force: bool, now: datetime,
+           done: str = "", failed: str = JOURNAL_FAILED, failure_level: str = ERROR) -> bool:
+    """Append `rows` (keyed by `schema.JOURNAL` header; « Date et heure » defaults to `now`) to the registry's
+    « Journal » and to `result.journal`, then say `done`. When the journal cannot be written, say so plainly
+    (`failed`, with the reason as `{error}`: the files the rows describe exist) at `failure_level`, an error failing
+    the job. True when written."""
+    if not rows:
+        return True
+    stamp = schema.JOURNAL.columns[0].header
+    rows = [{stamp: now, **row} if not row.get(stamp) else dict(row) for row in rows]
+    try:
+        append_journal(registry, rows, force=force)
+    except Exception as exc:  # the documents exist: the journal must not hide them
+        result.lines.append(Line(failed.format(error=exc), failure_level))
+        if failure_level == ERROR:
+            result.fail()
+        return False
+    result.journal.extend(rows)
+    if done:
+        result.info(done)
+    return True
