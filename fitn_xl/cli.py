@@ -142,7 +142,8 @@ def _relances(p):
 
 
 def _consolidate(p):
-    p.add_argument("listes", nargs="+", metavar="LISTE.xlsx", help="listes mensuelles DITP des départements")
+    p.add_argument("listes", nargs="+", metavar="LISTE.xlsx",
+                   help="listes mensuelles DITP ou registres des départements")
     p.add_argument("-o", "--sortie", dest="output", required=True, metavar="CONSOLIDATION.xlsx",
                    help="classeur de consolidation à écrire")
 
@@ -186,7 +187,8 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("ditp", "ditp", "liste mensuelle des lauréats pour la DITP (.xlsx, .docx, .eml)", _ditp),
     ("relances", "relances", "un courriel de relance par lauréat sans état des lieux depuis plus d'un trimestre",
      _relances),
-    ("consolidate", "consolidate", "regroupe les listes DITP de plusieurs départements dans un classeur",
+    ("consolidate", "consolidate", "regroupe les lauréats de plusieurs départements (listes DITP ou registres) dans "
+                                   "un classeur",
      _consolidate),
     ("committee", "committee", "dossier du comité de sélection (Word) : classement par enveloppe, fiches "
                                "d'instruction", _committee),

@@ -235,3 +235,26 @@ def test_unexpected_error_detail_only_with_fitn_xl_debug(tmp_path, monkeypatch):
     (alert,) = book.json()["actions"]
     assert "Détail (FITN_XL_DEBUG) :" in alert["args"][0] and "nimportequoi" in alert["args"][0]
     assert len(alert["args"][0]) <= scripts.MAX_ALERT
+
+
+def test_a_button_runs_the_job_and_shows_the_report_the_command_line_prints(tmp_path, capsys):
+    """« Générer les courriers » and `fitn-xl letters` are one job: same documents, same French report (the output
+    folder aside), and the Journal rows the job added land in the open workbook."""
+    from fitn_xl import cli
+
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 12, seed=7)
+    by_cli = tmp_path / "cli"
+    code = cli.main(["letters", str(path), "-o", str(by_cli)])
+    printed = capsys.readouterr()
+    book = xw.Book(json=payload_from_xlsx(path))
+    by_button = tmp_path / "bouton"
+    outcome = scripts.generate_letters(book, by_button)
+    assert outcome.ok is (code == 0)
+    assert sorted(p.name for p in outcome.files) == sorted(p.name for p in by_cli.iterdir())
+    report = [line for line in (printed.out + printed.err).splitlines() if line]
+    shown = outcome.message.replace(str(by_button), str(by_cli)).splitlines()
+    assert sorted(shown[2:]) == sorted(report)  # after the button's two lines: files produced, Journal rows copied
+    journal = [a for a in book.json()["actions"] if a["func"] == "setValues" and a["sheet_position"] ==
+               [s.name for s in book.sheets].index(schema.SHEET_JOURNAL)]
+    assert journal and len(journal[-1]["values"]) == len(outcome.files)

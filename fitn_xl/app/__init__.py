@@ -20,7 +20,7 @@ _JOBS = {
     "check": "inspection", "CheckResult": "inspection",
     "recalc": "recalculation", "RecalcResult": "recalculation", "RecalcTarget": "recalculation",
     "conventions": "documents", "letters": "documents",
-    "ditp": "reporting", "DitpResult": "reporting", "relances": "reporting", "consolidate": "reporting",
+    "ditp": "reporting", "DitpResult": "reporting", "relances": "reporting", "consolidate": "consolidation",
     "committee": "review", "scoring": "review",
     "forms": "applications", "import_files": "applications",
     "new_registry": "new",

@@ -1,15 +1,11 @@
-"""The DITP jobs: the monthly list of laureates (and its sending), the follow-up reminders, the consolidation of
-several départements' lists."""
+"""The DITP jobs: the monthly list of laureates (and its sending), and the follow-up reminders."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..ditp import fmt
-from ..ditp.consolidation import ConsolidationError
-from ..ditp.consolidation import consolidate as consolidate_lists
 from ..ditp.journal import OPERATION_SEND, previous_sends, send_row
 from ..ditp.listing import Month
 from ..ditp.mail import SendError, SmtpConfigError, SmtpSettings
@@ -116,26 +112,4 @@ def relances(registry: str | Path, output: str | Path, *, clock: Clock = SYSTEM_
     result.info(f"{n} relance{s} préparée{s} (lauréats sans état des lieux depuis plus d'un trimestre au {day}) :")
     for path in result.files:
         result.info(f"  {path}")
-    return result
-
-
-@job
-def consolidate(lists: Sequence[str | Path], output: str | Path) -> Result:
-    """The monthly lists of several départements in one workbook, with totals per département and measure."""
-    out = Path(output)
-    inputs = [Path(p) for p in lists]
-    if any(p.resolve() == out.resolve() for p in inputs):
-        raise Refused(f"Erreur : « {out.name} » est à la fois une liste à consolider et le fichier de sortie.",
-                      EXIT_USAGE)
-    try:
-        c = consolidate_lists(inputs, out)
-    except ConsolidationError as exc:
-        raise Refused(f"Erreur : {exc} Aucune consolidation n'a été écrite.") from None
-    result = Result(files=[out])
-    for warning in c.warnings:
-        result.warn(f"Attention : {warning}")
-    result.info(f"Consolidation écrite : {out}")
-    result.info(f"{len(c.files)} département(s), {c.count} lauréat(s), {fmt.eur(c.total)}.")
-    for dep, (n, amount) in c.by_department.items():
-        result.info(f"  {dep} : {n} lauréat(s), {fmt.eur(amount)}")
     return result

@@ -1,93 +1,169 @@
-"""Consolidation for the SGAR / DITP: several départements' monthly lists merged into one workbook.
+"""Consolidation for the SGAR / DITP: the laureates of several départements in one pandas frame, grouped by
+département and by measure, written as one workbook.
 
-Sheets: « Lauréats » (every row, with its source file, and a total row), « Par département » and « Par mesure »
-(count and amount, with totals). A file that is not a monthly list is rejected with a French message naming it.
+Each input is a département's monthly list (`fitn-xl ditp`) or its registry itself: a registry gives the rows its
+monthly list would have at its reference date (the same `monthly_rows`, dossiers with input errors left out and
+named). Sheets: « Lauréats » (every row, with its source file, and a total row), « Par département », « Par mesure »
+and « Par département et mesure » (count and amount, with totals). A file that is neither is rejected with a
+French message naming it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+import python_calamine
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .. import schema
 from ..files import atomic_write
 from ..schema import MEASURE_LABELS
-from .listing import AMOUNT_HEADERS, DATE_HEADERS, LIST_HEADERS, ListRow, total
-from .xlsx import EUR_FORMAT, TOTAL_LABEL, ListFile, NotAListError, put, read_list_xlsx, write_rows
+from ..workbook.read import RegistryError, load_registry
+from .listing import (
+    H_AMOUNT,
+    H_DEPARTMENT,
+    H_DOSSIER,
+    H_MEASURE,
+    LIST_HEADERS,
+    ListRow,
+    Month,
+    NoLaureateError,
+    monthly_rows,
+)
+from .xlsx import EUR_FORMAT, SHEET_LIST, TOTAL_LABEL, NotAListError, put, read_list_xlsx, write_rows
 
 SOURCE_HEADER = "Fichier source"
 COUNT_HEADER = "Nombre de lauréats"
 AMOUNT_HEADER = "Montant financé (€)"
+NAME_HEADER = "Nom du département"
+MONTH_HEADER = "Mois"
 
 
 class ConsolidationError(Exception):
-    """The lists cannot be merged (French message naming the file)."""
+    """The inputs cannot be merged (French message naming the file)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a monthly list or a registry, of one département."""
+
+    path: Path
+    department: str
+    department_name: str
+    month: str  # 'AAAA-MM' of the list, or of the registry's reference date; '' when unknown
+    rows: list[ListRow]
+    skipped: list[str] = field(default_factory=list)  # dossiers of a registry left out (input errors)
 
 
 @dataclass
 class Consolidation:
-    files: list[ListFile]
-    rows: list[tuple[ListRow, str]]  # (row, source file name)
-    by_department: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
-    by_measure: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    sources: list[Source]
+    laureates: pd.DataFrame  # LIST_HEADERS + « Fichier source », one row per laureate, amounts as Decimal
+    by_department: pd.DataFrame  # index: département; columns: COUNT_HEADER, AMOUNT_HEADER
+    by_measure: pd.DataFrame  # index: mesure
+    by_department_measure: pd.DataFrame  # index: (département, mesure)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return len(self.rows)
+        return len(self.laureates)
 
     @property
     def total(self) -> Decimal:
-        return total(r for r, _ in self.rows)
+        return sum(self.laureates[H_AMOUNT], Decimal(0))
 
 
-def _sums(pairs) -> dict[str, tuple[int, Decimal]]:
-    out: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    for key, amount in pairs:
-        out[key][0] += 1
-        out[key][1] += amount
-    return {k: (n, a) for k, (n, a) in out.items()}
+def _is_registry(path: Path) -> bool:
+    try:
+        names = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # not a workbook: the list reader says so in French
+        return False
+    return schema.SHEET_APPLICATIONS in names and SHEET_LIST not in names
 
 
-def merge(paths: list[Path]) -> Consolidation:
-    """Read and check every list. Raises `ConsolidationError` for a file that is not a list, a département given
-    twice or a dossier present in two files."""
-    files: list[ListFile] = []
-    seen_department: dict[str, str] = {}
-    seen_dossier: dict[tuple[str, str], str] = {}
-    rows: list[tuple[ListRow, str]] = []
-    for path in paths:
+def read_source(path: Path, today: date | None = None) -> Source:
+    """A monthly list, or a registry (its laureates as its list would give them at its reference date, else
+    `today`). Raises `ConsolidationError` for anything else."""
+    path = Path(path)
+    if path.is_file() and _is_registry(path):
         try:
-            lf = read_list_xlsx(Path(path))
-        except NotAListError as exc:
+            loaded = load_registry(path)
+        except RegistryError as exc:
             raise ConsolidationError(str(exc)) from None
-        name = lf.path.name
-        if lf.department and lf.department in seen_department:
-            raise ConsolidationError(f"« {name} » et « {seen_department[lf.department]} » sont deux listes du "
-                                     f"département {lf.department} : n'en donnez qu'une (la plus récente).")
-        seen_department[lf.department] = name
-        for row in lf.rows:
-            key = (row.department, row.dossier_id)
-            if key in seen_dossier:
-                raise ConsolidationError(f"« {name} » : le dossier {row.dossier_id} ({row.department}) figure aussi "
-                                         f"dans « {seen_dossier[key]} ».")
-            seen_dossier[key] = name
-            rows.append((row, name))
-        files.append(lf)
-    if not files:
+        params = loaded.registry.parameters
+        if loaded.blocking:
+            raise ConsolidationError(f"« {path.name} » : le registre a des erreurs qui empêchent de le consolider "
+                                     "(voir fitn-xl check).")
+        reference = params.reference_date or today or date.today()
+        month = Month(reference.year, reference.month)
+        bad = loaded.dossiers_with_errors
+        try:
+            rows = monthly_rows(loaded.registry, month, skip=bad)
+        except NoLaureateError:
+            rows = []
+        laureates = {a.dossier_id for a in loaded.registry.applications if a.status in schema.LAUREATE_STATUSES}
+        return Source(path, params.department, params.department_name, str(month), rows, sorted(bad & laureates))
+    try:
+        lf = read_list_xlsx(path)
+    except NotAListError as exc:
+        raise ConsolidationError(str(exc)) from None
+    return Source(lf.path, lf.department, lf.department_name, str(lf.month) if lf.month else "", lf.rows)
+
+
+def _grouped(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Count and amount per value of `keys`, sorted (amounts summed exactly, as Decimal)."""
+    grouped = frame.groupby(keys, sort=True)
+    return pd.DataFrame({COUNT_HEADER: grouped[H_DOSSIER].count(),
+                         AMOUNT_HEADER: grouped[H_AMOUNT].agg(lambda s: sum(s, Decimal(0)))})
+
+
+def merge(paths: list[Path], today: date | None = None) -> Consolidation:
+    """Read and check every input. Raises `ConsolidationError` for a file that is neither a list nor a registry,
+    a département given twice or a dossier present in two files."""
+    sources: list[Source] = []
+    seen_department: dict[str, str] = {}
+    for path in paths:
+        source = read_source(Path(path), today)
+        name = source.path.name
+        if source.department and source.department in seen_department:
+            raise ConsolidationError(f"« {name} » et « {seen_department[source.department]} » sont deux listes du "
+                                     f"département {source.department} : n'en donnez qu'une (la plus récente).")
+        seen_department[source.department] = name
+        sources.append(source)
+    if not sources:
         raise ConsolidationError("Aucune liste à consolider.")
-    result = Consolidation(files, rows)
-    result.by_department = dict(sorted(_sums((r.department, r.amount) for r, _ in rows).items()))
-    result.by_measure = dict(sorted(_sums((r.measure, r.amount) for r, _ in rows).items()))
-    months = {str(f.month) for f in files if f.month}
+    laureates = pd.DataFrame([(*row.values(), s.path.name) for s in sources for row in s.rows],
+                             columns=[*LIST_HEADERS, SOURCE_HEADER])
+    twice = laureates[laureates.duplicated([H_DEPARTMENT, H_DOSSIER], keep="first")]
+    if len(twice):
+        again = twice.iloc[0]
+        first = laureates[(laureates[H_DEPARTMENT] == again[H_DEPARTMENT])
+                          & (laureates[H_DOSSIER] == again[H_DOSSIER])].iloc[0]
+        raise ConsolidationError(f"« {again[SOURCE_HEADER]} » : le dossier {again[H_DOSSIER]} "
+                                 f"({again[H_DEPARTMENT]}) figure aussi dans « {first[SOURCE_HEADER]} ».")
+    result = Consolidation(sources, laureates, _grouped(laureates, [H_DEPARTMENT]), _grouped(laureates, [H_MEASURE]),
+                           _grouped(laureates, [H_DEPARTMENT, H_MEASURE]))
+    months = {s.month for s in sources if s.month}
     if len(months) > 1:
-        detail = ", ".join(f"{f.path.name} : {f.month}" for f in files)
+        detail = ", ".join(f"{s.path.name} : {s.month}" for s in sources)
         result.warnings.append(f"Les listes ne portent pas toutes sur le même mois ({detail}).")
+    for s in sources:
+        if s.skipped:
+            result.warnings.append(f"« {s.path.name} » : {len(s.skipped)} lauréat(s) écarté(s) pour erreurs de "
+                                   f"saisie ({', '.join(s.skipped)}) ; voir fitn-xl check.")
     return result
+
+
+def _total_row(ws, row: int, count_col: int, amount_col: int, count, amount) -> None:
+    bold = Font(bold=True)
+    put(ws, row, 1, TOTAL_LABEL).font = bold
+    put(ws, row, count_col, count).font = bold
+    put(ws, row, amount_col, amount, EUR_FORMAT).font = bold
 
 
 def write_consolidation(path: Path, c: Consolidation) -> None:
@@ -95,37 +171,39 @@ def write_consolidation(path: Path, c: Consolidation) -> None:
     ws = wb.active
     ws.title = "Lauréats"
     headers = (*LIST_HEADERS, SOURCE_HEADER)
-    last = write_rows(ws, headers, ((*r.values(), source) for r, source in c.rows), AMOUNT_HEADERS, DATE_HEADERS,
-                      {SOURCE_HEADER: 30})
-    bold = Font(bold=True)
-    put(ws, last + 1, 1, TOTAL_LABEL).font = bold
-    put(ws, last + 1, 2, f"{c.count} lauréat{'s' if c.count > 1 else ''}").font = bold
-    put(ws, last + 1, LIST_HEADERS.index(AMOUNT_HEADER) + 1, c.total, EUR_FORMAT).font = bold
+    last = write_rows(ws, headers, c.laureates.itertuples(index=False, name=None), widths={SOURCE_HEADER: 30})
+    _total_row(ws, last + 1, 2, LIST_HEADERS.index(AMOUNT_HEADER) + 1,
+               f"{c.count} lauréat{'s' if c.count > 1 else ''}", c.total)
 
-    names = {f.department: f.department_name for f in c.files}
-    months = {f.department: str(f.month) if f.month else "" for f in c.files}
+    names = {s.department: s.department_name for s in c.sources}
+    months = {s.department: s.month for s in c.sources}
     dep = wb.create_sheet("Par département")
-    last = write_rows(dep, ("Département", "Nom du département", "Mois", COUNT_HEADER, AMOUNT_HEADER),
-                      ((d, names.get(d, ""), months.get(d, ""), n, a) for d, (n, a) in c.by_department.items()),
-                      {AMOUNT_HEADER}, frozenset(), {"Nom du département": 26, AMOUNT_HEADER: 18})
-    put(dep, last + 1, 1, TOTAL_LABEL).font = bold
-    put(dep, last + 1, 4, c.count).font = bold
-    put(dep, last + 1, 5, c.total, EUR_FORMAT).font = bold
+    last = write_rows(dep, (H_DEPARTMENT, NAME_HEADER, MONTH_HEADER, COUNT_HEADER, AMOUNT_HEADER),
+                      ((d, names.get(d, ""), months.get(d, ""), int(r[COUNT_HEADER]), r[AMOUNT_HEADER])
+                       for d, r in c.by_department.iterrows()),
+                      {AMOUNT_HEADER}, frozenset(), {NAME_HEADER: 26, AMOUNT_HEADER: 18})
+    _total_row(dep, last + 1, 4, 5, c.count, c.total)
 
     mes = wb.create_sheet("Par mesure")
-    last = write_rows(mes, ("Mesure", "Intitulé de la mesure", COUNT_HEADER, AMOUNT_HEADER),
-                      ((m, MEASURE_LABELS.get(m, ""), n, a) for m, (n, a) in c.by_measure.items()),
+    last = write_rows(mes, (H_MEASURE, "Intitulé de la mesure", COUNT_HEADER, AMOUNT_HEADER),
+                      ((m, MEASURE_LABELS.get(m, ""), int(r[COUNT_HEADER]), r[AMOUNT_HEADER])
+                       for m, r in c.by_measure.iterrows()),
                       {AMOUNT_HEADER}, frozenset(), {"Intitulé de la mesure": 60, AMOUNT_HEADER: 18})
-    put(mes, last + 1, 1, TOTAL_LABEL).font = bold
-    put(mes, last + 1, 3, c.count).font = bold
-    put(mes, last + 1, 4, c.total, EUR_FORMAT).font = bold
+    _total_row(mes, last + 1, 3, 4, c.count, c.total)
+
+    both = wb.create_sheet("Par département et mesure")
+    last = write_rows(both, (H_DEPARTMENT, NAME_HEADER, H_MEASURE, COUNT_HEADER, AMOUNT_HEADER),
+                      ((d, names.get(d, ""), m, int(r[COUNT_HEADER]), r[AMOUNT_HEADER])
+                       for (d, m), r in c.by_department_measure.iterrows()),
+                      {AMOUNT_HEADER}, frozenset(), {NAME_HEADER: 26, AMOUNT_HEADER: 18})
+    _total_row(both, last + 1, 4, 5, c.count, c.total)
     wb.properties.title = "Consolidation des listes de lauréats FITN7 axe 3"
     wb.properties.creator = "fitn-xl"
     atomic_write(Path(path), wb.save)
 
 
-def consolidate(paths: list[Path], out: Path) -> Consolidation:
-    """Merge the lists and write the consolidation atomically (nothing written when a file is rejected)."""
-    c = merge(paths)
+def consolidate(paths: list[Path], out: Path, today: date | None = None) -> Consolidation:
+    """Merge the inputs and write the consolidation atomically (nothing written when a file is rejected)."""
+    c = merge(paths, today)
     write_consolidation(out, c)
     return c
