@@ -25,6 +25,7 @@ from stdnum import luhn
 
 from .core import Application, Expense, Parameters, Provider, Registry, Report, Score, parameters_for
 from .schema import ABROAD, LICENCE, PERSONNE_MORALE, STRUCTURE_PILOTE
+from .wording import split_civility
 
 DEMO_DEPARTMENT = "63"
 DEMO_DEPARTMENT_NAME = "Puy-de-Dôme"
@@ -50,6 +51,13 @@ def demo_parameters() -> Parameters:
         envelope=Decimal(297_000),
         envelope_3d=Decimal(100_000),
         reference_date=DEMO_REFERENCE_DATE,
+        prefecture_town="Clermont-Ferrand",
+        region="Auvergne-Rhône-Alpes",
+        regional_prefect="le préfet de la région Auvergne-Rhône-Alpes, préfet du Rhône",
+        sgar_service="Secrétariat général pour les affaires régionales Auvergne-Rhône-Alpes — Pôle modernisation",
+        sgar_signatory="Pour le préfet de région et par délégation, la secrétaire générale pour les affaires "
+                       "régionales, Mme Anne Vernet",
+        sgar_town="Lyon",
     )
 
 
@@ -124,6 +132,7 @@ class _Dossier:
     contact: tuple[str, str] = ("", "")  # (représentant, fonction)
     code: str = ""  # INSEE or SIREN
     quality: int = 3  # 1..5, drives the generated scores
+    motif: str = ""  # Motif de refus
 
 
 D = date
@@ -193,7 +202,7 @@ _DOSSIERS: list[_Dossier] = [
     _Dossier("3a", "Commune de La Tour-d'Auvergne-Haute", "Commune", 680,
              "Étude préalable à un site internet communal", D(2021, 3, 22), D(2021, 10, 31), 3000, 3000, "Refusé",
              D(2021, 5, 25), lines=[("Étude préalable", CONSEIL, 3000)], providers=[("cantal", 3000)],
-             contact=("Mme Odile Fournier", "Maire"), code="63436", quality=1),
+             contact=("Mme Odile Fournier", "Maire"), code="63436", quality=1, motif="Note insuffisante"),
     _Dossier("3a", "Communauté d'agglomération Limagne-Volcans", "Communauté d'agglomération", 67300,
              "Accompagnement à la transformation numérique des services communautaires", D(2021, 3, 5),
              D(2022, 6, 30), 24000, 20000, "Conventionné", D(2021, 4, 20), 20000, "Convention",
@@ -247,7 +256,9 @@ _DOSSIERS: list[_Dossier] = [
     _Dossier("3b", "Commune de Saint-Germain-l'Herm-Village", "Commune", 5600,
              "Formation à la messagerie et à l'intranet", D(2021, 3, 26), D(2021, 12, 31), 4000, 4000, "Refusé",
              D(2021, 5, 25), lines=[("Formation", FORMATION, 4000)], providers=[("velay", 4000)],
-             contact=("M. René Bard", "Maire"), code="63355", quality=2),
+             contact=("M. René Bard", "Maire"), code="63355", quality=2,
+             motif="la formation proposée se limite à la prise en main d'un seul logiciel de messagerie et ne "
+                   "participe pas au développement des compétences numériques des agents"),
     _Dossier("3b", "Commune de Courpière-la-Dore", "Commune", 4400,
              "Formation des agents d'accueil à l'accompagnement numérique des usagers", D(2021, 5, 3),
              D(2022, 2, 28), 6000, 6000, "En instruction", lines=[("Formation des agents d'accueil", FORMATION,
@@ -328,7 +339,8 @@ _DOSSIERS: list[_Dossier] = [
              "Site internet communal", D(2021, 3, 17), D(2021, 12, 31), 11000, 11000, "Refusé", D(2021, 5, 25),
              lines=[("Création du site", DEV, 8500), ("Licence de l'outil de gestion de contenu", LICENCE, 2500,
                                                       "us2")],
-             providers=[("paris", 8500)], contact=("Mme Danielle Pons", "Maire"), code="63470", quality=1),
+             providers=[("paris", 8500)], contact=("Mme Danielle Pons", "Maire"), code="63470", quality=1,
+             motif="Note insuffisante"),
     _Dossier("3c", "Communauté de communes du Massif du Sancy-Est", "Communauté de communes", 10500,
              "Démarches en ligne pour l'urbanisme et l'assainissement", D(2021, 3, 23), D(2022, 6, 30), 26000,
              24000, "Lauréat", D(2021, 6, 8), 24000, "CRTE",
@@ -401,6 +413,7 @@ def _email(d: _Dossier) -> str:
 
 
 def _application(n: int, d: _Dossier) -> Application:
+    civility, representative = split_civility(d.contact[0])
     return Application(
         dossier_id=f"63-2021-{n:03d}",
         received_on=d.received,
@@ -410,7 +423,8 @@ def _application(n: int, d: _Dossier) -> Application:
         insee_or_siren=d.code,
         population=d.population,
         funded_by_authorities_only=d.funded,
-        representative=d.contact[0],
+        civility=civility,
+        representative=representative,
         representative_role=d.contact[1],
         address=_address(d, n),
         email=_email(d),
@@ -428,6 +442,7 @@ def _application(n: int, d: _Dossier) -> Application:
         status=d.status,
         decided_on=d.decided,
         granted=_dec(d.granted),
+        refusal_reason=d.motif,
     )
 
 

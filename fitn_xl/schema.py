@@ -66,6 +66,10 @@ CONTRACT_MODES: tuple[str, ...] = ("Convention", "CRTE")
 YES, NO = "Oui", "Non"
 YES_NO: tuple[str, ...] = (YES, NO)
 ABROAD = "Hors France"  # département of a head office outside France
+CIVILITIES: tuple[str, ...] = ("M.", "Mme")
+# Suggested grounds of a refusal (« Motif de refus »); the instructeur may type a ground of their own instead.
+REFUSAL_GROUNDS: tuple[str, ...] = ("Enveloppe épuisée", "Note insuffisante", "Dossier incomplet",
+                                    "Projet relevant d'un autre dispositif", "Autre")
 N_CRITERIA = 5
 
 
@@ -152,6 +156,9 @@ APPLICATIONS = Table(
         _c("Financée exclusivement par des collectivités", "funded_by_authorities_only", Kind.YES_NO,
            choices=YES_NO, width=14,
            help="Pour une personne morale : Oui si tous ses financements viennent de collectivités"),
+        _c("Civilité", "civility", Kind.CHOICE, choices=CIVILITIES, width=7,
+           help="Du représentant : M. ou Mme (« Monsieur le Maire », « Madame la Présidente ») ; vide = lue dans "
+                "« Représentant » (« Mme Hélène Bouchard »)"),
         _c("Représentant", "representative", width=20),
         _c("Fonction", "representative_role", width=14),
         _c("Adresse", "address", width=30),
@@ -171,6 +178,9 @@ APPLICATIONS = Table(
         _c("Statut", "status", Kind.CHOICE, required=True, choices=STATUSES, width=13),
         _c("Date de décision", "decided_on", Kind.DATE, width=12),
         _c("Montant accordé (€)", "granted", Kind.AMOUNT, width=13),
+        _c("Motif de refus", "refusal_reason", choices=REFUSAL_GROUNDS, width=22,
+           help="Statut Refusé : choisissez un motif de la liste, ou écrivez le vôtre en une phrase (il est repris "
+                "tel quel dans le courrier)"),
     ),
     (
         _c("Dépenses exclues (€)", "excluded", Kind.AMOUNT, width=13),
@@ -323,6 +333,19 @@ PARAMETER_ROWS: tuple[ParameterRow, ...] = (
     ParameterRow("Adresse DITP", "ditp_address", Kind.EMAIL, True, "Destinataire de la liste mensuelle"),
     ParameterRow("Date de référence", "reference_date", Kind.DATE, False,
                  "Date du calcul des retards ; vide = aujourd'hui"),
+    ParameterRow("Ville de la préfecture", "prefecture_town", Kind.TEXT, False,
+                 "Lieu de signature (« Fait à … ») ; vide = chef-lieu du département"),
+    ParameterRow("Région", "region", Kind.TEXT, False,
+                 "Mesure 3d (préfet de région) ; vide = région du département"),
+    ParameterRow("Préfet·e de région", "regional_prefect", Kind.TEXT, False,
+                 "Mesure 3d : ex. « la préfète de la région Auvergne-Rhône-Alpes » ; "
+                 "vide = « le préfet de la région … »"),
+    ParameterRow("Service du SGAR", "sgar_service", Kind.TEXT, False,
+                 "Mesure 3d : service instructeur ; vide = Secrétariat général pour les affaires régionales"),
+    ParameterRow("Signataire SGAR", "sgar_signatory", Kind.TEXT, False,
+                 "Mesure 3d : signataire des conventions et courriers ; vide = le préfet de région"),
+    ParameterRow("Ville du SGAR", "sgar_town", Kind.TEXT, False,
+                 "Mesure 3d : lieu de signature ; vide = chef-lieu de la région"),
 )
 
 COMPUTED_HEADERS: tuple[str, ...] = tuple(c.header for c in APPLICATIONS.computed)

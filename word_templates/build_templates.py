@@ -20,10 +20,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from fitn_xl.documents.docx_build import repeat_header, shade
+from fitn_xl.documents.docx_build import FONT, keep_rows, repeat_header, shade, use_font
 
 HERE = Path(__file__).resolve().parent
-FONT = "Arial"
 BLUE = RGBColor(0x00, 0x00, 0x91)  # « bleu France »
 GREY = RGBColor(0x55, 0x55, 0x55)
 
@@ -47,7 +46,9 @@ def _base_document() -> Document:
         fonts.set(qn(attr), FONT)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.1
+    use_font(doc)
     doc.core_properties.author = "fitn-xl"
+    doc.core_properties.comments = ""
     doc.core_properties.language = "fr-FR"
     doc.core_properties.created = doc.core_properties.modified = datetime(2021, 3, 1)
     doc.core_properties.revision = 1
@@ -143,8 +144,9 @@ def widths(table, cms):
 # --- shared blocks ----------------------------------------------------------------------------------------------
 
 
-def state_header(doc, right_lines: list[str]):
-    """First-page header: the State block (as text) on the left, the service on the right."""
+def state_header(doc):
+    """First-page header: the State's block (« PRÉFET » / « DU PUY-DE-DÔME », or the préfet de région for 3d) on
+    the left, the issuing préfecture and service and the dossier on the right."""
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.first_page_header
@@ -152,7 +154,7 @@ def state_header(doc, right_lines: list[str]):
     no_borders(table)
     left, right = table.rows[0].cells
     widths(table, [9.0, 7.5])
-    p = cell_text(left, "PRÉFET", bold=True, size=11)
+    p = cell_text(left, "{{ prefect_title }}", bold=True, size=11)
     p.paragraph_format.space_after = Pt(0)
     p = left.add_paragraph()
     run(p, "{{ prefect_of|upper }}", bold=True, size=11)
@@ -161,10 +163,8 @@ def state_header(doc, right_lines: list[str]):
         p = left.add_paragraph()
         run(p, word, italic=True, size=9)
         p.paragraph_format.space_after = Pt(0 if i < 2 else 2)
-    first = True
-    for line in right_lines:
-        p = right.paragraphs[0] if first else right.add_paragraph()
-        first = False
+    for i, line in enumerate(("{{ issuer }}", "Dossier n° {{ dossier_id }}")):
+        p = right.paragraphs[0] if i == 0 else right.add_paragraph()
         run(p, line, size=9, color=GREY)
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.space_after = Pt(0)
@@ -198,12 +198,35 @@ def bullet(doc, text: str):
     return p
 
 
+def justified(doc, text: str):
+    p = para(doc, text)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return p
+
+
 # --- the templates ----------------------------------------------------------------------------------------------
+
+# The beneficiary as the convention introduces it: its name, what it is, where, who represents it — each only when
+# known, so that nothing is left blank.
+BENEFICIARY = (
+    "{% if applicant_details %} ({{ applicant_details }}){% endif %}"
+    "{% if address %}, dont le siège est situé {{ address }}{% endif %}"
+    "{% if beneficiary_signature %}, {{ represented }} par {{ beneficiary_signature|dans_la_phrase }}{% endif %}"
+    ", ci-après {{ designated }} « le bénéficiaire »."
+)
+END_DATE = (
+    "{% if planned_end and planned_end != results_deadline %}Le bénéficiaire s'engage à achever le projet au plus "
+    "tard le {{ planned_end|date_longue }}, de sorte qu'il produise des résultats tangibles avant le "
+    "{{ results_deadline|date_longue }}.{% elif planned_end %}Le bénéficiaire s'engage à achever le projet au plus "
+    "tard le {{ planned_end|date_longue }}, date à laquelle il doit avoir produit des résultats tangibles."
+    "{% else %}Le bénéficiaire s'engage à achever le projet de sorte qu'il produise des résultats tangibles avant le "
+    "{{ results_deadline|date_longue }}.{% endif %}"
+)
 
 
 def build_convention() -> Document:
     doc = _base_document()
-    state_header(doc, ["{{ service }}", "Dossier n° {{ dossier_id }}"])
+    state_header(doc)
     page_footer(doc, "Convention attributive de subvention France Relance — dossier n° {{ dossier_id }}")
 
     para(doc, "CONVENTION ATTRIBUTIVE DE SUBVENTION", bold=True, size=15, color=BLUE,
@@ -217,16 +240,12 @@ def build_convention() -> Document:
     para(doc, "ENTRE", bold=True, space_after=4)
     p = para(doc, "")
     run(p, "L'État", bold=True)
-    run(p, ", représenté par {{ signatory|dans_la_phrase }}, ci-après désigné « l'État »,")
+    run(p, ", représenté par {{ represented_by }}, ci-après désigné « l'État »,")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     para(doc, "ET", bold=True, space_after=4)
     p = para(doc, "")
-    run(p, "{{ applicant }}", bold=True)
-    run(p, " ({{ applicant_type }}{% if insee_or_siren %}, code INSEE ou SIREN {{ insee_or_siren }}{% endif %})"
-           "{% if address %}, dont le siège est situé {{ address }}{% endif %}"
-           "{% if representative %}, représenté(e) par {{ representative }}"
-           "{% if representative_role %}, {{ representative_role }}{% endif %}{% endif %}"
-           ", ci-après désigné(e) « le bénéficiaire ».")
+    run(p, "{{ applicant_subject }}", bold=True)
+    run(p, BENEFICIARY)
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
     para(doc, "Vu le plan France Relance et sa fiche « Transformation numérique des collectivités territoriales — "
@@ -236,10 +255,9 @@ def build_convention() -> Document:
     para(doc, "IL EST CONVENU CE QUI SUIT :", bold=True, space_before=8, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     article(doc, 1, "Objet")
-    p = para(doc, "La présente convention fixe les conditions dans lesquelles l'État apporte son soutien financier "
-                  "au projet « {{ title }} » porté par le bénéficiaire, au titre de la mesure {{ measure }} "
-                  "({{ measure_label }}) du fonds de transformation numérique des collectivités territoriales.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "La présente convention fixe les conditions dans lesquelles l'État apporte son soutien financier "
+                   "au projet « {{ title }} » porté par le bénéficiaire, au titre de la mesure {{ measure }} "
+                   "({{ measure_label }}) du fonds de transformation numérique des collectivités territoriales.")
     tag(doc, "{%p if description %}")
     para(doc, "Présentation du projet : {{ description }}", italic=True)
     tag(doc, "{%p endif %}")
@@ -248,12 +266,12 @@ def build_convention() -> Document:
     p = para(doc, "")
     run(p, "L'État attribue au bénéficiaire une subvention d'un montant de ")
     run(p, "{{ granted|eur }}", bold=True)
-    run(p, " ({{ granted|en_lettres }}), pour un coût global du projet de {{ total_cost|eur }}"
-           "{% if excluded %} dont {{ eligible_cost|eur }} de dépenses éligibles{% endif %}.")
+    run(p, " ({{ granted|en_lettres }}){% if total_cost %}, pour un coût global du projet de {{ total_cost|eur }}"
+           "{% if excluded %} dont {{ eligible_cost|eur }} de dépenses éligibles{% endif %}{% endif %}.")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    p = para(doc, "Cette subvention est un montant maximal. Elle est financée par les crédits du plan "
-                  "France Relance{% if budget_line %} ({{ budget_line }}){% endif %}.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "Cette subvention est un montant maximal. Elle est financée par les crédits du plan France "
+                   "Relance{% if regional %} délégués au préfet de région pour les projets menés avec un laboratoire "
+                   "d'innovation territoriale{% endif %}{% if budget_line %} ({{ budget_line }}){% endif %}.")
     tag(doc, "{%p if expenses %}")
     para(doc, "Le budget prévisionnel du projet est le suivant :", keep_next=True)
     table = doc.add_table(rows=5, cols=4)
@@ -274,30 +292,26 @@ def build_convention() -> Document:
     total = table.rows[4].cells
     cell_text(total[0], "Total", bold=True, size=9)
     cell_text(total[3], "{{ spending_cost|eur }}", bold=True, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    widths(table, [6.0, 4.5, 3.5, 2.5])
+    widths(table, [5.2, 4.3, 4.0, 3.0])
+    keep_rows(table)
     para(doc, "", space_after=2)
     tag(doc, "{%p if excluded %}")
-    p = para(doc, "Les dépenses exclues du financement ({{ excluded_categories|join(', ') }}) s'élèvent à "
-                  "{{ excluded|eur }} ; elles ne peuvent pas être financées par la subvention.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "Les dépenses exclues du financement ({{ excluded_categories|join(', ') }}) s'élèvent à "
+                   "{{ excluded|eur }} ; elles ne peuvent pas être financées par la subvention.")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
 
     article(doc, 3, "Durée et achèvement du projet")
-    p = para(doc, "La présente convention prend effet à la date de sa signature. Le bénéficiaire s'engage à achever "
-                  "le projet au plus tard le {{ planned_end|date_longue }}, de sorte qu'il produise des résultats "
-                  "tangibles avant le {{ results_deadline|date_longue }}. Toute modification de cette date est "
-                  "signalée sans délai au service instructeur.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "La présente convention prend effet à la date de sa signature. " + END_DATE
+              + " Toute modification de cette date est signalée sans délai au service instructeur.")
 
     article(doc, 4, "Modalités de versement")
-    p = para(doc, "{{ payment_terms }}")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "{{ payment_terms }}")
 
     article(doc, 5, "Obligations du bénéficiaire")
     para(doc, "Le bénéficiaire s'engage à :", keep_next=True, space_after=3)
-    bullet(doc, "transmettre au service instructeur ({{ service }}), au moins une fois par trimestre, un état des "
-                "lieux de l'avancement du projet ;")
+    bullet(doc, "transmettre au service instructeur{% if service %} ({{ service }}){% endif %}, au moins une fois "
+                "par trimestre, un état des lieux de l'avancement du projet ;")
     bullet(doc, "communiquer la date de fin du projet et toute modification de celle-ci ;")
     bullet(doc, "transmettre la liste des entreprises bénéficiant de commandes financées par la subvention, en "
                 "précisant le département de leur siège social ;")
@@ -308,32 +322,28 @@ def build_convention() -> Document:
     tag(doc, "{%p if providers %}")
     para(doc, "Entreprises prestataires déclarées à ce jour :", space_before=4, space_after=2, keep_next=True)
     tag(doc, "{%p for p in providers %}")
-    bullet(doc, "{{ p.name }}{% if p.siret %} (SIRET {{ p.siret }}){% endif %} — siège : {{ p.department_label }}")
+    bullet(doc, "{{ p.name }}{% if p.siret %} (SIRET {{ p.siret }}){% endif %}, siège : {{ p.department_label }}"
+                "{% if not loop.last %} ;{% else %}.{% endif %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 
     article(doc, 6, "Publicité")
-    p = para(doc, "Le bénéficiaire fait mention du soutien de l'État au titre du plan France Relance dans toute "
-                  "communication relative au projet (site internet, supports imprimés, réunions publiques, "
-                  "panneaux), en faisant figurer le logo « France Relance ».")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "Le bénéficiaire fait mention du soutien de l'État au titre du plan France Relance dans toute "
+                   "communication relative au projet (site internet, supports imprimés, réunions publiques, "
+                   "panneaux), en faisant figurer le logo « France Relance ».")
 
     article(doc, 7, "Contrôle et reversement")
-    p = para(doc, "L'État peut contrôler l'emploi de la subvention. Il peut exiger le reversement de tout ou partie "
-                  "des sommes versées en cas de non-réalisation du projet, d'utilisation non conforme à son objet ou "
-                  "de non-respect des obligations de la présente convention.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "L'État peut contrôler l'emploi de la subvention. Il peut exiger le reversement de tout ou partie "
+                   "des sommes versées en cas de non-réalisation du projet, d'utilisation non conforme à son objet ou "
+                   "de non-respect des obligations de la présente convention.")
 
     article(doc, 8, "Litiges")
-    p = para(doc, "Les parties s'efforcent de régler à l'amiable tout différend relatif à la présente convention. "
-                  "À défaut, le litige est porté devant le tribunal administratif compétent.")
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    justified(doc, "Les parties s'efforcent de régler à l'amiable tout différend relatif à la présente convention. "
+                   "À défaut, le litige est porté devant le tribunal administratif compétent.")
 
-    para(doc, "Fait en deux exemplaires originaux, à {{ signature_place }}, le {{ document_date|date_longue }}.",
-         space_before=14, keep_next=True)
-    signatures(doc, ("Pour l'État,", "{{ signatory }}"),
-               ("Pour le bénéficiaire,", "{{ representative }}{% if representative_role %}, "
-                                         "{{ representative_role }}{% endif %}"))
+    para(doc, "Fait{% if signature_place %} à {{ signature_place }}{% endif %}, le {{ document_date|date_longue }}, "
+              "en deux exemplaires originaux.", space_before=14, keep_next=True)
+    signatures(doc, ("Pour l'État,", "{{ signatory }}"), ("Pour le bénéficiaire,", "{{ beneficiary_signature }}"))
     return doc
 
 
@@ -348,22 +358,25 @@ def signatures(doc, left: tuple[str, str], right: tuple[str, str]):
         for _ in range(3):
             cell.add_paragraph()
     widths(table, [8.25, 8.25])
+    keep_rows(table)
     # keep the signature block on one page
     for p in table.rows[0].cells[0].paragraphs + table.rows[0].cells[1].paragraphs:
         p.paragraph_format.keep_with_next = True
 
 
 def letter_start(doc, subject: str):
-    state_header(doc, ["{{ service }}", "Dossier n° {{ dossier_id }}"])
-    page_footer(doc, "{{ service }}")
-    para(doc, "{{ signature_place }}, le {{ document_date|date_longue }}", align=WD_ALIGN_PARAGRAPH.RIGHT,
-         space_before=6, space_after=14)
+    state_header(doc)
+    page_footer(doc, "{{ issuer }}")
+    para(doc, "{% if signature_place %}{{ signature_place }}, le{% else %}Le{% endif %} "
+              "{{ document_date|date_longue }}", align=WD_ALIGN_PARAGRAPH.RIGHT, space_before=6, space_after=14)
     table = doc.add_table(rows=1, cols=2)
     no_borders(table)
     widths(table, [8.0, 8.5])
     cell = table.rows[0].cells[1]
-    cell_text(cell, "{{ representative }}")
-    for text in ("{{ representative_role }}", "{{ applicant }}", "{{ address }}"):
+    first = cell.paragraphs[0]
+    first.add_run("{%p for line in addressee_lines %}")
+    for text in ("{{ line }}", "{%p endfor %}", "{{ applicant }}", "{%p if address %}", "{{ address }}",
+                 "{%p endif %}"):
         p = cell.add_paragraph()
         run(p, text)
         p.paragraph_format.space_after = Pt(0)
@@ -374,34 +387,32 @@ def letter_start(doc, subject: str):
     p = para(doc, "")
     run(p, "Réf. : ", bold=True)
     run(p, "dossier n° {{ dossier_id }} — « {{ title }} »")
-    para(doc, "Madame, Monsieur,", space_before=10)
+    para(doc, "{{ salutation }}", space_before=10)
 
 
 def letter_end(doc):
-    para(doc, "Mes services ({{ service }}) restent à votre disposition pour toute information complémentaire.")
-    para(doc, "Je vous prie d'agréer, Madame, Monsieur, l'expression de ma considération distinguée.",
+    para(doc, "Mes services restent à votre disposition pour toute information complémentaire.")
+    para(doc, "Je vous prie d'agréer, {{ addressee_title }}, l'expression de ma considération distinguée.",
          space_after=18)
     para(doc, "{{ signatory }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True)
 
 
-def justified(doc, text: str):
-    p = para(doc, text)
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    return p
+REQUEST = ("Vous avez sollicité, par une demande reçue le {{ received_on|date_longue }}, le soutien de l'État au titre "
+           "de la mesure {{ measure }} ({{ measure_label }}) du fonds de transformation numérique des collectivités "
+           "territoriales pour votre projet « {{ title }} »")
 
 
 def build_notification() -> Document:
     doc = _base_document()
     letter_start(doc, "France Relance — transformation numérique des collectivités territoriales, axe 3 : "
                       "notification de subvention")
-    justified(doc, "Vous avez sollicité, par une demande reçue le {{ received_on|date_longue }}, le soutien de l'État "
-                   "au titre de la mesure {{ measure }} ({{ measure_label }}) du fonds de transformation numérique "
-                   "des collectivités territoriales pour votre projet « {{ title }} ».")
+    justified(doc, REQUEST + ".")
     p = para(doc, "")
-    run(p, "J'ai le plaisir de vous informer que j'ai décidé, le {{ decided_on|date_longue }}, de vous attribuer "
-           "une subvention de ")
+    run(p, "J'ai le plaisir de vous informer que j'ai décidé, le {{ decided_on|date_longue }}, d'attribuer "
+           "{{ applicant_to }} une subvention de ")
     run(p, "{{ granted|eur }}", bold=True)
-    run(p, " ({{ granted|en_lettres }}) pour ce projet, dont le coût global est estimé à {{ total_cost|eur }}.")
+    run(p, " ({{ granted|en_lettres }}) pour ce projet{% if total_cost %}, dont le coût global est estimé à "
+           "{{ total_cost|eur }}{% endif %}.")
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     tag(doc, "{%p if contract_mode == 'CRTE' %}")
     justified(doc, "Conformément au modèle privilégié par le plan France Relance, ce financement sera formalisé "
@@ -411,9 +422,10 @@ def build_notification() -> Document:
     justified(doc, "Vous trouverez ci-joint la convention attributive de subvention qui en précise les modalités "
                    "de versement et vos engagements. Je vous remercie de me la retourner signée.")
     tag(doc, "{%p endif %}")
-    justified(doc, "Le projet devra être achevé le {{ planned_end|date_longue }} au plus tard et produire des "
-                   "résultats tangibles avant le {{ results_deadline|date_longue }}. Je vous rappelle que vous "
-                   "vous engagez à :")
+    justified(doc, "{% if planned_end %}Le projet devra être achevé le {{ planned_end|date_longue }} au plus tard et "
+                   "produire des résultats tangibles avant le {{ results_deadline|date_longue }}.{% else %}Le projet "
+                   "devra produire des résultats tangibles avant le {{ results_deadline|date_longue }}.{% endif %} "
+                   "Je vous rappelle que vous vous engagez à :")
     bullet(doc, "transmettre à mes services, au moins une fois par trimestre, un état des lieux de l'avancement du "
                 "projet ;")
     bullet(doc, "communiquer la date de fin du projet et toute modification de celle-ci ;")
@@ -430,24 +442,16 @@ def build_refusal() -> Document:
     doc = _base_document()
     letter_start(doc, "France Relance — transformation numérique des collectivités territoriales, axe 3 : "
                       "réponse à votre demande de subvention")
-    justified(doc, "Vous avez sollicité, par une demande reçue le {{ received_on|date_longue }}, le soutien de l'État "
-                   "au titre de la mesure {{ measure }} ({{ measure_label }}) du fonds de transformation numérique "
-                   "des collectivités territoriales pour votre projet « {{ title }} », pour un montant de "
-                   "{{ requested|eur }}.")
+    justified(doc, REQUEST + "{% if requested %}, pour un montant de {{ requested|eur }}{% endif %}.")
     justified(doc, "J'ai le regret de vous informer que je ne suis pas en mesure de donner une suite favorable à "
                    "votre demande.")
-    tag(doc, "{%p if refused_as_ineligible %}")
-    justified(doc, "En effet, votre projet ne remplit pas les conditions d'éligibilité du dispositif"
-                   "{% if reasons %} :{% else %}.{% endif %}")
-    tag(doc, "{%p for r in reasons %}")
-    bullet(doc, "{{ r }}")
+    tag(doc, "{%p if ground_points %}")
+    justified(doc, "{{ ground_text }}")
+    tag(doc, "{%p for g in ground_points %}")
+    bullet(doc, "{{ g }}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p else %}")
-    justified(doc, "Votre projet est éligible{% if rank %} ; il a obtenu la note de {{ score|note }} sur 20 et se "
-                   "classe {{ rank|ordinal }} sur {{ ranked_count }} projets éligibles notés au titre de la mesure "
-                   "{{ measure }}{% endif %}. Le nombre et la qualité des demandes reçues, au regard de "
-                   "{{ envelope_label }} de {{ envelope_amount|eur }}, dont {{ envelope_committed|eur }} déjà "
-                   "attribués, ne m'ont pas permis de le retenir.")
+    justified(doc, "{{ ground_text }}")
     tag(doc, "{%p endif %}")
     justified(doc, "Cette décision peut faire l'objet d'un recours gracieux auprès de mes services ou d'un recours "
                    "contentieux devant le tribunal administratif compétent dans un délai de deux mois à compter de "

@@ -11,7 +11,15 @@ from pathlib import Path
 
 from .. import schema
 from ..core import Application
-from ..documents.batch import TEMPLATE_FILES, convention_kind, journal_rows, letter_kind, plan_batch, templates_dir
+from ..documents.batch import (
+    DOCUMENT_NAMES,
+    TEMPLATE_FILES,
+    convention_kind,
+    journal_rows,
+    letter_kind,
+    plan_batch,
+    templates_dir,
+)
 from ..documents.render import RenderResult, default_workers, render_documents
 from .registry import open_registry, record, report_skipped
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Refused, Result, job
@@ -25,7 +33,7 @@ def _batch(registry: str | Path, output: str | Path, kind_of: Callable[[Applicat
     registry = Path(registry)
     loaded, computation = open_registry(registry, clock, blocking_refuses="de produire les documents")
     template_dir = templates_dir(loaded.registry.parameters, registry)
-    plan = plan_batch(loaded, computation, kind_of, template_dir, dossiers, today=clock.today())
+    plan = plan_batch(loaded, computation, kind_of, template_dir, dossiers, today=clock.today(), now=clock.now())
     for kind in {k for _, k in plan.job_dossiers}:
         if not (template_dir / TEMPLATE_FILES[kind]).is_file():
             raise Refused(f"Erreur : le modèle « {TEMPLATE_FILES[kind]} » est introuvable dans « {template_dir} ».")
@@ -54,6 +62,13 @@ def _batch(registry: str | Path, output: str | Path, kind_of: Callable[[Applicat
     for dossier_id in plan.unknown:
         result.error(f"Erreur : le dossier « {dossier_id} » est introuvable dans la feuille "
                      f"« {schema.SHEET_APPLICATIONS} ».")
+    for dossier_id, kind, missing in plan.refused:
+        row = loaded.application_rows.get(dossier_id)
+        where = f" (feuille « {schema.SHEET_APPLICATIONS} », ligne {row})" if row else ""
+        result.error(f"Erreur : dossier {dossier_id}{where} : {DOCUMENT_NAMES[kind]} non produit, il manque "
+                     + " ; ".join(missing) + ".")
+    for line in plan.warnings:
+        result.warn(line)
     for dossier_id in plan.not_selected:
         result.warn(f"Dossier {dossier_id} : pas de {what} pour ce dossier (statut ou mode de contractualisation).")
     if plan.skipped_errors:

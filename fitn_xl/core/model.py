@@ -40,6 +40,8 @@ class Application:
     status: str = ""
     decided_on: date | None = None
     granted: Decimal | None = None
+    civility: str = ""  # « M. » or « Mme » ('' = read from the representative's name)
+    refusal_reason: str = ""  # a ground of `schema.REFUSAL_GROUNDS`, or the instructeur's own sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,12 @@ class Parameters:
     population_threshold: int = 100_000
     ditp_address: str = ""
     reference_date: date | None = None  # None = today
+    prefecture_town: str = ""  # '' = the chef-lieu of the département
+    region: str = ""  # 3d: '' = the région of the département
+    regional_prefect: str = ""
+    sgar_service: str = ""
+    sgar_signatory: str = ""
+    sgar_town: str = ""
     effect_within_years: int = 2
     report_every_days: int = 92
     disagreement_threshold: Decimal = Decimal(2)

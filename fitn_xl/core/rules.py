@@ -99,56 +99,70 @@ def forfait(app: Application, rules: Iterable[ForfaitRule]) -> Decimal | None:
     return None
 
 
-def ineligibility_reasons(app: Application, params: Parameters) -> list[str]:
-    """« Quels critères d'éligibilité ? » — one named reason per failed criterion (empty list = eligible)."""
-    reasons: list[str] = []
+def ineligibility(app: Application, params: Parameters) -> list[tuple[str, str]]:
+    """« Quels critères d'éligibilité ? » — (code, named reason) per failed criterion (empty list = eligible). The
+    codes (`REASON_CODES`) let documents word each reason their own way."""
+    reasons: list[tuple[str, str]] = []
     # « le candidat est une collectivité, un groupement de collectivités, ou une personne morale dont les
     # financements ne proviennent que de collectivités locales »
     if not app.applicant_type:
-        reasons.append("Type de candidat : non renseigné")
+        reasons.append(("type_missing", "Type de candidat : non renseigné"))
     elif app.applicant_type not in APPLICANT_TYPES:
-        reasons.append(f"Type de candidat : « {app.applicant_type} » n'est pas un type admis")
+        reasons.append(("type_unknown", f"Type de candidat : « {app.applicant_type} » n'est pas un type admis"))
     elif app.applicant_type == PERSONNE_MORALE and app.funded_by_authorities_only is not True:
         if app.funded_by_authorities_only is None:
-            reasons.append("Financement : financement exclusif par des collectivités non renseigné")
+            reasons.append(("funding_missing",
+                            "Financement : financement exclusif par des collectivités non renseigné"))
         else:
-            reasons.append("Financement : la personne morale n'est pas financée exclusivement par des collectivités")
+            reasons.append(("funding_not_exclusive",
+                            "Financement : la personne morale n'est pas financée exclusivement par des collectivités"))
     # « pour la partie de l'enveloppe destinée aux projets portés par les laboratoires d'innovation territoriale,
     # le candidat peut être l'entité qui pilote et/ou finance ces laboratoires »
     if app.applicant_type == STRUCTURE_PILOTE and app.measure != "3d":
-        reasons.append(
-            "Type de candidat : une structure pilote de laboratoire d'innovation territoriale "
-            "ne peut candidater qu'à la mesure 3d"
-        )
+        reasons.append(("pilot_not_3d",
+                        "Type de candidat : une structure pilote de laboratoire d'innovation territoriale "
+                        "ne peut candidater qu'à la mesure 3d"))
     # « Le projet est porté avec un engagement à un niveau décisionnel chez le candidat »
     if app.decision_commitment is not True:
         reasons.append(
-            "Engagement : engagement au niveau décisionnel non renseigné"
+            ("commitment_missing", "Engagement : engagement au niveau décisionnel non renseigné")
             if app.decision_commitment is None
-            else "Engagement : pas d'engagement au niveau décisionnel"
+            else ("commitment_no", "Engagement : pas d'engagement au niveau décisionnel")
         )
     # « Le projet est un projet de transformation, d'innovation ou de modernisation numérique »
     if app.digital_transformation is not True:
         reasons.append(
-            "Nature du projet : projet de transformation numérique non renseigné"
+            ("nature_missing", "Nature du projet : projet de transformation numérique non renseigné")
             if app.digital_transformation is None
-            else "Nature du projet : pas un projet de transformation, d'innovation ou de modernisation numérique"
+            else ("nature_no", "Nature du projet : pas un projet de transformation, d'innovation ou de modernisation "
+                               "numérique")
         )
     # « Le projet donne des résultats tangibles avant fin 2022 »
     if app.planned_end is None:
-        reasons.append("Échéance : date de fin prévue non renseignée")
+        reasons.append(("end_missing", "Échéance : date de fin prévue non renseignée"))
     elif app.planned_end > params.results_deadline:
-        reasons.append(f"Échéance : fin prévue le {day(app.planned_end)}, après le {day(params.results_deadline)}")
+        reasons.append(("end_late",
+                        f"Échéance : fin prévue le {day(app.planned_end)}, après le {day(params.results_deadline)}"))
     # « Le financement accordé peut atteindre 100% du coût du projet » — not more, and something is asked.
     if app.requested is None or app.requested <= 0:
-        reasons.append("Montant : financement demandé nul ou non renseigné")
+        reasons.append(("requested_missing", "Montant : financement demandé nul ou non renseigné"))
     if app.total_cost is None or app.total_cost <= 0:
-        reasons.append("Montant : coût global nul ou non renseigné")
+        reasons.append(("cost_missing", "Montant : coût global nul ou non renseigné"))
     if app.requested is not None and app.total_cost is not None and 0 < app.total_cost < app.requested:
-        reasons.append(
+        reasons.append(("requested_above_cost",
             f"Montant : financement demandé ({eur(app.requested)}) supérieur au coût global ({eur(app.total_cost)})"
-        )
+        ))
     return reasons
+
+
+REASON_CODES = ("type_missing", "type_unknown", "funding_missing", "funding_not_exclusive", "pilot_not_3d",
+                "commitment_missing", "commitment_no", "nature_missing", "nature_no", "end_missing", "end_late",
+                "requested_missing", "cost_missing", "requested_above_cost")
+
+
+def ineligibility_reasons(app: Application, params: Parameters) -> list[str]:
+    """« Quels critères d'éligibilité ? » — one named reason per failed criterion (empty list = eligible)."""
+    return [label for _, label in ineligibility(app, params)]
 
 
 def proposed_amount(

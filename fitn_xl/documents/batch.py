@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import schema
 from ..core import Application
+from ..core.text import eur
 from ..resources import word_templates
 from .context import EXTRA_TEMPLATES_DIR, dossier_context, extra_text
 from .render import RenderJob, RenderResult
@@ -73,6 +74,9 @@ class Plan:
     skipped_errors: list[str] = field(default_factory=list)  # dossiers with input errors
     not_selected: list[str] = field(default_factory=list)  # --dossier given but no document of this kind
     unknown: list[str] = field(default_factory=list)  # --dossier not in the registry
+    refused: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """(dossier_id, kind, what is missing) of each document not written because a field it needs is empty."""
+    warnings: list[str] = field(default_factory=list)  # French lines about documents that were written
 
 
 def convention_kind(app: Application) -> str | None:
@@ -89,8 +93,12 @@ def letter_kind(app: Application) -> str | None:
     return None
 
 
+DOCUMENT_NAMES = {CONVENTION: "convention", NOTIFICATION: "courrier d'attribution", REFUSAL: "courrier de refus"}
+
+
 def plan_batch(loaded, computation, kind_of: Callable[[Application], str | None], template_dir: Path,
-               dossiers: Iterable[str] | None = None, today: date | None = None) -> Plan:
+               dossiers: Iterable[str] | None = None, today: date | None = None,
+               now: datetime | None = None) -> Plan:
     plan = Plan()
     wanted = [d.strip() for d in dossiers] if dossiers else None
     apps = {a.dossier_id: a for a in loaded.registry.applications}
@@ -109,7 +117,15 @@ def plan_batch(loaded, computation, kind_of: Callable[[Application], str | None]
         if app.dossier_id in bad:
             plan.skipped_errors.append(app.dossier_id)
             continue
-        ctx = dossier_context(loaded, computation, app.dossier_id, kind=kind, today=today)
+        ctx = dossier_context(loaded, computation, app.dossier_id, kind=kind, today=today, now=now)
+        if ctx["missing"]:
+            plan.refused.append((app.dossier_id, kind, ctx["missing"]))
+            continue
+        if ctx.get("ground_kind") == "Enveloppe épuisée" and app.requested is not None \
+                and ctx["envelope_remaining"] >= app.requested:
+            plan.warnings.append(
+                f"Attention : dossier {app.dossier_id} refusé pour « Enveloppe épuisée » alors qu'il reste "
+                f"{eur(ctx['envelope_remaining'])} pour une demande de {eur(app.requested)} ; vérifiez le motif.")
         plan.jobs.append(RenderJob(str(template_dir / TEMPLATE_FILES[kind]), ctx,
                                    document_filename(app.dossier_id, kind, app.applicant)))
         plan.job_dossiers.append((app.dossier_id, kind))
@@ -143,7 +159,7 @@ def journal_rows(plan: Plan, results: list[RenderResult], when: datetime) -> lis
 
 
 __all__ = [
-    "BUILTIN_TEMPLATES", "CONVENTION", "NOTIFICATION", "REFUSAL", "TEMPLATE_FILES", "Plan", "convention_kind",
-    "document_filename", "journal_rows", "letter_kind", "plan_batch", "safe_filename",
+    "BUILTIN_TEMPLATES", "CONVENTION", "DOCUMENT_NAMES", "NOTIFICATION", "REFUSAL", "TEMPLATE_FILES", "Plan",
+    "convention_kind", "document_filename", "journal_rows", "letter_kind", "plan_batch", "safe_filename",
     "templates_dir",
 ]

@@ -9,14 +9,17 @@ only plain values, so it can be sent to worker processes.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 
 from .. import schema
+from ..authority import authority_for
 from ..core.compute import LAB, Computation, envelope_of
-from ..formatting import department_with_article
+from ..wording import collectivity, person
+from .grounds import INELIGIBLE, refusal_ground
+from .properties import DocumentProperties
 
 # Rows of « Parametres » read by label (Parameters.extra), with the text used when a row is absent or empty.
 EXTRA_PAYMENT_TERMS = "Modalités de versement"
@@ -29,7 +32,7 @@ DEFAULT_PAYMENT_TERMS = (
     "par le représentant du bénéficiaire et d'un bilan du projet. Si les dépenses réalisées sont inférieures au "
     "coût prévu, le solde est réduit à due proportion."
 )
-DEFAULT_SIGNATURE_PLACE = "……………………"
+DEFAULT_SIGNATURE_PLACE = ""  # the town is known from the département (fitn_xl.authority): never a blank
 
 KIND_TITLES = {
     "convention": "Convention attributive de subvention",
@@ -112,7 +115,7 @@ class _Index:
 
 
 def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: str = "convention",
-                    today: date | None = None) -> dict:
+                    today: date | None = None, now: datetime | None = None) -> dict:
     """Every field a template can use for `dossier_id` (see word_templates/README.md).
 
     `loaded` is a `LoadedRegistry` (or anything with `.registry`); `computation` is `core.compute(registry)`;
@@ -127,7 +130,6 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
     spending = result.spending
 
     ctx: dict = {c.attr: _value(getattr(app, c.attr)) for c in schema.APPLICATIONS.columns}
-    prefect_of = department_with_article(params.department, params.department_name)
     ctx.update(
         measure_label=schema.MEASURE_LABELS.get(app.measure, ""),
         # computed columns (schema.APPLICATIONS.computed attrs)
@@ -152,22 +154,55 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
     )
     envelope = computation.envelopes[envelope_of(app.measure)]
     ctx.update(
-        envelope_label="l'enveloppe 3d" if envelope.name == LAB else "l'enveloppe départementale",
+        envelope_label=("l'enveloppe régionale des projets avec un laboratoire d'innovation territoriale"
+                        if envelope.name == LAB else "l'enveloppe départementale"),
         envelope_amount=envelope.amount,
         envelope_committed=envelope.committed,
         envelope_remaining=envelope.remaining,
     )
     # parameters (schema.PARAMETER_ROWS attrs) and free rows
     ctx.update({row.attr: _value(getattr(params, row.attr)) for row in schema.PARAMETER_ROWS})
-    signatory = clean_text(params.signatory).strip() or (f"le préfet {prefect_of}" if prefect_of else "le préfet")
+    authority = authority_for(params, app.measure)
+    brand_title, brand_of = authority.brand
     ctx.update(
-        prefect_of=prefect_of,
-        # as it stands alone on a signature line; inside a sentence, templates write {{ signatory|dans_la_phrase }}
-        signatory=signatory[:1].upper() + signatory[1:],
+        regional=authority.regional,
+        prefect_title=brand_title,  # « PRÉFET » / « PRÉFÈTE », first line of the State's block
+        prefect_of=authority.of,  # « du Puy-de-Dôme », « de la région Auvergne-Rhône-Alpes »
+        represented_by=authority.prefect,  # « le préfet du Puy-de-Dôme », inside a sentence
+        issuer=authority.issuer,  # « Préfecture du Puy-de-Dôme — Bureau … » (never empty)
+        prefecture=authority.prefecture,
+        service=authority.service_only,  # the instructing service of the measure ('' when not given)
+        signatory=authority.signatory,  # the signature line, capitalised
+        signature_place=authority.town,  # « Clermont-Ferrand », « Lyon » ('' when unknown: the text omits it)
         payment_terms=extra_text(params.extra, EXTRA_PAYMENT_TERMS, DEFAULT_PAYMENT_TERMS),
-        signature_place=extra_text(params.extra, EXTRA_SIGNATURE_PLACE, DEFAULT_SIGNATURE_PLACE),
         budget_line=extra_text(params.extra, EXTRA_BUDGET_LINE),
     )
+    who = person(clean_text(app.representative), clean_text(app.representative_role), app.civility)
+    body = collectivity(clean_text(app.applicant), app.applicant_type)
+    ctx.update(
+        civility=who.civility,
+        salutation=who.salutation,  # « Madame la Maire, »
+        addressee_title=who.title,  # « Madame la Maire » (closing formula)
+        addressee_lines=who.address_lines(body.name),
+        representative_name=who.full_name,  # « Mme Hélène Bouchard » ('' when not given)
+        representative_function=who.function,  # « Maire », « Directrice » (agreed with the civility)
+        beneficiary_signature=who.signature,  # « Mme Hélène Bouchard, maire », « Le Maire », ''
+        applicant_in_sentence=body.in_sentence,  # « la commune de Volvic »
+        applicant_subject=body.subject,  # « La commune de Volvic »
+        applicant_of=body.of,  # « de la commune de Volvic », « du département du Puy-de-Dôme »
+        applicant_to=body.to,  # « à la commune de Volvic », « au département du Puy-de-Dôme »
+        applicant_details=_details(app, body.name),  # « structure pilote …, SIREN 812345678 » ('' when nothing)
+        represented=body.agree("représenté"),
+        designated=body.agree("désigné"),
+        laureate_word=body.agree("lauréat"),
+    )
+    ctx.update(ground_kind="", ground_text="", ground_points=[], ground_missing="")
+    if kind == "refus":
+        ground = refusal_ground(app, result, params, body, ranked_count=ctx["ranked_count"],
+                                envelope_label=ctx["envelope_label"], envelope_amount=envelope.amount)
+        ctx.update(ground_kind=ground.kind, ground_text=ground.text, ground_points=list(ground.points),
+                   ground_missing=ground.missing, refused_as_ineligible=ground.kind == INELIGIBLE)
+    ctx["missing"] = missing_fields(kind, app, authority, ctx)
     excluded_categories = params.excluded_categories
     ctx["expenses"] = [
         {**{c.attr: _value(getattr(e, c.attr)) for c in schema.EXPENSES.columns},
@@ -183,8 +218,57 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
         {c.attr: _value(getattr(r, c.attr)) for c in schema.REPORTS.columns}
         for r in index.children["reports"].get(dossier_id, ())
     ]
-    ctx.update(kind=kind, document_title=KIND_TITLES.get(kind, ""), document_date=today or date.today())
+    title = KIND_TITLES.get(kind, "")
+    ctx.update(kind=kind, document_title=title, document_date=today or date.today())
+    ctx["document_properties"] = DocumentProperties(
+        author=authority.issuer, title=f"{title} — dossier n° {app.dossier_id}" if title else app.dossier_id,
+        when=datetime.combine(ctx["document_date"], time(12, 0)) if now is None else now,
+    ).as_dict()
     return ctx
+
+
+_TYPE_IN_NAME = {"Commune": "commune", "Département": "département", "Région": "région", "Métropole": "métropole",
+                 "Communauté de communes": "communauté de communes",
+                 "Communauté d'agglomération": "communauté d'agglomération",
+                 "Communauté urbaine": "communauté urbaine"}
+
+
+def _details(app, name: str) -> str:
+    """What the convention says of the applicant between parentheses, in prose: its type when its name does not
+    already say it, and its identifier (« code INSEE 63318 », « SIREN 200069177 »)."""
+    parts = []
+    kind = app.applicant_type
+    implied = _TYPE_IN_NAME.get(kind)
+    if kind and not (implied and implied in name.lower()):
+        parts.append(kind[:1].lower() + kind[1:])
+    code = "".join(clean_text(app.insee_or_siren).split())
+    if code:
+        if len(code) == 9 and code.isdigit():
+            parts.append(f"SIREN {code}")
+        elif len(code) == 5 and (code[:2].isdigit() or code[:2] in ("2A", "2B")):
+            parts.append(f"code INSEE {code}")
+        else:
+            parts.append(f"identifiant {code}")
+    return ", ".join(parts)
+
+
+# What each kind of document cannot do without: (attr, French header) of « Candidatures ».
+REQUIRED_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "convention": (("granted", "Montant accordé (€)"), ("decided_on", "Date de décision")),
+    "notification": (("granted", "Montant accordé (€)"), ("decided_on", "Date de décision")),
+    "refus": (),
+}
+
+
+def missing_fields(kind: str, app, authority, ctx: dict) -> list[str]:
+    """What must be filled in before this document can be written, in French, each naming its column or
+    parameter; [] when nothing is missing. Optional fields left empty are worded around in the templates."""
+    out = [f"la colonne « {header} »" for attr, header in REQUIRED_FIELDS.get(kind, ())
+           if getattr(app, attr) in (None, "")]
+    out += [f"le paramètre « {label} » (feuille « {schema.SHEET_PARAMETERS} »)" for label in authority.missing]
+    if kind == "refus" and ctx.get("ground_missing"):
+        out.append(f"la colonne {ctx['ground_missing']}")
+    return out
 
 
 def amount_of(ctx: dict) -> Decimal | None:
@@ -194,6 +278,6 @@ def amount_of(ctx: dict) -> Decimal | None:
 
 __all__ = [
     "DEFAULT_PAYMENT_TERMS", "DEFAULT_SIGNATURE_PLACE", "EXTRA_BUDGET_LINE", "EXTRA_PAYMENT_TERMS",
-    "EXTRA_SIGNATURE_PLACE", "EXTRA_TEMPLATES_DIR", "KIND_TITLES", "amount_of", "clean_text", "department_label",
-    "dossier_context", "extra_text",
+    "EXTRA_SIGNATURE_PLACE", "EXTRA_TEMPLATES_DIR", "KIND_TITLES", "REQUIRED_FIELDS", "amount_of", "clean_text",
+    "department_label", "dossier_context", "extra_text", "missing_fields",
 ]

@@ -29,6 +29,8 @@ from lxml import etree
 
 from .. import formatting
 from ..files import atomic_write_bytes
+from ..typography import french_docx, french_part, french_xml
+from .properties import DocumentProperties, core_xml
 
 # --- Jinja environment -------------------------------------------------------------------------------------------
 
@@ -103,13 +105,32 @@ def _french_error(exc: Exception, template: str, dossier_id: str) -> DocumentErr
 # --- plain docxtpl -----------------------------------------------------------------------------------------------
 
 
+def unbreakable_words(context: dict) -> tuple[str, ...]:
+    """What must never break across lines in a document: its dossier number."""
+    dossier_id = context.get("dossier_id")
+    return (str(dossier_id),) if dossier_id else ()
+
+
+def properties_of(context: dict) -> DocumentProperties | None:
+    props = context.get("document_properties")
+    if isinstance(props, DocumentProperties):
+        return props
+    return DocumentProperties(**props) if isinstance(props, dict) else None
+
+
 def render_docxtpl(template: str | Path, context: dict, env: jinja2.Environment | None = None) -> bytes:
-    """Render with a new `DocxTemplate` (the reference behaviour); returns the .docx bytes."""
+    """Render with a new `DocxTemplate` (the reference behaviour), then French typography (`fitn_xl.typography`)
+    and the document's properties; returns the .docx bytes."""
+    from .properties import apply
+
     tpl = DocxTemplate(str(template))
     tpl.render(context, env or make_environment())
+    props = properties_of(context)
+    if props is not None:
+        apply(tpl.docx, props)
     buf = BytesIO()
     tpl.save(buf)
-    return buf.getvalue()
+    return french_docx(buf.getvalue(), unbreakable_words(context))
 
 
 # --- fast path ---------------------------------------------------------------------------------------------------
@@ -118,6 +139,7 @@ _XML_DECL = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 _PARA = re.compile(r"<w:p([ >])")
 _NL_PARA = re.compile(r"\n<w:p([ >])")
 _BODY_MARK = "__FITN_XL_BODY__"
+_CORE = "docProps/core.xml"
 _DOCPR = etree.XPath("//wp:docPr", namespaces={
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"})
 
@@ -242,14 +264,19 @@ class CompiledTemplate:
             if not self.fast:
                 return render_docxtpl(self.path, context, self.env)
             tpl = self._tpl
+            words = unbreakable_words(context)
             body = _postprocess(tpl, self._body.render(context))
             tree = tpl.fix_tables(body)
             for i, elt in enumerate(_DOCPR(tree), start=1001):
                 elt.attrib["id"] = str(i)
+            french_xml(tree, words)
             rendered = {self._main: (_XML_DECL + self._prefix + etree.tostring(tree, encoding="unicode")
                                      + self._suffix).encode("utf-8")}
             for name, template in self._parts.items():
-                rendered[name] = (_XML_DECL + _postprocess(tpl, template.render(context))).encode("utf-8")
+                rendered[name] = french_part(_XML_DECL + _postprocess(tpl, template.render(context)), words)
+            props = properties_of(context)
+            if props is not None:
+                rendered[_CORE] = core_xml(props)
         except DocumentError:
             raise
         except Exception as exc:

@@ -63,6 +63,7 @@ def sample_registry(n: int = 6, *, tricky: bool = False) -> Registry:
             status=status,
             decided_on=date(2021, 6, 1) if laureate else None,
             granted=min(cost, D(10_000)) - D(i % 3) * D("0.50") if laureate else None,
+            refusal_reason="Note insuffisante" if status == "Refusé" else "",
         ))
         for j in range(2 + i % 4):
             expenses.append(Expense(did, f"Prestation {j + 1} — atelier & suivi" if not tricky else TRICKY,

@@ -109,6 +109,8 @@ class SheetKit:
             "Liste_Etats": schema.REPORT_STATES,
             "Liste_Pays": tuple(country_names()),
             "Liste_Departements": (*departments(), schema.ABROAD),
+            "Liste_Civilites": schema.CIVILITIES,
+            "Liste_Motifs": schema.REFUSAL_GROUNDS,
         }
         for i, (name, items) in enumerate(lists.items(), start=1):
             letter = get_column_letter(i)
@@ -130,6 +132,8 @@ class SheetKit:
             return "Liste_Departements"
         if column.kind is Kind.YES_NO:
             return "Liste_OuiNon"
+        if column.choices == schema.REFUSAL_GROUNDS:  # suggestions: a ground of one's own may be typed
+            return "Liste_Motifs"
         if column.kind is not Kind.CHOICE:
             return None
         return {
@@ -140,6 +144,7 @@ class SheetKit:
             schema.EXPENSE_CATEGORIES: "Liste_Categories",
             schema.REPORT_STATES: "Liste_Etats",
             schema.YES_NO: "Liste_OuiNon",
+            schema.CIVILITIES: "Liste_Civilites",
         }[column.choices]
 
     def _validation(self, ws, column: Column, computed: bool, rng: str) -> None:
