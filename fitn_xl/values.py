@@ -1,20 +1,25 @@
 """Parsing of one cell's value as agents type it (« 10 000 € », « 31/12/2022 », « oui »), per column kind.
 
-Shared by the workbook reader, the Excel functions and the form importers. Each parser takes the raw value (str,
-int, float, bool, date, datetime or None) and returns the typed value, or raises `CellError` with the French
-message that follows « Feuille …, ligne …, colonne … : ». Empty cells give None (or '' for text).
+Shared by the workbook reader, `recalc`, the Excel functions (classic and Office.js) and the importers: one reading
+of a cell for every path. Each parser takes the raw value (str, int, float, bool, date, datetime, None, or one of
+the values a cell holds without being data: `ExcelError` « #N/A », `Uncomputed` formula) and returns the typed value,
+or raises `CellError` with the French message that follows « Feuille …, ligne …, colonne … : ». Empty cells give
+None (or '' for text). An Excel error, a formula without a computed value and a text holding a control character
+are errors in every column (`check_value`): never read as empty, never passed on to a document.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from stdnum.fr import siret as stdnum_siret
 
+from .core import countries
 from .schema import ABROAD, YES_NO, Column, Kind
 
 
@@ -22,9 +27,156 @@ class CellError(ValueError):
     """A cell that cannot be read; `str(error)` is the French message."""
 
 
+# --- what a cell holds without being data ----------------------------------------------------------------------
+
+# Excel's error values, as stored in a file (and sent by xlwings), with what each usually means; the French Excel
+# shows some under another name, also understood when read as text.
+EXCEL_ERRORS: dict[str, str] = {
+    "#N/A": "valeur non disponible",
+    "#REF!": "référence à une cellule supprimée",
+    "#DIV/0!": "division par zéro",
+    "#VALUE!": "valeur de type incorrect dans une formule",
+    "#NAME?": "nom de fonction ou de plage inconnu",
+    "#NUM!": "nombre impossible à calculer",
+    "#NULL!": "plages sans intersection",
+    "#SPILL!": "résultat qui ne peut pas se répandre",
+    "#CALC!": "calcul impossible",
+    "#GETTING_DATA": "donnée en cours de chargement",
+    "#FIELD!": "champ introuvable",
+    "#BLOCKED!": "accès bloqué",
+    "#CONNECT!": "connexion impossible",
+    "#BUSY!": "calcul en cours",
+    "#UNKNOWN!": "erreur inconnue",
+    "#DATA!": "donnée incorrecte",
+    "#PYTHON!": "erreur de Python dans Excel",
+}
+_FRENCH_ERRORS = {"#VALEUR!": "#VALUE!", "#NOM?": "#NAME?", "#NOMBRE!": "#NUM!", "#NUL!": "#NULL!",
+                  "#CHAMP!": "#FIELD!", "#CONNEXION!": "#CONNECT!", "#INCONNU!": "#UNKNOWN!", "#BLOQUE!": "#BLOCKED!",
+                  "#OCCUPE!": "#BUSY!", "#PROPAGATION!": "#SPILL!", "#EPARS!": "#SPILL!"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExcelError:
+    """An Excel error value held by a cell (« #N/A », « #REF! »…): what a broken formula leaves. Never data."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Uncomputed:
+    """A formula cell saved without its computed value (a file written by a program, never recalculated): its value
+    is unknown. `formula` is its text when the file gives it ('' for the copies of a shared formula)."""
+
+    formula: str = ""
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "formule"
+
+
+def excel_error(value) -> ExcelError | None:
+    """The Excel error `value` is, if it is one: an `ExcelError`, or its code as text (as xlwings, Office.js and a
+    hand-edited export give it, French names included)."""
+    if value.__class__ is ExcelError:
+        return value
+    if value.__class__ is str and value[:1] == "#":
+        code = value.strip().upper()
+        code = _FRENCH_ERRORS.get(code, code)
+        if code in EXCEL_ERRORS:
+            return ExcelError(code)
+    return None
+
+
+# Error values as Excel's COM interface hands them over to classic xlwings (VT_ERROR: 0x800A0000 + the xlErr
+# number), the new ones included.
+COM_ERRORS: dict[int, str] = {-2146828288 + number: code for number, code in (
+    (2000, "#NULL!"), (2007, "#DIV/0!"), (2015, "#VALUE!"), (2023, "#REF!"), (2029, "#NAME?"), (2036, "#NUM!"),
+    (2042, "#N/A"), (2043, "#GETTING_DATA"), (2045, "#SPILL!"), (2046, "#CONNECT!"), (2047, "#BLOCKED!"),
+    (2048, "#UNKNOWN!"), (2049, "#FIELD!"), (2050, "#CALC!"), (2051, "#BUSY!"), (2052, "#PYTHON!"))}
+# Office.js `errorType` of an error cell value -> its code
+_OFFICE_ERRORS = {"Div0": "#DIV/0!", "NotAvailable": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+                  "Ref": "#REF!", "Value": "#VALUE!", "Spill": "#SPILL!", "Calc": "#CALC!", "Field": "#FIELD!",
+                  "GettingData": "#GETTING_DATA", "Connect": "#CONNECT!", "Blocked": "#BLOCKED!", "Busy": "#BUSY!",
+                  "Unknown": "#UNKNOWN!", "Python": "#PYTHON!"}
+
+
+def client_value(value):
+    """A cell value as an Excel client hands it to Python, in the terms of this module: an Office.js rich value is
+    its basic value, an Office.js error cell or a COM error code an `ExcelError`; other values unchanged."""
+    if value.__class__ is dict:
+        kind, basic = value.get("type"), value.get("basicValue")
+        if kind == "Error":
+            code = excel_error(str(basic or ""))
+            return code or ExcelError(_OFFICE_ERRORS.get(str(value.get("errorType")), "#N/A"))
+        if kind == "FormattedNumber" and isinstance(basic, int | float) and not isinstance(basic, bool) \
+                and is_date_format(str(value.get("numberFormat") or "")) and 0 <= basic < 2_958_466:
+            return datetime(1899, 12, 30) + timedelta(days=basic)  # a date cell: its date-time, as a file gives it
+        return basic
+    if value.__class__ is int and value in COM_ERRORS:
+        return ExcelError(COM_ERRORS[value])
+    return value
+
+
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+
+
+def is_date_format(number_format: str) -> bool:
+    """Whether an Excel number format shows a date (« dd/mm/yyyy », « [$-fr-FR]d mmmm yyyy », « jj/mm/aaaa »), not
+    a number, an amount or a time of day alone."""
+    code = _FORMAT_LITERALS.sub("", number_format).lower().replace("am/pm", "").replace("a/p", "")
+    return code not in ("general", "standard") and any(ch in code for ch in "dyja")
+
+
+# C0 and C1 control characters but tab, line feed and carriage return; lone surrogates; the two non-characters XML
+# refuses. A vertical tab is what a line break of Word becomes when pasted into Excel.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_NAMES = {"\x0b": "tabulation verticale", "\x0c": "saut de page", "\x00": "caractère nul",
+                  "\x7f": "caractère de suppression"}
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of `text` (never tab, line feed, carriage return), None when it has none."""
+    m = _CONTROL.search(text)
+    return m.group() if m else None
+
+
+def _control_name(ch: str) -> str:
+    name = _CONTROL_NAMES.get(ch, "caractère de contrôle")
+    return f"{name} U+{ord(ch):04X}"
+
+
+def check_value(value) -> None:
+    """Raise `CellError` when `value` is no data at all in any column: an Excel error, a formula without computed
+    value, a text holding a control character (invisible, and refused by Word and Excel files)."""
+    cls = value.__class__
+    if cls is str:
+        if value[:1] == "#" and (error := excel_error(value)) is not None:
+            raise CellError(_error_message(error))
+        if (ch := control_character(value)) is not None:
+            raise CellError(f"{quote(value)} contient un caractère invisible ({_control_name(ch)}, souvent collé "
+                            "depuis Word) : retapez le texte de la cellule")
+    elif cls is ExcelError:
+        raise CellError(_error_message(value))
+    elif cls is Uncomputed:
+        raise CellError(f"{quote(str(value))} : formule sans valeur calculée (fichier jamais recalculé) ; ouvrez "
+                        "et enregistrez le fichier dans Excel ou LibreOffice, ou tapez la valeur")
+
+
+def _error_message(error: ExcelError) -> str:
+    meaning = EXCEL_ERRORS.get(error.code)
+    return (f"{quote(error.code)} : valeur d'erreur Excel ({meaning}), pas une donnée ; corrigez la formule ou "
+            "tapez la valeur")
+
+
 EXCEL_EPOCH = date(1899, 12, 30)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""Bounds of a plausible year in a date of the scheme (reception, end of project, decision, reports…): a date
+outside them is a typo (« 31/12/0022 », « 01/01/0000 », « 31/12/2202 ») and an error, never read as another year."""
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_TIME = r"(?:[T ]+\d{1,2}[:h]\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"  # a time of day after a date, ignored
+_DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})" + _TIME + "$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -34,6 +186,8 @@ def quote(value) -> str:
     text = str(int(value)) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else str(value)
     if len(text) > 60:
         text = text[:57] + "…"
+    if _CONTROL.search(text):  # shown, not printed: « a␋b »
+        text = _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 32 else "\ufffd", text)
     return f"« {text} »"
 
 
@@ -139,33 +293,54 @@ def parse_percent(value) -> Decimal | None:
 
 
 def parse_date(value) -> date | None:
-    """A date cell, or text '31/12/2022', '31-12-22', '2022-12-31'. Impossible dates are errors."""
+    """A date cell (a date-time is its date), or text '31/12/2022', '31-12-22' (a two-digit year is 20..),
+    '2022-12-31', '30/06/2022 14:30', or an Excel serial number (a date cell without date format, or a date-time as
+    Office.js passes it: 44742.604 is 30/06/2022). The year must lie within FIRST_YEAR..LAST_YEAR; impossible dates
+    are errors."""
     if is_empty(value):
         return None
+    check_value(value)
     if isinstance(value, datetime):
-        return value.date()
+        return _plausible(value.date(), value)
     if isinstance(value, date):
-        return value
+        return _plausible(value, value)
     if isinstance(value, bool):
         raise CellError(f"{quote(value)} n'est pas une date")
     if isinstance(value, int | float):
-        # a date cell without date format: an Excel serial number (1954-01-01 .. 2099-12-31)
-        if 20_000 <= value <= 73_415 and float(value).is_integer():
+        # a date cell without date format: an Excel serial number, its fraction the time of day
+        if _FIRST_SERIAL <= value < _LAST_SERIAL + 1:
             return EXCEL_EPOCH + timedelta(days=int(value))
         raise CellError(f"{quote(parse_text(value))} n'est pas une date (attendu JJ/MM/AAAA)")
     text = str(value).strip()
     if m := _DATE_DMY.match(text):
         d, mth, y = (int(g) for g in m.groups())
-        if y < 100:
+        if len(m.group(3)) == 2:
             y += 2000
     elif m := _DATE_ISO.match(text):
         y, mth, d = (int(g) for g in m.groups())
     else:
         raise CellError(f"{quote(value)} n'est pas une date (attendu JJ/MM/AAAA)")
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        raise CellError(_implausible(quote(value), y))
     try:
-        return date(y, mth, d)
+        parsed = date(y, mth, d)
     except ValueError:
         raise CellError(f"{quote(value)} n'est pas une date valide") from None
+    return _plausible(parsed, value)
+
+
+_FIRST_SERIAL = (date(FIRST_YEAR, 1, 1) - EXCEL_EPOCH).days
+_LAST_SERIAL = (date(LAST_YEAR, 12, 31) - EXCEL_EPOCH).days
+
+
+def _plausible(day: date, raw) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CellError(_implausible(quote(f"{day.day:02d}/{day.month:02d}/{day.year:04d}"), day.year))
+    return day
+
+
+def _implausible(shown: str, year: int) -> str:
+    return f"{shown} : année {year:04d} invraisemblable (attendue entre {FIRST_YEAR} et {LAST_YEAR})"
 
 
 _YES = {"oui", "o", "yes", "vrai", "true", "1", "x"}
@@ -203,35 +378,31 @@ def parse_choice(value, choices: tuple[str, ...]) -> str:
 
 @cache
 def _countries() -> dict[str, str]:
-    from babel import Locale
-
+    """Folded name or code -> code, from the curated list (`fitn_xl.core.countries`)."""
     out: dict[str, str] = {}
-    for code, name in Locale("fr").territories.items():
-        if len(code) == 2 and code.isalpha():
-            out[fold(name)] = code
-            out[fold(code)] = code
-    for name, code in {"Etats-Unis d'Amerique": "US", "USA": "US", "UK": "GB", "Angleterre": "GB",
-                       "Coree du Sud": "KR", "Pays-Bas": "NL", "Republique tcheque": "CZ"}.items():
-        out[fold(name)] = code
+    for code, country in countries.countries().items():
+        out[fold(code)] = code
+        out[fold(country.name)] = code
+    for name, code in {**countries.aliases(), **countries.regions()}.items():
+        out.setdefault(fold(name), code)
     return out
 
 
 def country_names() -> list[str]:
-    """French country names for the drop-down, sorted."""
-    from babel import Locale
-
-    names = {name for code, name in Locale("fr").territories.items() if len(code) == 2 and code.isalpha()}
+    """The drop-down's French names, sorted: every country and territory, and the EU regions without a code of
+    their own (Açores, Madère)."""
+    names = {c.name for c in countries.countries().values()} | set(countries.regions())
     return sorted(names, key=fold)
 
 
 def country_name(code: str) -> str:
-    from babel import Locale
-
-    return Locale("fr").territories.get(code.upper(), code)
+    country = countries.countries().get(code.upper())
+    return country.name if country else code
 
 
 def parse_country(value) -> str:
-    """ISO 3166 alpha-2 code from a French name ('États-Unis') or a code ('US')."""
+    """ISO 3166 alpha-2 code from a French name ('États-Unis', 'Guadeloupe'), a code ('US') or the name of a region
+    without code ('Açores' -> 'PT')."""
     if is_empty(value):
         return ""
     code = _countries().get(fold(parse_text(value)))
@@ -315,9 +486,11 @@ _PARSERS = {
 
 
 def parse_cell(value, column: Column):
-    """Typed value of one cell of `column`; raises `CellError` (also for an empty required cell)."""
+    """Typed value of one cell of `column`; raises `CellError` (also for an empty required cell, an Excel error, a
+    formula without value and a control character: `check_value`)."""
     if column.required and is_empty(value):
         raise CellError("valeur obligatoire manquante")
+    check_value(value)
     if column.kind is Kind.CHOICE:
         return parse_choice(value, column.choices)
     return _PARSERS[column.kind](value)

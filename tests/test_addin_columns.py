@@ -58,9 +58,11 @@ def test_repeated_rows_with_bad_and_rich_cells_give_what_one_call_per_cell_gives
     assert any(str(v).startswith("Erreur : Mesure : ") for v in shown)
     assert any(str(v).startswith("Erreur : Population : ") for v in shown)
     assert any(str(v).startswith("Erreur : Type de candidat : ") for v in shown)
-    # a rich value is read as its basic value, an error cell as empty
+    # a rich value is read as its basic value, an error cell as the error it is (never as an empty cell)
     assert f.fitn_forfait("3a", "Commune", {"type": "Double", "basicValue": 6000}, FORFAITS) == 10000
-    assert f.fitn_forfait({"type": "Error"}, "Commune", 1, FORFAITS) == ""  # an empty Mesure: no forfait
+    assert f.fitn_forfait({"type": "Error"}, "Commune", 1, FORFAITS).startswith("Erreur : Mesure : « #N/A » : ")
+    ref = {"type": "Error", "basicValue": "#REF!", "errorType": "Ref"}
+    assert f.fitn_forfait("3a", "Commune", ref, FORFAITS).startswith("Erreur : Population : « #REF! » : valeur")
 
 
 def test_rows_are_grouped_only_when_they_repeat():

@@ -20,6 +20,7 @@ from .. import schema
 from ..app.recalculation import Written
 from ..book.computed import RecalcCells
 from ..core.compute import Computation
+from ..values import ExcelError, client_value, control_character, excel_error
 from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, read_book
 
@@ -41,12 +42,13 @@ class _Table:
 
 
 def sheet_values(sheet) -> list[list]:
-    """The values of a sheet from A1 to the last used cell (2-D, None for empty cells)."""
+    """The values of a sheet from A1 to the last used cell (2-D, None for empty cells), error cells as
+    `ExcelError` (xlwings reads them as empty unless asked for their text), as the reader reads a file."""
     used = sheet.used_range
     last_row = used.row + used.shape[0] - 1
     last_col = used.column + used.shape[1] - 1
-    values = sheet.range((1, 1), (last_row, last_col)).options(ndim=2).value
-    return [[None if v == "" else v for v in row] for row in (values or [[None]])]
+    values = sheet.range((1, 1), (last_row, last_col)).options(ndim=2, err_to_str=True).value
+    return [[None if v == "" else client_value(excel_error(v) or v) for v in row] for row in (values or [[None]])]
 
 
 class BookView:
@@ -180,6 +182,16 @@ def append_journal_rows(book, rows: list[dict[str, object]]) -> int:
     return len(block)
 
 
+def _file_value(value):
+    """A value read from Excel as openpyxl writes it so that the reader reads it back the same: an error as its
+    code (an error cell), a control character as its OOXML escape (« _x000B_ », which openpyxl refuses raw)."""
+    if isinstance(value, ExcelError):
+        return value.code
+    if isinstance(value, str) and control_character(value) is not None:
+        return "".join(f"_x{ord(ch):04X}_" if control_character(ch) else ch for ch in value)
+    return value
+
+
 def snapshot(book, folder: str | Path | None = None) -> Path:
     """Save the values and tables of every sheet of `book` into a new .xlsx (the registry as Excel shows it,
     unsaved changes included), so that the command-line generators can read it. Returns its path."""
@@ -189,7 +201,7 @@ def snapshot(book, folder: str | Path | None = None) -> Path:
     for name in view.sheet_names:
         ws = wb.create_sheet(name)
         for row in view.get_sheet_by_name(name).to_python():
-            ws.append([v for v in row])
+            ws.append([_file_value(v) for v in row])
     for table_name in view.table_names:
         sheet = view.table_sheet(table_name)
         (r0, c0), (r1, c1) = view.get_table_by_name(table_name).header, view.get_table_by_name(table_name).end

@@ -27,7 +27,8 @@ class CheckResult(Result):
     cells: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def document(self) -> dict:
-        """The `--json` document: errors, dossiers (computed columns under their French headers), envelopes."""
+        """The `--json` document: errors, notes (`LoadedRegistry.notes`), dossiers (computed columns under their
+        French headers), envelopes."""
         assert self.loaded is not None and self.computation is not None
         dossiers = {dossier_id: {c.header: json_value(values.get(c.attr)) for c in schema.APPLICATIONS.computed}
                     for dossier_id, values in self.cells.items()}
@@ -37,6 +38,7 @@ class CheckResult(Result):
             envelopes[name]["Dépassée"] = env.exceeded
         return {
             "errors": [issue.as_dict() for issue in self.loaded.issues],
+            "notes": [note.as_dict() for note in self.loaded.notes],
             "dossiers": dossiers,
             "enveloppes": envelopes,
             "date_de_reference": self.computation.reference_date.isoformat(),
@@ -73,6 +75,8 @@ def check(registry: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> CheckResult:
     result.info(errors_summary(loaded))
     for issue in sorted(loaded.issues, key=lambda i: (i.sheet, i.row or 0, i.column or "")):
         result.info(str(issue))
+    for note in loaded.notes:  # noticed, not an error: the status stays 0
+        result.info(f"Remarque : {note}")
     if loaded.issues:
         result.fail(EXIT_DATA)
     return result

@@ -12,16 +12,19 @@ from datetime import date
 from decimal import Decimal
 
 from ..schema import APPLICANT_TYPES, LAUREATE_STATUSES, LICENCE, PERSONNE_MORALE, STRUCTURE_PILOTE
+from . import countries
 from .model import Application, Expense, ForfaitRule, Parameters, Provider
 from .text import day, eur, number, percent
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
-# The 27 member states of the European Union (ISO 3166 alpha-2).
-EU_MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+# The 27 member states of the European Union (ISO 3166 alpha-2), and every code whose territory is in the EU: the
+# member states, their outermost regions (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte, Saint-Martin, the
+# Canaries; the Azores and Madeira read as PT) and the other EU territories (Åland, Ceuta and Melilla). From
+# `countries.toml`, as the « Pays de l'éditeur » drop-down.
+EU_MEMBER_STATES = countries.member_states()
+EU_CODES = countries.eu_codes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,7 @@ def spending(app: Application, expenses: Iterable[Expense], params: Parameters) 
             for e in lines
             if e.category == LICENCE
             and e.category not in params.excluded_categories
-            and e.publisher_country.upper() not in EU_MEMBER_STATES
+            and e.publisher_country.upper() not in EU_CODES
         ),
         ZERO,
     )

@@ -9,12 +9,11 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
-import python_calamine
-
 from .. import schema
 from ..core import rules
 from ..schema import DOSSIER_ID, Kind, Table
 from ..values import CellError, fold, is_empty, parse_cell, parse_date, parse_text
+from ..workbook.read import open_workbook
 from .docx_in import FormError, check_zip
 
 DS_PREFIX = "DS-"
@@ -149,7 +148,7 @@ def _sheet(book, name: str, where: str) -> list[list]:
         name = book.sheet_names[0]
     if name not in book.sheet_names:
         raise FormError(f"onglet « {name} » absent de l'export (onglets : {', '.join(book.sheet_names)})")
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return book.sheet_values(name)  # as the registry is read: Excel errors are errors, not empty cells
 
 
 def _header(values: list[list], sheet: str, needed: dict[str, str]) -> dict[str, int]:
@@ -183,7 +182,7 @@ def read_export(path: str | Path, mapping: Mapping) -> list[DsDossier]:
     with zipfile.ZipFile(path) as zf:
         check_zip(zf)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = open_workbook(path)
     except Exception as exc:  # calamine raises several private error types
         raise FormError(f"classeur illisible ({exc})") from None
     main_sheet = mapping.sheet or book.sheet_names[0]

@@ -18,7 +18,7 @@ from ..core import rules
 from ..core.model import Application, Criterion, Expense, ForfaitRule, Parameters, Score
 from ..core.params import default_parameters
 from ..schema import Column, Kind, Table
-from ..values import CellError, fold, is_empty, parse_cell, parse_column, parse_date, parse_text
+from ..values import CellError, client_value, fold, is_empty, parse_cell, parse_column, parse_date, parse_text
 
 ERROR_PREFIX = "Erreur : "
 
@@ -28,10 +28,9 @@ class RangeError(ValueError):
 
 
 def plain(value):
-    """An Office.js rich value (an error cell, a data type) as its basic value; other values unchanged."""
-    if isinstance(value, dict):
-        return None if value.get("type") == "Error" else value.get("basicValue")
-    return value
+    """A cell as the client hands it over, in the reader's terms (`values.client_value`): an Office.js rich value
+    as its basic value, an error cell (Office.js) or error code (COM) as an `ExcelError`; other values unchanged."""
+    return client_value(value)
 
 
 def matrix(value) -> list[list]:
@@ -228,9 +227,10 @@ def _memo(key) -> dict:
 
 
 def plain_values(values: list) -> list:
-    """`plain` of each value, the list itself when it holds no Office.js rich value."""
-    if dict in set(map(type, values)):
-        return [plain(v) if isinstance(v, dict) else v for v in values]
+    """`plain` of each value, the list itself when it holds no Office.js rich value nor COM error code."""
+    types = set(map(type, values))
+    if dict in types or int in types:
+        return list(map(client_value, values))
     return values
 
 
@@ -306,15 +306,15 @@ def results_deadline(value) -> date:
     rows = matrix(value)
     if len(rows) == 1 and len(rows[0]) == 1:
         try:
-            deadline = parse_date(rows[0][0])
+            deadline = parse_date(plain(rows[0][0]))
         except CellError as exc:
             raise RangeError(f"Échéance des résultats : {exc}") from None
         return deadline or default_parameters().results_deadline
     label = fold("Échéance des résultats")
     for row in rows:
-        if len(row) >= 2 and fold(parse_text(row[0])) == label:
+        if len(row) >= 2 and fold(parse_text(plain(row[0]))) == label:
             try:
-                return parse_date(row[1]) or default_parameters().results_deadline
+                return parse_date(plain(row[1])) or default_parameters().results_deadline
             except CellError as exc:
                 raise RangeError(f"tableau « Parametres », Échéance des résultats : {exc}") from None
     raise RangeError("le paramètre « Échéance des résultats » est absent du tableau « Parametres »")

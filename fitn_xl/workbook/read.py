@@ -9,6 +9,7 @@ is marked as having errors.
 from __future__ import annotations
 
 import dataclasses
+import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ from ..core.params import default_parameters
 from ..core.text import number
 from ..perf import gc_paused
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, Column, Table
-from ..values import CellError, parse_cell, parse_column, parse_text
+from ..values import CellError, check_value, parse_cell, parse_column, parse_text
+from . import cellscan
 from .errors import RegistryError
 
 
@@ -83,6 +85,9 @@ class LoadedRegistry:
     header_rows: dict[str, int] = field(default_factory=dict)
     """Table name -> the Excel row of its header row, where the reader found it (its Excel table, else the first of
     the sheet's first 20 rows holding its first header); absent when the table was not found."""
+    notes: list[Issue] = field(default_factory=list)
+    """What the reader noticed without it being an error (an empty row inside a parameter table, skipped): `check`
+    shows them, nothing is refused for them."""
 
     @property
     def blocking(self) -> bool:
@@ -128,6 +133,14 @@ def _open(path: Path) -> python_calamine.CalamineWorkbook:
     return _TablesFromParts(book, path)
 
 
+def open_workbook(path: str | Path):
+    """Any .xlsx opened for reading values as the registry is read (`sheet_values(name)`: Excel errors and formulas
+    without computed value in place, as `ExcelError` and `Uncomputed`); the importers read their files this way.
+    Raises calamine's errors."""
+    path = Path(path)
+    return _TablesFromParts(python_calamine.CalamineWorkbook.from_path(str(path)), path)
+
+
 @dataclass(frozen=True)
 class _TableRef:
     """What `_locate` needs of a table, in calamine's convention: `start` is (first data row, first column) and
@@ -146,15 +159,38 @@ class _TablesFromParts:
         from .xlsx import XlsxPackage
 
         self._book = book
+        self._path = path
         self._tables: dict[str, _TableRef] = {}
+        self._sheet_parts: dict[str, str] = {}
         try:
             with XlsxPackage(path) as pkg:
+                self._sheet_parts = dict(pkg.sheet_parts)
                 for name, t in pkg.tables().items():
                     r0, c0, r1, c1 = t.ref  # 1-based, header row first
                     self._tables[name] = _TableRef((r0, c0 - 1), (r1 - 1, c1 - 1), t.headers)
         except Exception:  # an odd package: fall back on calamine's own table reading
             self._tables = {}
             self._book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+
+    def sheet_values(self, name: str) -> list[list]:
+        """The values of sheet `name` from A1, as calamine reads them, with the cells calamine reads as empty
+        although they are not (Excel errors, formulas without computed value: `cellscan`) in place."""
+        part = self._sheet_parts.get(name)
+        xml = b""
+        if part:
+            try:
+                with zipfile.ZipFile(self._path) as zf:
+                    xml = zf.read(part)
+            except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+                xml = b""
+        found = cellscan.special_cells(xml) if xml and cellscan.has_special_cells(xml) else {}
+        patched = cellscan.calamine_safe(xml, found) if found else None
+        if patched is None:
+            values = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        else:  # calamine refuses a sheet holding an error it does not know: read it with those written #N/A
+            values = _patched_book(self._path, {part: patched}).get_sheet_by_name(name).to_python(
+                skip_empty_area=False)
+        return cellscan.overlay(values, found) if found else values
 
     @property
     def table_names(self) -> list[str]:
@@ -167,12 +203,23 @@ class _TablesFromParts:
         return getattr(self._book, name)
 
 
+def _patched_book(path: Path, parts: dict[str, bytes]) -> python_calamine.CalamineWorkbook:
+    """The workbook at `path` with some parts replaced, opened by calamine from memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, parts.get(info.filename) or src.read(info))
+    buffer.seek(0)
+    return python_calamine.CalamineWorkbook.from_filelike(buffer)
+
+
 def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
     if sheet not in cache:
         if sheet not in book.sheet_names:
             raise RegistryError(f"La feuille « {sheet} » est absente du classeur : ce n'est pas un registre fitn-xl.")
+        read = getattr(book, "sheet_values", None)  # a file: with the cells calamine reads as empty
         try:
-            cache[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            cache[sheet] = read(sheet) if read else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except BaseException as exc:  # calamine panics (a BaseException) on a date cell out of range, e.g. 1e12
             path = getattr(book, "path", None)
             if type(exc).__name__ != "PanicException" or not isinstance(path, str) or not zipfile.is_zipfile(path):
@@ -206,7 +253,9 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
     return None
 
 
-def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_blank: bool) -> _Rows:
+def _read_table(book, table: Table, cache: dict, issues: list[Issue], notes: list[Issue] | None = None) -> _Rows:
+    """The rows of `table`, down to the last filled one: an empty row is skipped, never the end of the table
+    (`notes`, when given, gets a note for each empty row between filled ones)."""
     values = _sheet_values(book, table.sheet, cache)
     where = _locate(book, table, values, issues)
     if where is None:
@@ -226,6 +275,7 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
     indices = [c for _, c in columns]
     width = max(indices, default=-1) + 1
     pick = itemgetter(*indices) if len(indices) > 1 else (lambda line: tuple(line[c] for c in indices))
+    gaps: list[int] = []  # empty rows (0-based) after the last filled one so far
     for r in range(r0 + 1, len(values)):
         line = values[r]
         if len(line) < width:
@@ -235,9 +285,13 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], stop_at_bl
             if not (v is None or v == "" or (isinstance(v, str) and not v.strip())):
                 break
         else:  # every cell empty
-            if stop_at_blank:
-                break
+            if notes is not None:
+                gaps.append(r)
             continue
+        if gaps:
+            notes.extend(Issue(table.sheet, g + 1, None, f"ligne vide dans le tableau « {table.name} », ignorée (les "
+                                                         "lignes suivantes sont lues)") for g in gaps)
+            gaps = []
         excel_rows.append(r + 1)
         picked_rows.append(picked)
         last = r
@@ -325,22 +379,34 @@ def _builder(model, parsed: _Parsed, attrs: tuple[str, ...] | None = None) -> Ca
     return built.__getitem__
 
 
-def _parameters(book, cache, issues: list[Issue]) -> Parameters:
+def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_grids: set[str]) -> Parameters:
+    """The parameters; `broken_grids` gets the measures whose grid has a row in error (already reported: their
+    scores are not reported again against the criteria that row would have given)."""
     p = _Parser(issues, blocking=True)  # the parameters: a problem there skews every dossier
     base = default_parameters()
-    rows = _read_table(book, schema.PARAMETERS, cache, issues, stop_at_blank=True)
+    rows = _read_table(book, schema.PARAMETERS, cache, issues, notes)
     known = {r.label: r for r in schema.PARAMETER_ROWS}
     values: dict[str, object] = {}
     extra: dict[str, object] = {}
     seen: set[str] = set()
     for excel_row, raw_label, raw_value in zip(rows.excel_rows, rows.raw_column("label"), rows.raw_column("value"),
                                                strict=True):
+        try:
+            check_value(raw_label)
+        except CellError as exc:
+            p.issue(schema.PARAMETERS, excel_row, "Paramètre", str(exc), None)
+            continue
         label = parse_text(raw_label)
         if not label:
             continue
         seen.add(label)
         spec = known.get(label)
         if spec is None:
+            try:  # a row beyond the contract (read by the documents): no Excel error, no control character
+                check_value(raw_value)
+            except CellError as exc:
+                p.issue(schema.PARAMETERS, excel_row, "Valeur", f"{label} : {exc}", None)
+                continue
             extra[label] = raw_value
             continue
         column = Column(spec.label, spec.attr, spec.kind, spec.required)
@@ -356,10 +422,12 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
             )
 
     forfaits = []
-    parsed = p.parse(_read_table(book, schema.FORFAITS, cache, issues, stop_at_blank=True))
+    parsed = p.parse(_read_table(book, schema.FORFAITS, cache, issues, notes))
     for i, excel_row in enumerate(parsed.rows.excel_rows):
         p.report(parsed, i)
         rec = parsed.record(i)
+        if i in parsed.errors:  # a bound or an amount unread: no rule rather than a wrong one
+            continue
         if all(rec.get(k) not in (None, "") for k in ("measure", "applicant_type", "amount")):
             lo, hi = rec.get("population_min"), rec.get("population_max")
             if lo is not None and hi is not None and lo > hi:
@@ -367,26 +435,32 @@ def _parameters(book, cache, issues: list[Issue]) -> Parameters:
             forfaits.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
 
     grid = []
-    parsed = p.parse(_read_table(book, schema.GRID, cache, issues, stop_at_blank=True))
+    parsed = p.parse(_read_table(book, schema.GRID, cache, issues, notes))
     numbers: set[tuple[str, int]] = set()
     for i, excel_row in enumerate(parsed.rows.excel_rows):
         p.report(parsed, i)
         rec = parsed.record(i)
+        before = len(issues)
         if any(rec.get(k) in (None, "") for k in ("measure", "number", "name", "weight", "max_score")):
+            if i in parsed.errors and rec.get("measure"):
+                broken_grids.add(rec["measure"])
             continue
         if not 1 <= rec["number"] <= schema.N_CRITERIA:
             p.issue(schema.GRID, excel_row, "N°", f"le numéro de critère doit aller de 1 à {schema.N_CRITERIA}", None)
         elif (rec["measure"], rec["number"]) in numbers:
             p.issue(schema.GRID, excel_row, "N°", f"critère {rec['number']} en double pour la mesure {rec['measure']}",
                     None)
-        elif rec["max_score"] <= 0 or rec["weight"] < 0:
-            p.issue(schema.GRID, excel_row, "Note maximale", "la note maximale doit être positive et la pondération "
-                                                             "non négative", None)
+        elif rec["max_score"] <= 0:
+            p.issue(schema.GRID, excel_row, "Note maximale", "la note maximale doit être positive", None)
+        elif rec["weight"] < 0:
+            p.issue(schema.GRID, excel_row, "Pondération", "la pondération ne peut pas être négative", None)
         else:
             numbers.add((rec["measure"], rec["number"]))
             grid.append(Criterion(rec["measure"], rec["number"], rec["name"], rec["weight"], rec["max_score"]))
+        if len(issues) > before:
+            broken_grids.add(rec["measure"])
 
-    parsed = p.parse(_read_table(book, schema.EXCLUSIONS, cache, issues, stop_at_blank=True))
+    parsed = p.parse(_read_table(book, schema.EXCLUSIONS, cache, issues, notes))
     excluded = set()
     for i, category in enumerate(parsed.column("category")):
         p.report(parsed, i)
@@ -439,7 +513,7 @@ def journal_rows(path: str | Path) -> list[tuple[int, dict[str, object]]]:
     book = _open(Path(path))
     if schema.SHEET_JOURNAL not in book.sheet_names:
         return []
-    rows = _read_table(book, schema.JOURNAL, {}, [], stop_at_blank=False)
+    rows = _read_table(book, schema.JOURNAL, {}, [])
     columns = {col.attr: list(rows.raw_column(col.attr)) for col in schema.JOURNAL.columns}
     return [(r, {attr: values[i] for attr, values in columns.items()}) for i, r in enumerate(rows.excel_rows)]
 
@@ -459,10 +533,12 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     path = Path(path)
     cache: dict[str, list[list]] = {}
     issues: list[Issue] = []
-    params = _parameters(book, cache, issues)
+    notes: list[Issue] = []
+    broken_grids: set[str] = set()
+    params = _parameters(book, cache, issues, notes, broken_grids)
     parser = _Parser(issues)
 
-    apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues, stop_at_blank=False)
+    apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues)
     parsed = parser.parse(apps_rows)
     build_application = _builder(Application, parsed)
     applications: list[Application] = []
@@ -531,7 +607,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
                 if v is not None:
                     crit = criteria.get(i)
                     if crit is None:
-                        if measure:  # a missing or unknown measure is already reported on « Candidatures »
+                        # a missing or unknown measure, a grid row in error: already reported
+                        if measure and measure not in broken_grids:
                             parser.issue(schema.SCORES, excel_row, header,
                                          f"la grille de la mesure {measure} n'a pas de critère {i}", dossier_id)
                         v = None
@@ -554,7 +631,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     header_rows = {schema.APPLICATIONS.name: apps_rows.header_row}
     for table, builder in ((schema.EXPENSES, expenses), (schema.PROVIDERS, providers), (schema.SCORES, scores),
                            (schema.REPORTS, reports)):
-        rows = _read_table(book, table, cache, issues, stop_at_blank=False)
+        rows = _read_table(book, table, cache, issues)
         parsed = parser.parse(rows)
         tables[table.name], record_rows[table.name] = _children(parsed, parser, known, builder(parsed))
         last_rows[table.name] = rows.last_row
@@ -570,7 +647,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         reports=tuple(tables[schema.REPORTS.name]),
     )
     return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows,
-                          {name: row for name, row in header_rows.items() if row is not None})
+                          {name: row for name, row in header_rows.items() if row is not None}, notes)
 
 
-__all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "read_book"]
+__all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "open_workbook", "read_book"]

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from ..values import ExcelError, Uncomputed
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
 
@@ -415,7 +416,8 @@ class XlsxPackage:
 
     def raw_values(self, sheet: str) -> list[list]:
         """Cell values of a sheet from A1, without any date conversion (numbers as float, text as str, booleans,
-        error codes as text, '' for empty): a fallback for cells calamine cannot convert."""
+        `ExcelError` for error cells, `Uncomputed` for formulas saved without value, '' for empty): a fallback for
+        cells calamine cannot convert."""
         strings = self.shared_strings()
         part = self.sheet_parts.get(sheet)
         root = self.xml(part)
@@ -431,9 +433,13 @@ class XlsxPackage:
                     value = strings[int(text)] if int(text) < len(strings) else ""
                 elif t == "inlineStr":
                     value = "".join(x.text or "" for x in cell.iter(_T["t"]))
+                elif t == "e":
+                    value = ExcelError((text or "#N/A").strip().upper())
+                elif cell.find(_T["f"]) is not None and (v is None or (not text and t != "str")):
+                    value = Uncomputed((cell.find(_T["f"]).text or "").strip())  # no computed value saved
                 elif t == "b":
                     value = text == "1"
-                elif t in ("str", "e"):
+                elif t == "str":
                     value = text or ""
                 elif text is None:
                     value = ""
