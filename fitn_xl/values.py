@@ -154,7 +154,7 @@ def check_value(value) -> None:
     if cls is str:
         if value[:1] == "#" and (error := excel_error(value)) is not None:
             raise CellError(_error_message(error))
-        if (ch := control_character(value)) is not None:
+        if not value.isprintable() and (ch := control_character(value)) is not None:  # isprintable: quick
             raise CellError(f"{quote(value)} contient un caractère invisible ({_control_name(ch)}, souvent collé "
                             "depuis Word) : retapez le texte de la cellule")
     elif cls is ExcelError:

@@ -36,10 +36,17 @@ def _sheet_data(xml: bytes) -> tuple[int, int]:
     return start, (end if end > start else len(xml))
 
 
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
+
+
 def has_special_cells(xml: bytes) -> bool:
-    """Whether the sheet part may hold an error cell or a formula (a quick look; `special_cells` tells)."""
+    """Whether the sheet part may hold an error cell or a formula: two plain searches (`t="e"`, `<f`, in the
+    quotes and the namespace prefix the part's root element uses); `special_cells` tells."""
     start, end = _sheet_data(xml)
-    return _HINT.search(xml, start, end) is not None
+    root = _ROOT.search(xml, 0, start if start > 0 else min(len(xml), 4096))
+    prefix = root.group(1) or b"" if root else b""
+    quote = b"'" if root and b"='" in root.group() and b'="' not in root.group() else b'"'
+    return xml.find(b"<" + prefix + b"f", start, end) >= 0 or xml.find(b"t=" + quote + b"e" + quote, start, end) >= 0
 
 
 def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | Uncomputed]:

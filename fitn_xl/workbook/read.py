@@ -162,6 +162,7 @@ class _TablesFromParts:
         self._path = path
         self._tables: dict[str, _TableRef] = {}
         self._sheet_parts: dict[str, str] = {}
+        self._from_parts = True  # False: table lookups by calamine (a workbook without tables is no odd package)
         try:
             with XlsxPackage(path) as pkg:
                 self._sheet_parts = dict(pkg.sheet_parts)
@@ -169,7 +170,7 @@ class _TablesFromParts:
                     r0, c0, r1, c1 = t.ref  # 1-based, header row first
                     self._tables[name] = _TableRef((r0, c0 - 1), (r1 - 1, c1 - 1), t.headers)
         except Exception:  # an odd package: fall back on calamine's own table reading
-            self._tables = {}
+            self._tables, self._from_parts = {}, False
             self._book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
 
     def sheet_values(self, name: str) -> list[list]:
@@ -194,10 +195,10 @@ class _TablesFromParts:
 
     @property
     def table_names(self) -> list[str]:
-        return list(self._tables) if self._tables else self._book.table_names
+        return list(self._tables) if self._from_parts else self._book.table_names
 
     def get_table_by_name(self, name: str):
-        return self._tables[name] if self._tables else self._book.get_table_by_name(name)
+        return self._tables[name] if self._from_parts else self._book.get_table_by_name(name)
 
     def __getattr__(self, name):
         return getattr(self._book, name)
@@ -244,10 +245,18 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
                 return r, c0, c1
         return max(r0 - 1, 0), c0, c1
     first = table.columns[0].header
+    second = table.columns[1].header if len(table.columns) > 1 else None
     for r, row in enumerate(values[:20]):
         for c, cell in enumerate(row):
-            if isinstance(cell, str) and cell.strip() == first:
-                return r, c, len(row) - 1
+            # its first header, followed by its second (« Forfaits » and « Grille » both begin with « Mesure »)
+            if isinstance(cell, str) and cell.strip() == first and (
+                    second is None or c + 1 >= len(row) or parse_text(row[c + 1]) in (second, "")):
+                # without its Excel table, a table's header row ends at its first empty cell: the tables of
+                # « Paramètres » sit side by side, one empty column apart
+                end = c
+                while end + 1 < len(row) and parse_text(row[end + 1]):
+                    end += 1
+                return r, c, end
     issues.append(Issue(table.sheet, None, None, f"le tableau « {table.name} » est introuvable (en-tête « {first} » "
                                                   "absent)", blocking=True))
     return None
