@@ -258,3 +258,52 @@ def test_a_button_runs_the_job_and_shows_the_report_the_command_line_prints(tmp_
     journal = [a for a in book.json()["actions"] if a["func"] == "setValues" and a["sheet_position"] ==
                [s.name for s in book.sheets].index(schema.SHEET_JOURNAL)]
     assert journal and len(journal[-1]["values"]) == len(outcome.files)
+
+
+# --- what people type, through xlwings Server's real conversions (issue 14) -----------------------------------
+
+_ELIGIBLE = dict(mesure="3a", type_candidat="Commune", financee_collectivites="", engagement="Oui",
+                 transformation="Oui", date_fin="30/06/2022", cout_global=8000, demande=6000)
+
+
+def test_office_js_date_times_are_dates_and_error_cells_errors_through_the_server():
+    assert call("fitn_eligible", {**_ELIGIBLE, "date_fin": 44742.604}) == [["Oui"]]  # 30/06/2022 14:30
+    formatted = {"type": "FormattedNumber", "basicValue": 44742.604, "numberFormat": "dd/mm/yyyy hh:mm"}
+    assert call("fitn_eligible", {**_ELIGIBLE, "date_fin": formatted}) == [["Oui"]]
+    assert call("fitn_motifs", {**_ELIGIBLE, "date_fin": 45108.75}) == [
+        ["Échéance : fin prévue le 01/07/2023, après le 31/12/2022"]]
+    na = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+    (got,), = call("fitn_eligible", {**_ELIGIBLE, "cout_global": na})
+    assert got.startswith("Erreur : Coût global (€) : « #N/A » : valeur d'erreur Excel"), got
+    forfaits = [["Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)"],
+                ["3a", "Commune", {"type": "Error", "basicValue": "#REF!", "errorType": "Ref"}, 4999, 5000]]
+    (got,), = call("fitn_forfait", {"mesure": "3a", "type_candidat": "Commune", "population": 100,
+                                    "forfaits": forfaits})
+    assert got.startswith("Erreur : tableau « Forfaits », ligne 2, colonne « Population min » : « #REF! »"), got
+
+
+def test_a_book_open_in_excel_is_read_as_its_file_error_cells_and_control_characters_included(tmp_path):
+    """The remote book (what the VBA client or the task pane sends: error cells as their text, control characters
+    as Excel holds them) gives the reader the same problems, at the same places, as `fitn-xl check` on the file."""
+    import openpyxl
+
+    from fitn_xl.addin import bookio
+    from fitn_xl.workbook.read import load_registry
+
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 6)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[schema.SHEET_APPLICATIONS]
+    headers = [c.value for c in ws[1]]
+    for row, header, code in ((2, "Population", "#REF!"), (3, "Part collectivités (€)", "#N/A"),
+                              (4, "Date de fin prévue", "#SPILL!")):
+        cell = ws.cell(row, headers.index(header) + 1)
+        cell.value, cell.data_type = code, "e"
+    ws.cell(5, headers.index("Collectivité") + 1).value = "Commune_x000B_de Saint-Ours"  # a vertical tab
+    ws.cell(6, headers.index("Date de réception") + 1).value = "31/12/0022"
+    wb.save(path)
+    expected = sorted((i.sheet, i.row, i.column, i.message) for i in load_registry(path).issues)
+    assert len(expected) == 5
+    got = sorted((i.sheet, i.row, i.column, i.message) for i in bookio.read_registry(
+        xw.Book(json=payload_from_xlsx(path))).issues)
+    assert got == expected

@@ -379,3 +379,24 @@ def test_the_drop_down_and_the_rule_come_from_the_same_curated_list(blank_regist
     listed = [ws.cell(r, col).value for r in range(2, ws.max_row + 1) if ws.cell(r, col).value]
     assert listed == names
     assert {"Guadeloupe", "Açores", "Madère", "Îles Canaries", "Royaume-Uni", "Suisse"} <= set(listed)
+
+
+# --- the imports ------------------------------------------------------------------------------------------------
+
+
+def test_an_error_cell_in_a_ds_export_is_refused_where_it_is_not_imported_empty(blank_registry, tmp_path):
+    from test_import_ds import dossier, write_export
+
+    export = write_export(tmp_path / "export.xlsx", {101: dossier(101), 102: dossier(102)})
+    wb = openpyxl.load_workbook(export)
+    ws = wb.active
+    col = [c.value for c in ws[1]].index("Coût global du projet") + 1
+    put_error(ws, 3, col, "#N/A")  # dossier 102
+    wb.save(export)
+    result = app.import_files(blank_registry, [export], clock=CLOCK)
+    text = result.text()
+    assert result.status == 1
+    assert "dossier DS 102 (ligne 3), colonne « Coût global du projet » : « #N/A » : valeur d'erreur Excel" in text
+    loaded = load_registry(blank_registry)
+    assert [a.dossier_id for a in loaded.registry.applications] == ["DS-101"]
+    assert loaded.registry.applications[0].total_cost == D(8000)

@@ -8,15 +8,20 @@ support check of the server without Excel.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 
 from ..files import atomic_write
 
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
 
 def _json_value(value):
     if value is None:
         return ""
+    if isinstance(value, str):  # the text Excel holds: openpyxl leaves the file's escapes (« _x000B_ ») as they are
+        return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     if isinstance(value, date):

@@ -11,13 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import python_calamine
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..files import atomic_write
+from ..values import CellError, check_value
+from ..workbook.read import open_workbook
 from .listing import (
     AMOUNT_HEADERS,
     DATE_HEADERS,
@@ -179,13 +180,13 @@ def read_list_xlsx(path: Path) -> ListFile:
     if not zipfile.is_zipfile(path):
         raise NotAListError(f"« {name} » n'est pas un classeur Excel (.xlsx).")
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = open_workbook(path)
     except Exception as exc:  # calamine raises several private error types
         raise NotAListError(f"« {name} » ne peut pas être lu comme un classeur Excel : {exc}") from None
     if SHEET_LIST not in book.sheet_names:
         raise NotAListError(f"« {name} » n'est pas une liste mensuelle DITP : la feuille « {SHEET_LIST} » est "
                             f"absente.")
-    values = book.get_sheet_by_name(SHEET_LIST).to_python(skip_empty_area=False)
+    values = book.sheet_values(SHEET_LIST)  # as a registry is read: an Excel error is no empty cell
     header = tuple(_text(v) for v in (values[0] if values else []))
     header = header[: len(LIST_HEADERS)] if len(header) >= len(LIST_HEADERS) else header
     if header != LIST_HEADERS:
@@ -213,6 +214,12 @@ def read_list_xlsx(path: Path) -> ListFile:
             break
         if all(_text(v) == "" for v in cells.values()):
             continue
+        for header, v in cells.items():
+            try:
+                check_value(v)
+            except CellError as exc:
+                raise NotAListError(f"« {name} », feuille « {SHEET_LIST} », ligne {r}, colonne « {header} » : "
+                                    f"{exc}.") from None
         try:
             amount = _to_decimal(cells["Montant financé (€)"])
             decided = _to_date(cells["Date de décision"])
