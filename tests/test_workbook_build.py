@@ -18,7 +18,7 @@ from fitn_xl.cli import main
 from fitn_xl.core.params import default_parameters
 from fitn_xl.values import country_names
 from fitn_xl.workbook.build import PRINT_FOOTER, SHEET_LISTS
-from fitn_xl.workbook.cells import department_name, departments
+from fitn_xl.workbook.cells import EURO_FORMAT, department_name, departments
 from fitn_xl.workbook.read import load_registry
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbooks" / "registre-vierge.xlsx"
@@ -108,7 +108,7 @@ def test_formats_widths_and_computed_columns_look_different(registry_file):
     wb = openpyxl.load_workbook(registry_file)
     ws = wb[schema.SHEET_APPLICATIONS]
     row = 2
-    assert ws.cell(row, header_column(ws, "Coût global (€)")).number_format == '#,##0.00 "€"'
+    assert ws.cell(row, header_column(ws, "Coût global (€)")).number_format == EURO_FORMAT
     assert ws.cell(row, header_column(ws, "Date de réception")).number_format == "dd/mm/yyyy"
     assert ws.cell(row, header_column(ws, "Part licences hors UE")).number_format.endswith("%")
     assert ws.column_dimensions["D"].width == schema.APPLICATIONS.column("Collectivité").width + 2
@@ -152,7 +152,8 @@ def test_dashboard_cells_and_native_charts(registry_file):
     assert all("'Tableau de bord'!" in c or "Classement" in c for c in charts)
     titles = [t for c in charts for t in re.findall(r"<a:t>([^<]*)</a:t>", c)]
     assert sorted(t for t in titles if "/20" not in t and t != "Dossiers") == [
-        "Consommation des enveloppes (€)", "Dossiers par mesure et par statut"]  # one envelope chart, not two
+        "Dossiers par mesure et par statut",
+        "Enveloppes : engagé + retenu au classement + reste après propositions retenues (€)"]  # one, not two
     (scores,) = [c for c in charts if "Note moyenne /20 par mesure" in c]
     labels = re.search(r"<(?:c:)?dLbls>(.*?)</(?:c:)?dLbls>", scores).group(1).replace("<c:", "<")
     assert '<showVal val="1"/>' in labels  # the value only: series and category names overlapped

@@ -23,6 +23,7 @@ from fitn_xl.book.computed import computed_rows
 from fitn_xl.book.dashboard import DASHBOARD_CELLS
 from fitn_xl.cli import main
 from fitn_xl.core.compute import compute
+from fitn_xl.workbook.cells import EURO_FORMAT
 from fitn_xl.workbook.read import load_registry
 from fitn_xl.workbook.write import (
     STALE_TEMP_SECONDS,
@@ -113,7 +114,7 @@ def test_recalc_is_idempotent_and_styles_survive(registry_file):
     assert computed_values(registry_file) == first
     ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]
     proposed = ws.cell(2, header_column(ws, "Montant proposé (€)"))
-    assert proposed.number_format == '#,##0.00 "€"'
+    assert proposed.number_format == EURO_FORMAT
     assert proposed.fill.fgColor.rgb.endswith("E7E6E6")  # computed: grey
     share = ws.cell(3, header_column(ws, "Part licences hors UE"))
     assert "%" in share.number_format
@@ -324,7 +325,7 @@ def test_append_journal_and_input_rows(registry_file):
     app = loaded.registry.applications[-1]
     assert (app.received_on, app.decision_commitment, app.digital_transformation) == (date(2021, 5, 2), True, False)
     ws = openpyxl.load_workbook(registry_file)[schema.SHEET_EXPENSES]
-    assert ws.cell(6, 5).value == "États-Unis" and ws.cell(6, 6).number_format == '#,##0.00 "€"'
+    assert ws.cell(6, 5).value == "États-Unis" and ws.cell(6, 6).number_format == EURO_FORMAT
     with pytest.raises(ValueError):
         append_input_rows(registry_file, schema.EXPENSES, [{"Inconnu": 1}])
 
@@ -333,7 +334,7 @@ def test_sheet_layer_add_sheet_and_replace_data(registry_file, tmp_path):
     out = tmp_path / "essai.xlsx"
     with XlsxPackage(registry_file) as pkg:
         sheet = pkg.add_sheet("Essai")
-        euro = pkg.style_with_format('#,##0.00 "€"')
+        euro = pkg.style_with_format(EURO_FORMAT)
         sheet.replace_data([["Rang", "N° dossier", "Montant"], [1, "63-001", Decimal("5000.5")]], styles={3: euro})
         sheet.replace_data([["Rang", "N° dossier", "Montant"], [1, "63-004", 12000], [2, "63-001", 5000]],
                            styles={3: euro})
@@ -343,7 +344,7 @@ def test_sheet_layer_add_sheet_and_replace_data(registry_file, tmp_path):
     ws = wb["Essai"]
     assert [list(r) for r in ws.iter_rows(values_only=True)] == [["Rang", "N° dossier", "Montant"],
                                                                  [1, "63-004", 12000], [2, "63-001", 5000]]
-    assert ws.cell(2, 3).number_format == '#,##0.00 "€"'
+    assert ws.cell(2, 3).number_format == EURO_FORMAT
     assert wb[schema.SHEET_DASHBOARD]["A1"].value == "Titre < & >"
     assert load_registry(out).issues == []
 

@@ -14,10 +14,12 @@ from typing import Protocol
 
 from .. import schema
 from ..book.computed import RecalcCells, recalc_cells
+from ..book.dashboard import DASHBOARD_FORMATS, update_charts
 from ..core.compute import Computation, Envelope, compute
 from ..perf import gc_paused
 from ..review.classement import SHEET_CLASSEMENT
 from ..review.patch import write_classement
+from ..workbook.cells import DAMAGED_FORMATS
 from ..workbook.read import Issue, LoadedRegistry, load_registry
 from ..workbook.write import atomic_update, check_not_open, fill_computed, previous_version_path
 from ..workbook.xlsx import XlsxPackage
@@ -34,6 +36,7 @@ class Written:
     rows_written: int = 0
     extended_tables: list[str] = field(default_factory=list)
     previous: Path | None = None
+    repaired_formats: int = 0  # number formats damaged by another program's save, put right
 
 
 class RecalcTarget(Protocol):
@@ -64,6 +67,8 @@ class XlsxTarget:
     def write(self, loaded: LoadedRegistry, computation: Computation, cells: RecalcCells) -> Written:
         written = Written()
         with atomic_update(self.path, force=True) as tmp, XlsxPackage(self.path) as pkg:
+            # first, so that the cells restyled below find the formats put right
+            written.repaired_formats = pkg.repair_number_formats(DAMAGED_FORMATS)
             tables = pkg.tables()
             for table in schema.INPUT_TABLES:  # rows typed just below a table are taken into it
                 xt = tables.get(table.name)
@@ -77,7 +82,9 @@ class XlsxTarget:
             if SHEET_CLASSEMENT in pkg.sheet_parts:
                 write_classement(pkg, loaded, computation)
             if schema.SHEET_DASHBOARD in pkg.sheet_parts:
-                pkg.sheet(schema.SHEET_DASHBOARD).set_values(cells.dashboard)
+                pkg.sheet(schema.SHEET_DASHBOARD).set_values(cells.dashboard, restyle={
+                    ref: (lambda base, fmt=fmt: pkg.restyled(base, fmt)) for ref, fmt in DASHBOARD_FORMATS.items()})
+                update_charts(pkg.charts(schema.SHEET_DASHBOARD), cells.charts)
             pkg.save(tmp)
         written.previous = previous_version_path(self.path)
         return written
@@ -100,6 +107,7 @@ class RecalcResult(Result):
     missing_columns: list[str] = field(default_factory=list)
     previous: Path | None = None
     reference_date: date | None = None
+    repaired_formats: int = 0
 
 
 @job
@@ -127,7 +135,7 @@ def recalc(registry: str | Path | RecalcTarget, *, force: bool = False, clock: C
         eligible=sum(1 for r in results if r.eligible), late=sum(1 for r in results if r.late),
         with_errors=len(loaded.dossiers_with_errors), rows_written=written.rows_written,
         envelopes=dict(computation.envelopes), issues=loaded.issues, blocking=loaded.blocking,
-        extended_tables=written.extended_tables, previous=written.previous,
+        extended_tables=written.extended_tables, previous=written.previous, repaired_formats=written.repaired_formats,
         missing_columns=[c.header for c in schema.APPLICATIONS.computed if c.header not in positions],
         reference_date=computation.reference_date)
     _report(result, target.name)
@@ -143,6 +151,9 @@ def _report(result: RecalcResult, name: str) -> None:
     if result.extended_tables:
         result.info("  Tableaux agrandis aux lignes saisies juste dessous, feuille(s) : "
                     f"{', '.join(f'« {s} »' for s in result.extended_tables)}")
+    if result.repaired_formats:
+        result.info(f"  Formats de nombres rétablis : {result.repaired_formats} (montants ou pourcentages qu'un "
+                    "enregistrement par LibreOffice en français affichait divisés par 1 000).")
     if result.missing_columns:
         result.info(f"  Colonnes calculées absentes (non écrites) : {', '.join(result.missing_columns)}")
     if result.with_errors:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -27,22 +27,40 @@ from ..files import atomic_write
 from ..review.sheet import RANKING_AT, add_classement_sheet, add_review_charts, add_score_validations
 from ..schema import Column, Kind, Table
 from ..workbook.build import (
+    BOLD_FONT,
     BOX,
+    NOTE_FONT,
     SECTION_FONT,
     SHEET_LISTS,
     TITLE_FONT,
     SheetKit,
     fit_width,
+    font,
+    header_height,
+    new_workbook,
+    place_chart,
     print_setup,
     records_of,
+    show_axes,
 )
-from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, PERCENT_FORMAT, put, to_excel
+from ..workbook.cells import (
+    DATE_FORMAT,
+    EURO_FORMAT,
+    INTEGER_FORMAT,
+    PERCENT_FORMAT,
+    TEXT_FORMAT,
+    put,
+    row_height,
+    to_excel,
+    wrapped_lines,
+)
 from . import dashboard as dash
 from .simulator import SHEET as SIMULATOR_SHEET
 from .simulator import add_simulator_sheet, cache_simulator_values
 
 # Where the tables of « Paramètres » start (side by side, header on row 1).
 PARAMETERS_HELP_COLUMN = 3  # C: plain help text beside the « Parametres » table
+PARAMETERS_WIDTHS = (32, 40, 60)  # Paramètre, Valeur, Aide
 PARAMETER_TABLE_COLUMNS = {schema.PARAMETERS.name: 1, schema.FORFAITS.name: 5, schema.GRID.name: 11,
                            schema.EXCLUSIONS.name: 17}
 
@@ -121,9 +139,13 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
 )
 
 
+DASHBOARD_WIDTHS = (44, 18, 14)  # « Tableau de bord »: column A, column B, the others
+README_WIDTHS = (34, 110)  # « Lisez-moi »: columns A (what) and B (its explanation)
+
+
 class _Builder(SheetKit):
     def __init__(self, parameters: Parameters):
-        super().__init__(Workbook())
+        super().__init__(new_workbook())
         self.params = parameters
 
     def computed_help(self, table: Table, column: Column) -> str:
@@ -136,24 +158,29 @@ class _Builder(SheetKit):
         self.table(ws, schema.PARAMETERS, rows, PARAMETER_TABLE_COLUMNS[schema.PARAMETERS.name], validations=False)
         kinds = {spec.label: spec for spec in schema.PARAMETER_ROWS}
         help_col = PARAMETERS_HELP_COLUMN
-        ws.cell(1, help_col, "Aide").font = Font(bold=True, color="1F4E78")
-        ws.column_dimensions[get_column_letter(help_col)].width = 60
+        aide = ws.cell(1, help_col, "Aide")
+        self.head(aide)
+        aide.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(help_col)].width = PARAMETERS_WIDTHS[2]
         sources = default_sources()
-        fmts = {Kind.AMOUNT: EURO_FORMAT, Kind.DATE: DATE_FORMAT, Kind.PERCENT: PERCENT_FORMAT, Kind.INTEGER: "#,##0",
-                Kind.DEPARTMENT: "@"}
+        fmts = {Kind.AMOUNT: EURO_FORMAT, Kind.DATE: DATE_FORMAT, Kind.PERCENT: PERCENT_FORMAT,
+                Kind.INTEGER: INTEGER_FORMAT, Kind.DEPARTMENT: TEXT_FORMAT}
         for r, row in enumerate(rows, start=2):
             spec = kinds.get(row["label"])
             if spec is None:
                 continue
             value_cell = ws.cell(r, 2)
             value_cell.number_format = fmts.get(spec.kind, "General")
-            value_cell.alignment = Alignment(horizontal="left")
+            value_cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
             note = spec.help + (" — obligatoire" if spec.required else "")
             if spec.attr in sources:
                 note += f" (défaut : fiche, {sources[spec.attr]})"
             ws.cell(r, help_col, note).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions["A"].width = 32
-        ws.column_dimensions["B"].width = 40
+            shown = value_cell.value if isinstance(value_cell.value, str) else ""
+            lines = max(wrapped_lines(note, PARAMETERS_WIDTHS[2]), wrapped_lines(shown, PARAMETERS_WIDTHS[1]),
+                        wrapped_lines(row["label"], PARAMETERS_WIDTHS[0]))
+            ws.row_dimensions[r].height = row_height(lines)
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = PARAMETERS_WIDTHS[:2]
         ws.column_dimensions["B"].number_format = "General"
         forfaits = [{"measure": f.measure, "applicant_type": f.applicant_type, "population_min": f.population_min,
                      "population_max": f.population_max, "amount": f.amount} for f in p.forfaits]
@@ -166,23 +193,24 @@ class _Builder(SheetKit):
         self.table(ws, schema.EXCLUSIONS, excluded, PARAMETER_TABLE_COLUMNS[schema.EXCLUSIONS.name])
         ws.freeze_panes = "A2"
 
-    def dashboard_sheet(self, ws, registry: Registry) -> None:
+    def dashboard_sheet(self, ws, registry: Registry) -> dict[str, tuple[str, bool]]:
+        """Draw the « Tableau de bord »; returns its charts' titles (`dashboard.chart_titles`)."""
         ws.cell(1, 1).font = TITLE_FONT
         ws.cell(dash.UPDATED_ROW, 1, "Mis à jour le (fitn-xl recalc)")
         ws.cell(dash.REFERENCE_ROW, 1, "Date de référence des retards")
-        ws.cell(dash.UPDATED_ROW, 2).number_format = "dd/mm/yyyy hh:mm"
-        ws.cell(dash.REFERENCE_ROW, 2).number_format = DATE_FORMAT
         for r in (dash.UPDATED_ROW, dash.REFERENCE_ROW):
             ws.cell(r, 2).alignment = Alignment(horizontal="left")
         ws.cell(dash.ENVELOPE_HEADER_ROW - 1, 1, "Enveloppes").font = SECTION_FONT
-        for j, header in enumerate(dash.ENVELOPE_HEADERS, start=1):
-            self.head(ws.cell(dash.ENVELOPE_HEADER_ROW, j, header))
-        for name, row in dash.ENVELOPE_ROWS.items():
-            ws.cell(row, 1, dash.ENVELOPE_LABELS[name]).border = BOX
-            for j in range(2, 7):
-                c = ws.cell(row, j)
-                c.number_format = PERCENT_FORMAT if j == 6 else EURO_FORMAT
-                c.border = BOX
+        for j in range(1, len(dash.ENVELOPE_HEADERS) + 1):
+            self.head(ws.cell(dash.ENVELOPE_HEADER_ROW, j))
+        for row in dash.ENVELOPE_ROWS.values():
+            for j in range(1, len(dash.ENVELOPE_HEADERS) + 1):
+                ws.cell(row, j).border = BOX
+        note = ws.cell(dash.ENVELOPE_NOTE_ROW, 1)
+        note.font, note.alignment = NOTE_FONT, Alignment(wrap_text=True, vertical="top")
+        last_envelope_col = len(dash.ENVELOPE_HEADERS)
+        ws.merge_cells(start_row=dash.ENVELOPE_NOTE_ROW, start_column=1, end_row=dash.ENVELOPE_NOTE_ROW,
+                       end_column=last_envelope_col)
         ws.cell(dash.COUNTS_TITLE_ROW, 1, "Dossiers par mesure et par statut").font = SECTION_FONT
         self.head(ws.cell(dash.COUNTS_HEADER_ROW, 1, "Mesure"))
         for status, col in dash.STATUS_COLUMNS.items():
@@ -194,79 +222,102 @@ class _Builder(SheetKit):
             c = ws.cell(row, 1, label if measure == "Total" else measure)
             c.border = BOX
             if measure == "Total":
-                c.font = Font(bold=True)
+                c.font = BOLD_FONT
             else:
-                c.comment = None
-                ws.cell(row, dash.TOTAL_COLUMN + 2, label).font = Font(italic=True, color="595959")
+                ws.cell(row, dash.TOTAL_COLUMN + 2, label).font = NOTE_FONT
             for col in range(2, dash.TOTAL_COLUMN + 1):
                 ws.cell(row, col).border = BOX
-                ws.cell(row, col).number_format = "0"
                 if measure == "Total" or col == dash.TOTAL_COLUMN:
-                    ws.cell(row, col).font = Font(bold=True)
+                    ws.cell(row, col).font = BOLD_FONT
         ws.cell(dash.INDICATORS_TITLE_ROW, 1, "Suivi et contrôles").font = SECTION_FONT
-        for key, label, kind in dash.INDICATORS:
+        for key, label, _ in dash.INDICATORS:
             row = dash.INDICATOR_ROWS[key]
             ws.cell(row, 1, label).border = BOX
-            c = ws.cell(row, 2)
-            c.border = BOX
-            c.number_format = EURO_FORMAT if kind == "amount" else "0"
-        ws.column_dimensions["A"].width = 44
-        for col in range(2, dash.TOTAL_COLUMN + 1):
-            ws.column_dimensions[get_column_letter(col)].width = 18 if col == 2 else 14
+            ws.cell(row, 2).border = BOX
+        for ref, fmt in dash.DASHBOARD_FORMATS.items():
+            ws[ref].number_format = fmt
+        widths = {1: DASHBOARD_WIDTHS[0], 2: DASHBOARD_WIDTHS[1]}
+        for col in range(1, max(dash.TOTAL_COLUMN, last_envelope_col) + 1):
+            width = widths.get(col, DASHBOARD_WIDTHS[2])
+            ws.column_dimensions[get_column_letter(col)].width = width
+            widths[col] = width
         fit_width(ws)
-        ws.row_dimensions[dash.COUNTS_HEADER_ROW].height = 30
+        ws.row_dimensions[dash.ENVELOPE_HEADER_ROW].height = header_height(
+            (h, widths[j]) for j, h in enumerate(dash.ENVELOPE_HEADERS, start=1))
+        ws.row_dimensions[dash.COUNTS_HEADER_ROW].height = header_height(
+            (s, widths[c]) for s, c in dash.STATUS_COLUMNS.items())
+        note_width = sum(widths[c] for c in range(1, last_envelope_col + 1))
+        ws.row_dimensions[dash.ENVELOPE_NOTE_ROW].height = row_height(wrapped_lines(dash.ENVELOPE_NOTE, note_width))
         computation = compute(registry)
         for ref, value in dash.dashboard_values(registry, computation).items():
             put(ws[ref], to_excel(None, value))
+        ws[dash.CHARTS_NOTE_CELL].font = font(bold=True, color="C00000")
+        titles = dash.chart_titles(registry, computation)
 
         counts = BarChart()
         counts.type = "col"
         counts.grouping = "stacked"
         counts.overlap = 100
-        counts.title = "Dossiers par mesure et par statut"
-        counts.y_axis.title = "Dossiers"
+        counts.title, empty = titles["counts"]
+        counts.y_axis.majorGridlines = None  # nothing drawn where there is nothing to count
         data = Reference(ws, min_col=2, max_col=dash.TOTAL_COLUMN - 1, min_row=dash.COUNTS_HEADER_ROW,
                          max_row=dash.COUNTS_TOTAL_ROW - 1)
         counts.add_data(data, titles_from_data=True)
         counts.set_categories(Reference(ws, min_col=1, min_row=dash.COUNTS_FIRST_ROW,
                                         max_row=dash.COUNTS_TOTAL_ROW - 1))
-        counts.height, counts.width = 8, 16
-        ws.add_chart(counts, f"A{dash.CHARTS_ROW}")
-        # The envelopes' consumption and the average scores are charted from « Classement » by
-        # `review.sheet.add_review_charts` (engagé, proposé dans l'enveloppe, reste: more than these cells hold).
+        show_axes(counts, not empty)
+        top, bottom = dash.CHARTS_FIRST_ROW, dash.CHARTS_FIRST_ROW + dash.CHART_ROWS - 1
+        place_chart(ws, counts, 1, top, 3, bottom)
+
+        envelopes = BarChart()  # the table's own cells: engagé + retenu + reste après propositions = montant
+        envelopes.type = "bar"
+        envelopes.grouping = "stacked"
+        envelopes.overlap = 100
+        envelopes.title, _ = titles["envelopes"]
+        for field in ("committed", "retained", "remaining_after"):
+            col = 2 + dash.ENVELOPE_FIELDS.index(field)
+            envelopes.series.append(Series(Reference(ws, min_col=col, min_row=dash.ENVELOPE_HEADER_ROW,
+                                                     max_row=max(dash.ENVELOPE_ROWS.values())),
+                                           title_from_data=True))
+        envelopes.set_categories(Reference(ws, min_col=1, min_row=min(dash.ENVELOPE_ROWS.values()),
+                                           max_row=max(dash.ENVELOPE_ROWS.values())))
+        envelopes.legend.position = "b"
+        envelopes.y_axis.numFmt = "#,##0"
+        show_axes(envelopes)
+        place_chart(ws, envelopes, 5, top, 10, bottom)
+        return titles
 
     def readme_sheet(self, ws) -> None:
         fit_width(ws)
-        ws.column_dimensions["A"].width = 34
-        ws.column_dimensions["B"].width = 110
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = README_WIDTHS
         wrap = Alignment(wrap_text=True, vertical="top")
         row = 1
 
-        def line(a: str = "", b: str = "", font: Font | None = None) -> None:
+        def line(a: str = "", b: str = "", style: Font | None = None) -> None:
             nonlocal row
             ca = ws.cell(row, 1, a or None)
             cb = ws.cell(row, 2, b or None)
             ca.alignment = cb.alignment = wrap
-            if font is not None:
-                ca.font = font
+            if style is not None:
+                ca.font = style
             if a and not b and row == 1:
                 ca.alignment = Alignment(vertical="top")  # the title runs over column B
             # explicit heights: spreadsheet programs do not always grow wrapped rows when they open a file
-            lines = max(-(-len(b) // 120), -(-len(a) // 30) if b else 1, 1)
-            ws.row_dimensions[row].height = 15 * lines + (4 if font is TITLE_FONT else 0)
+            lines = max(wrapped_lines(b, README_WIDTHS[1]), wrapped_lines(a, README_WIDTHS[0], bold=True) if b else 1)
+            ws.row_dimensions[row].height = row_height(lines) + (4 if style is TITLE_FONT else 0)
             row += 1
 
-        line("Registre FITN7 axe 3 — guichet territorial (France Relance)", font=TITLE_FONT)
+        line("Registre FITN7 axe 3 — guichet territorial (France Relance)", style=TITLE_FONT)
         line("", "Ce classeur est la base de données du guichet : on y saisit les candidatures, leurs dépenses, "
                  "leurs prestataires, les notes des évaluateurs et le suivi des lauréats. Les colonnes grises de la "
                  "feuille « Candidatures » et le « Tableau de bord » sont calculés par l'outil fitn-xl d'après la "
                  "fiche « Transformation numérique des collectivités territoriales — axe 3 ».")
         line()
-        line("Les feuilles", font=SECTION_FONT)
+        line("Les feuilles", style=SECTION_FONT)
         for sheet, text in SHEET_HELP:
-            line(sheet, text, font=Font(bold=True))
+            line(sheet, text, style=font(bold=True))
         line()
-        line("Recalculer", font=SECTION_FONT)
+        line("Recalculer", style=SECTION_FONT)
         line("", "1. Enregistrez et fermez le classeur (fitn-xl refuse d'écrire un fichier ouvert dans Excel ou "
                  "LibreOffice).")
         line("", "2. Lancez : fitn-xl recalc REGISTRE.xlsx — les colonnes calculées et le tableau de bord sont "
@@ -279,17 +330,17 @@ class _Builder(SheetKit):
                  "déroulantes pour les valeurs imposées. Ne renommez ni les feuilles, ni les en-têtes, ni les "
                  "tableaux : les outils les retrouvent par leur nom.")
         line()
-        line("Colonnes calculées (Candidatures)", font=SECTION_FONT)
+        line("Colonnes calculées (Candidatures)", style=SECTION_FONT)
         for column in schema.APPLICATIONS.computed:
-            line(column.header, computed_help(schema.APPLICATIONS, column), font=Font(bold=True, italic=True))
+            line(column.header, computed_help(schema.APPLICATIONS, column), style=font(bold=True, italic=True))
         for table in schema.INPUT_TABLES:
             if table is not schema.APPLICATIONS and table.computed:
                 line()
-                line(f"Colonnes calculées ({table.sheet})", font=SECTION_FONT)
+                line(f"Colonnes calculées ({table.sheet})", style=SECTION_FONT)
                 for column in table.computed:
-                    line(column.header, computed_help(table, column), font=Font(bold=True, italic=True))
+                    line(column.header, computed_help(table, column), style=font(bold=True, italic=True))
         line()
-        line("Paramètres par défaut", font=SECTION_FONT)
+        line("Paramètres par défaut", style=SECTION_FONT)
         defaults = default_parameters()
         sources = default_sources()
         for spec in schema.PARAMETER_ROWS:
@@ -301,16 +352,16 @@ class _Builder(SheetKit):
                     value = value.strftime("%d/%m/%Y")
                 elif spec.kind is Kind.AMOUNT:
                     value = f"{value:,} €".replace(",", "\u00a0")
-                line(spec.label, f"{value} — source : {sources[spec.attr]}", font=Font(bold=True))
+                line(spec.label, f"{value} — source : {sources[spec.attr]}", style=font(bold=True))
         for key, label in (("effect_within_years", "Effet concret (années)"),
                            ("report_every_days", "Périodicité des états des lieux (jours)"),
                            ("disagreement_threshold", "Écart signalé entre évaluateurs (points)")):
             if key in sources:
-                line(label, f"{getattr(defaults, key)} — source : {sources[key]}", font=Font(bold=True))
+                line(label, f"{getattr(defaults, key)} — source : {sources[key]}", style=font(bold=True))
         line("Forfaits, grille, exclusions", "Tables de la feuille « Paramètres », pré-remplies d'après la fiche "
                                              "(3a — Montants de financement ; critères de sélection de chaque "
                                              "mesure ; équipements informatiques des agents exclus).",
-             font=Font(bold=True))
+             style=font(bold=True))
 
     def build(self, registry: Registry | None) -> Workbook:
         wb = self.wb
@@ -335,10 +386,11 @@ class _Builder(SheetKit):
             sheet.freeze_panes = "B2" if table is schema.APPLICATIONS else "A2"
         self.table(journal_ws, schema.JOURNAL, [], validations=False)
         journal_ws.freeze_panes = "A2"
-        self.dashboard_sheet(dash_ws, reg)
+        titles = self.dashboard_sheet(dash_ws, reg)
         add_score_validations(sheets[schema.SCORES.name], self.params)
         classement = add_classement_sheet(wb, wb.sheetnames.index(schema.SHEET_DASHBOARD) + 1)
-        add_review_charts(dash_ws, classement, f"A{dash.CHARTS_ROW + 17}", envelopes_anchor=f"F{dash.CHARTS_ROW}")
+        top = dash.CHARTS_FIRST_ROW + dash.CHART_ROWS + 1
+        add_review_charts(dash_ws, classement, (1, top, 3, top + dash.CHART_ROWS - 1), titles["scores"])
         simulator = add_simulator_sheet(wb)
         # after the dashboard and its « Classement » (the summaries stay side by side), before the « Journal »
         wb.move_sheet(simulator, wb.sheetnames.index(classement.title) + 1 - wb.sheetnames.index(simulator.title))

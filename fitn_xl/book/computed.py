@@ -8,14 +8,14 @@ into the workbook open in Excel (`fitn_xl.app.recalc`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import schema
 from ..core.compute import Computation
 from ..review.notation import notation_cells
 from ..workbook.read import LoadedRegistry
-from .dashboard import dashboard_values
+from .dashboard import chart_titles, dashboard_values
 
 ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
 PARAMETERS_ALERT = "Paramètres en erreur : {n} (voir fitn-xl check) — calcul fait avec les valeurs par défaut"
@@ -81,6 +81,7 @@ class RecalcCells:
 
     tables: dict[str, dict[int, dict[str, object]]]
     dashboard: dict[str, object]
+    charts: dict[str, tuple[str, bool]] = field(default_factory=dict)  # `dashboard.chart_titles`
 
 
 def recalc_cells(loaded: LoadedRegistry, computation: Computation, now: datetime | None) -> RecalcCells:
@@ -88,4 +89,5 @@ def recalc_cells(loaded: LoadedRegistry, computation: Computation, now: datetime
         tables={schema.APPLICATIONS.name: computed_rows(loaded, computation),
                 schema.SCORES.name: notation_cells(loaded, computation)},
         dashboard=dashboard_values(loaded.registry, computation, len(loaded.dossiers_with_errors), now),
+        charts=chart_titles(loaded.registry, computation),
     )

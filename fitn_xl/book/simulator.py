@@ -25,12 +25,14 @@ from pathlib import Path
 
 import python_calamine
 from lxml import etree
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import schema
 from ..files import atomic_write
 from ..formulas import functions
+from ..workbook.build import font
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT
 from ..workbook.read import load_registry
 
 SHEET = "Simulateur"
@@ -124,7 +126,7 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
 
     ws = workbook.create_sheet(title)
     ws["A1"] = TITLE
-    ws["A1"].font = Font(bold=True, size=13, color="000091")
+    ws["A1"].font = font(bold=True, size=13, color="000091")
     ws["A2"] = ("Saisissez le cas dans les cellules jaunes et choisissez en " + ADDIN_CELL + " le complément "
                 "installé sur ce poste : « " + ADDIN_VBA + " » (fonctions FITN_…, Python sur le poste Windows) ou "
                 "« " + ADDIN_OFFICEJS + " » (fonctions FITN.…, serveur fitn-xl : Excel sur le web, Mac, Windows). "
@@ -136,7 +138,7 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 40
     ws[f"A{FIRST_ROW - 1}"] = "Cas"
-    ws[f"A{FIRST_ROW - 1}"].font = Font(bold=True)
+    ws[f"A{FIRST_ROW - 1}"].font = font(bold=True)
     yellow = PatternFill("solid", fgColor="FFF2CC")
     grey = PatternFill("solid", fgColor="E8E8F4")
     for i, (label, example, choices) in enumerate(INPUTS):
@@ -145,9 +147,9 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
         cell = ws.cell(row, 2, example)
         cell.fill = yellow
         if isinstance(example, date):
-            cell.number_format = "dd/mm/yyyy"
+            cell.number_format = DATE_FORMAT
         elif "(€)" in label:
-            cell.number_format = '#,##0.00 "€"'
+            cell.number_format = EURO_FORMAT
         if choices:
             dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
             if len(dv.formula1) > 255:  # Excel's limit for a literal list: point to the cells instead
@@ -162,13 +164,13 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
             ws.add_data_validation(dv)
             dv.add(cell)
     ws[f"A{RESULT_ROW - 1}"] = "Résultats, calculés par le complément :"
-    ws[f"A{RESULT_ROW - 1}"].font = Font(bold=True)
+    ws[f"A{RESULT_ROW - 1}"].font = font(bold=True)
     if addin not in ADDINS:
         raise ValueError(f"addin: {addin!r} not in {ADDINS}")
     choice = ws[ADDIN_CELL]
     choice.value = addin
     choice.fill = yellow
-    choice.font = Font(bold=True)
+    choice.font = font(bold=True)
     dv = DataValidation(type="list", formula1='"' + ",".join(ADDINS) + '"', allow_blank=False)
     dv.error, dv.errorTitle = "Choisissez « " + ADDIN_VBA + " » ou « " + ADDIN_OFFICEJS + " ».", "Complément"
     dv.prompt, dv.promptTitle = "Le complément Excel installé sur ce poste.", "Complément"
@@ -182,7 +184,7 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
         cell.fill = grey
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if "(€)" in label:
-            cell.number_format = '#,##0.00 "€"'
+            cell.number_format = EURO_FORMAT
     return ws
 
 

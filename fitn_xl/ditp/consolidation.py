@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from .. import schema
 from ..files import atomic_write
 from ..schema import MEASURE_LABELS
+from ..workbook.build import font, new_workbook
 from ..workbook.read import RegistryError, load_registry
 from .listing import (
     H_AMOUNT,
@@ -160,14 +159,14 @@ def merge(paths: list[Path], today: date | None = None) -> Consolidation:
 
 
 def _total_row(ws, row: int, count_col: int, amount_col: int, count, amount) -> None:
-    bold = Font(bold=True)
+    bold = font(bold=True)
     put(ws, row, 1, TOTAL_LABEL).font = bold
     put(ws, row, count_col, count).font = bold
     put(ws, row, amount_col, amount, EUR_FORMAT).font = bold
 
 
 def write_consolidation(path: Path, c: Consolidation) -> None:
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "Lauréats"
     headers = (*LIST_HEADERS, SOURCE_HEADER)

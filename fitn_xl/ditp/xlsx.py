@@ -11,13 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..files import atomic_write
 from ..values import CellError, check_value
+from ..workbook.build import font, new_workbook
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT
 from ..workbook.read import open_workbook
 from .listing import (
     AMOUNT_HEADERS,
@@ -32,10 +33,9 @@ from .listing import (
 SHEET_LIST = "Lauréats"
 SHEET_INFO = "Informations"
 TOTAL_LABEL = "Total"
-EUR_FORMAT = '#,##0.00 "€"'
-DATE_FORMAT = "DD/MM/YYYY"
+EUR_FORMAT = EURO_FORMAT  # escaped space: survives a save by French LibreOffice (see `fitn_xl.workbook.cells`)
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = font(bold=True, color="FFFFFF")
 WIDTHS = {"Département": 12, "N° dossier": 13, "Mesure": 8, "Collectivité porteuse": 30, "Intitulé du projet": 40,
           "Date de décision": 12, "Montant financé (€)": 15, "Date de fin du projet": 12,
           "Entreprises (département du siège)": 40, "État des lieux": 36}
@@ -96,15 +96,15 @@ def write_rows(ws: Worksheet, headers: tuple[str, ...], rows, amount_headers=AMO
 
 def write_list_xlsx(path: Path, rows: list[ListRow], meta: ListMeta) -> None:
     """Write the list atomically: sheet « Lauréats » (rows + total row) and sheet « Informations »."""
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = SHEET_LIST
     last = write_rows(ws, LIST_HEADERS, (r.values() for r in rows))
     total_row = last + 1
     amount_col = LIST_HEADERS.index("Montant financé (€)") + 1
-    put(ws, total_row, 1, TOTAL_LABEL).font = Font(bold=True)
-    put(ws, total_row, 2, f"{len(rows)} lauréat{'s' if len(rows) > 1 else ''}").font = Font(bold=True)
-    put(ws, total_row, amount_col, total(rows), EUR_FORMAT).font = Font(bold=True)
+    put(ws, total_row, 1, TOTAL_LABEL).font = font(bold=True)
+    put(ws, total_row, 2, f"{len(rows)} lauréat{'s' if len(rows) > 1 else ''}").font = font(bold=True)
+    put(ws, total_row, amount_col, total(rows), EUR_FORMAT).font = font(bold=True)
 
     info = wb.create_sheet(SHEET_INFO)
     lines = [
@@ -121,9 +121,9 @@ def write_list_xlsx(path: Path, rows: list[ListRow], meta: ListMeta) -> None:
         ("Source", "fitn-xl — fonds de transformation numérique des collectivités, France Relance axe 3"),
     ]
     for r, (label, value) in enumerate(lines, start=1):
-        put(ws=info, row=r, col=1, value=label).font = Font(bold=r == 1)
+        put(ws=info, row=r, col=1, value=label).font = font(bold=r == 1)
         fmt = DATE_FORMAT if isinstance(value, date) else EUR_FORMAT if isinstance(value, Decimal) else None
-        put(info, r, 2, value, fmt).font = Font(bold=r == 1)
+        put(info, r, 2, value, fmt).font = font(bold=r == 1)
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 22, 60
     wb.properties.title = f"Liste des lauréats FITN7 axe 3 – {meta.department_label} – {meta.month.label}"
     wb.properties.creator = "fitn-xl"

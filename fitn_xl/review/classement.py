@@ -40,7 +40,7 @@ MEASURES_HEADERS: tuple[str, ...] = (
 )
 ENVELOPES_TABLE = "SyntheseEnveloppes"
 ENVELOPES_HEADERS: tuple[str, ...] = (
-    "Enveloppe", "Montant (€)", "Engagé (€)", "Proposé dans l'enveloppe (€)", "Reste (€)",
+    "Enveloppe", "Montant (€)", "Engagé (€)", "Retenu au classement (€)", "Reste après propositions retenues (€)",
     "Proposé hors enveloppe (€)",
 )
 EVALUATORS_TABLE = "Evaluateurs"
@@ -53,6 +53,9 @@ AMOUNT_HEADERS = frozenset(h for h in RANKING_HEADERS + MEASURES_HEADERS + ENVEL
 SCORE_HEADERS = frozenset({"Note /20", "Écart max. entre évaluateurs", "Note moyenne /20", "Meilleure note",
                            "Note la plus basse", "Écart moyen aux autres (/20)"})
 DATE_HEADERS = frozenset({"Date de réception"})
+CENTRED_HEADERS = frozenset({"Position", "Rang dans la mesure", "Notes valides", "Dossiers notés", "Mesure",
+                             "Dans l'enveloppe", "Conflits déclarés", "Dossiers comparés"})
+WRAPPED_HEADERS = frozenset({"Alertes", "Enveloppe"})
 
 FIT_LABELS = {COMMITTED: "Engagé", UNSCORED: "Non noté"}
 

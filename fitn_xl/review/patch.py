@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..core.compute import Computation
 from ..schema import SCORES
+from ..workbook.cells import row_height, wrapped_lines
 from .classement import (
     ENVELOPES_HEADERS,
     EVALUATORS_HEADERS,
@@ -17,6 +18,7 @@ from .classement import (
     RANKING_HEADERS,
     RANKING_TABLE,
     SHEET_CLASSEMENT,
+    WRAPPED_HEADERS,
     envelope_cells,
     evaluator_cells,
     measure_cells,
@@ -24,7 +26,7 @@ from .classement import (
     review_of,
 )
 from .notation import notation_cells
-from .sheet import ENVELOPES_AT, EVALUATORS_AT, MEASURES_AT, RANKING_AT
+from .sheet import ENVELOPES_AT, EVALUATORS_AT, MEASURES_AT, RANKING_AT, header_format
 
 
 def write_notation(pkg, loaded, computation: Computation) -> int:
@@ -68,12 +70,17 @@ def write_classement(pkg, loaded, computation: Computation) -> int:
     created = SHEET_CLASSEMENT not in pkg.sheet_parts
     sheet = pkg.add_sheet(SHEET_CLASSEMENT) if created else pkg.sheet(SHEET_CLASSEMENT)
 
+    def styler(header: str):
+        fmt, wrap = header_format(header) or "General", True if header in WRAPPED_HEADERS else None
+        return lambda base: pkg.restyled(base, fmt, wrap)
+
     def put(at, headers, rows, header_row: bool):
         r0, c0 = at
         if header_row:
             sheet.set_row(r0, {c0 + j: h for j, h in enumerate(headers)})
+        restyle = {c0 + j: styler(h) for j, h in enumerate(headers)}
         for i, rec in enumerate(rows, start=1):
-            sheet.set_row(r0 + i, {c0 + j: rec.get(h) for j, h in enumerate(headers)})
+            sheet.set_row(r0 + i, {c0 + j: rec.get(h) for j, h in enumerate(headers)}, restyle=restyle)
 
     put(MEASURES_AT, MEASURES_HEADERS, measure_cells(rv), created)
     put(ENVELOPES_AT, ENVELOPES_HEADERS, envelope_cells(rv), created)
@@ -93,7 +100,12 @@ def write_classement(pkg, loaded, computation: Computation) -> int:
         rows.append(line)
     if created:
         sheet.set_row(r0, dict(cols.items()))
-    sheet.replace_data(rows, start_row=r0 + 1, styles=styles)
+    sheet.replace_data(rows, start_row=r0 + 1, styles=styles, restyle={c: styler(h) for c, h in cols.items()})
+    wrapped = [(c, h, sheet.col_widths.get(c, 13)) for c, h in cols.items() if h in WRAPPED_HEADERS]
+    for i, line in enumerate(rows):
+        lines = max((wrapped_lines(line[c - 1], width) for c, _, width in wrapped), default=1)
+        if lines > 1:
+            sheet.set_row_height(r0 + 1 + i, row_height(lines))
     tables = pkg.tables()
     for name, n in ((RANKING_TABLE, len(ranking)), (EVALUATORS_TABLE, len(evaluators))):
         if name in tables and tables[name].sheet == SHEET_CLASSEMENT:

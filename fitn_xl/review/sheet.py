@@ -14,14 +14,17 @@ from decimal import Decimal
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..core.review import ENVELOPE_LABELS, Review
 from ..schema import MEASURES
+from ..workbook.build import BOLD_FONT, font, header_height, place_chart, show_axes
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, SCORE_FORMAT, row_height, wrapped_lines
 from .classement import (
     AMOUNT_HEADERS,
+    CENTRED_HEADERS,
     DATE_HEADERS,
     ENVELOPES_HEADERS,
     ENVELOPES_TABLE,
@@ -34,15 +37,12 @@ from .classement import (
     RANKING_TABLE,
     SCORE_HEADERS,
     SHEET_CLASSEMENT,
+    WRAPPED_HEADERS,
     envelope_cells,
     evaluator_cells,
     measure_cells,
     ranking_cells,
 )
-
-EURO_FORMAT = '#,##0.00 "€"'
-DATE_FORMAT = "dd/mm/yyyy"
-SCORE_FORMAT = "0.00"
 
 MEASURES_AT = (4, 1)  # (header row, first column)
 ENVELOPES_AT = (4, 8)
@@ -55,7 +55,8 @@ COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
 NOT_FIT_FILL = PatternFill("solid", fgColor="F8D7DA")
 
 
-def _style(header: str) -> str | None:
+def header_format(header: str) -> str | None:
+    """The number format of a « Classement » column (None: General)."""
     if header in AMOUNT_HEADERS:
         return EURO_FORMAT
     if header in SCORE_HEADERS:
@@ -63,6 +64,11 @@ def _style(header: str) -> str | None:
     if header in DATE_HEADERS:
         return DATE_FORMAT
     return None
+
+
+def _alignment(header: str) -> Alignment:
+    return Alignment(wrap_text=header in WRAPPED_HEADERS or None, vertical="top",
+                     horizontal="center" if header in CENTRED_HEADERS else None)
 
 
 def _excel(value):
@@ -81,21 +87,30 @@ def _write_table(ws, name: str, at: tuple[int, int], headers, rows: list[dict], 
     table `name` over them (at least one data row, as Excel requires). Data rows are styled (number formats,
     grey computed fill, wrapped alerts); the first one is the style model the patching writer copies."""
     row0, col0 = at
+    widths = [ws.column_dimensions[get_column_letter(col0 + j)].width or 13 for j in range(len(headers))]
     for j, h in enumerate(headers):
         cell = ws.cell(row0, col0 + j, h)
-        cell.font = Font(bold=True)
+        cell.font = BOLD_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    height = header_height(zip(headers, widths, strict=True))
+    ws.row_dimensions[row0].height = max(ws.row_dimensions[row0].height or 0, height)
     n = max(len(rows), 1)
     for i in range(max(n, old_rows)):
+        lines = 1
         for j, h in enumerate(headers):
             cell = ws.cell(row0 + 1 + i, col0 + j)
             cell.value = _excel(rows[i].get(h)) if i < len(rows) else None
             if i < n:
-                cell.number_format = _style(h) or "General"
+                cell.number_format = header_format(h) or "General"
                 cell.fill = COMPUTED_FILL
-                cell.alignment = Alignment(wrap_text=h == "Alertes", vertical="top")
+                cell.alignment = _alignment(h)
+                if h in WRAPPED_HEADERS:
+                    lines = max(lines, wrapped_lines(cell.value, widths[j]))
             else:
                 cell.number_format, cell.fill, cell.alignment = "General", PatternFill(), Alignment()
+        if lines > 1:  # rows are shared with the table beside: keep the taller
+            dim = ws.row_dimensions[row0 + 1 + i]
+            dim.height = max(dim.height or 0, row_height(lines))
     ref = _ref(row0, col0, headers, len(rows))
     if name in ws.tables:
         ws.tables[name].ref = ref
@@ -119,7 +134,7 @@ def add_classement_sheet(workbook, index: int | None = None):
     by the workbook builder; `recalc` fills it with `fill_classement_sheet`."""
     ws = workbook.create_sheet(SHEET_CLASSEMENT, index)
     ws["A1"] = "Classement des dossiers et consommation des enveloppes"
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = font(bold=True, size=14)
     ws["A2"] = EXPLANATION
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=13)
@@ -130,7 +145,7 @@ def add_classement_sheet(workbook, index: int | None = None):
     ws.cell(EVALUATORS_AT[0] - 1, EVALUATORS_AT[1], "Évaluateurs : écart moyen aux autres évaluateurs des mêmes "
                                                     "dossiers (négatif = plus sévère)")
     for cell in (ws["A3"], ws["H3"], ws.cell(RANKING_AT[0] - 1, 1), ws.cell(EVALUATORS_AT[0] - 1, EVALUATORS_AT[1])):
-        cell.font = Font(bold=True)
+        cell.font = BOLD_FONT
     for j, h in enumerate(RANKING_HEADERS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(h, 13)
     for j, h in enumerate(EVALUATORS_HEADERS):
@@ -159,16 +174,18 @@ def fill_classement_sheet(ws, rv: Review | None) -> None:
                  _table_rows(ws, EVALUATORS_TABLE))
 
 
-def add_review_charts(dashboard, classement, anchor: str = "H20", envelopes_anchor: str | None = None) -> None:
-    """Two native charts on the « Tableau de bord » fed by the fixed summaries of « Classement »: the average
-    score per measure (at `anchor`), and each envelope's consumption (engagé, proposé dans l'enveloppe, reste) at
-    `envelopes_anchor` (default: 15 rows below `anchor`)."""
+def add_review_charts(dashboard, classement, cells: tuple[int, int, int, int],
+                      title: tuple[str, bool] = ("Note moyenne /20 par mesure", False)) -> None:
+    """The average score per measure, a native chart on the « Tableau de bord » fed by the fixed summary of
+    « Classement », over `cells` (first column, first row, last column, last row; 1-based, inclusive). `title`:
+    its title and whether it is empty (axes hidden then)."""
     r0, c0 = MEASURES_AT
     scores = BarChart()
     scores.type = "col"
-    scores.title = "Note moyenne /20 par mesure"
-    scores.y_axis.title = "Note /20"
+    scores.title, empty = title
+    scores.y_axis.majorGridlines = None  # the values are written on the bars
     scores.y_axis.scaling.min, scores.y_axis.scaling.max = 0, 20
+    scores.y_axis.majorUnit = 5
     mean_col = c0 + MEASURES_HEADERS.index("Note moyenne /20")
     scores.add_data(Reference(classement, min_col=mean_col, min_row=r0, max_row=r0 + len(MEASURES)),
                     titles_from_data=True)
@@ -176,26 +193,8 @@ def add_review_charts(dashboard, classement, anchor: str = "H20", envelopes_anch
     scores.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False,
                                       showPercent=False, numFmt="0.0")  # the value only: nothing to overlap
     scores.legend = None
-    scores.width, scores.height = 14, 7
-    dashboard.add_chart(scores, anchor)
-
-    r0, c0 = ENVELOPES_AT
-    envelopes = BarChart()
-    envelopes.type = "bar"
-    envelopes.grouping = "stacked"
-    envelopes.overlap = 100
-    envelopes.title = "Consommation des enveloppes (€)"
-    first = c0 + ENVELOPES_HEADERS.index("Engagé (€)")
-    last = c0 + ENVELOPES_HEADERS.index("Reste (€)")
-    envelopes.add_data(Reference(classement, min_col=first, max_col=last, min_row=r0, max_row=r0 + 2),
-                       titles_from_data=True)
-    envelopes.set_categories(Reference(classement, min_col=c0, min_row=r0 + 1, max_row=r0 + 2))
-    envelopes.width, envelopes.height = 14, 7
-    if envelopes_anchor is None:
-        col = "".join(ch for ch in anchor if ch.isalpha())
-        row = int("".join(ch for ch in anchor if ch.isdigit()))
-        envelopes_anchor = f"{col}{row + 15}"
-    dashboard.add_chart(envelopes, envelopes_anchor)
+    show_axes(scores, not empty)
+    place_chart(dashboard, scores, *cells)
 
 
 __all__ = ["SHEET_CLASSEMENT", "add_classement_sheet", "add_review_charts", "add_score_validations",

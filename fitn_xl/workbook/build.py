@@ -6,11 +6,15 @@ no feature). The registry itself is assembled by `fitn_xl.book.build`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import fields
 
+from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -20,22 +24,66 @@ from openpyxl.worksheet.table import TableStyleInfo
 from .. import schema
 from ..schema import Column, Kind, Table
 from ..values import country_names
-from .cells import departments, number_format, put, to_excel
+from .cells import WRAPPED, departments, number_format, put, row_height, to_excel, wrapped_lines
 
 MAX_ROW = 1_048_576
 SHEET_LISTS = "Listes"  # hidden sheet holding the long drop-down lists
 TABLE_STYLE = "TableStyleMedium2"
+
+# One font family everywhere, the documents' own: Arial, on every Windows and Mac, which LibreOffice draws with its
+# metric twin Liberation Sans. A font without a name (openpyxl's `Font(bold=True)`) is drawn by LibreOffice in its
+# default font, a serif one where Liberation Sans is missing: every font here is named.
+FONT_NAME = "Arial"
+FONT_SIZE = 10
+
+
+def font(size: float = FONT_SIZE, **kw) -> Font:
+    """A `Font` of the registry's family (`FONT_NAME`), `FONT_SIZE` points unless told."""
+    return Font(name=FONT_NAME, size=size, **kw)
+
+
+def new_workbook() -> Workbook:
+    """An empty openpyxl workbook whose default font (the « Normal » style, every cell without a font of its own)
+    is `FONT_NAME`, `FONT_SIZE` points: openpyxl's default is Calibri 11."""
+    wb = Workbook()
+    base = font(family=2)
+    wb._fonts = IndexedList([base])  # index 0: the font of style 0, before any cell takes one
+    wb._named_styles["Normal"].font = copy(base)
+    return wb
+
+
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = font(bold=True, color="FFFFFF")
 COMPUTED_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
-COMPUTED_HEADER_FONT = Font(bold=True, italic=True, color="FFFFFF")
+COMPUTED_HEADER_FONT = font(bold=True, italic=True, color="FFFFFF")
 COMPUTED_FILL = PatternFill("solid", fgColor="E7E6E6")
-COMPUTED_FONT = Font(italic=True, color="404040")
+COMPUTED_FONT = font(italic=True, color="404040")
 COMPUTED_NOTE = "calculé — colonne remplie par « fitn-xl recalc », ne pas saisir"
-TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
+TITLE_FONT = font(bold=True, size=14, color="1F4E78")
+SECTION_FONT = font(bold=True, size=12, color="1F4E78")
+BOLD_FONT = font(bold=True)
+NOTE_FONT = font(italic=True, color="595959")
 THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def cell_alignment(column: Column) -> Alignment:
+    """Body cells: text at the top of its row (rows grow for wrapped text), several lines wrapped, Oui/Non and
+    ranks centred (right-aligned numbers would otherwise run into the next column's text)."""
+    centred = column.kind is Kind.YES_NO or column.attr == "rank"
+    return Alignment(vertical="top", wrap_text=column.attr in WRAPPED or None,
+                     horizontal="center" if centred else None)
+
+
+def header_height(headers: Iterable[tuple[str, float]]) -> float:
+    """Points for a header row of wrapped bold headers: (text, column width) pairs."""
+    return row_height(max((wrapped_lines(text, width, bold=True) for text, width in headers), default=1))
+
+
+def records_height(columns: Iterable[tuple[Column, float]], rec: dict[str, object]) -> float | None:
+    """Points for a body row whose wrapped columns hold several lines; None when one line is enough."""
+    lines = max((wrapped_lines(rec.get(c.attr), width) for c, width in columns if c.attr in WRAPPED), default=1)
+    return row_height(lines) if lines > 1 else None
 
 
 def fit_width(ws) -> None:
@@ -73,6 +121,22 @@ def print_setup(ws, title_rows: str | None = None, title_columns: str | None = N
     ws.oddFooter.center.text = PRINT_FOOTER
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def place_chart(ws, chart, first_col: int, first_row: int, last_col: int, last_row: int) -> None:
+    """Add `chart` to `ws` over exactly the cells from (first_row, first_col) to (last_row, last_col), 1-based and
+    inclusive: its size follows the cells in every program, so it never runs over what lies below or beside."""
+    anchor = TwoCellAnchor(editAs="oneCell")
+    anchor._from = AnchorMarker(col=first_col - 1, row=first_row - 1)
+    anchor.to = AnchorMarker(col=last_col, row=last_row)
+    ws.add_chart(chart, anchor)
+
+
+def show_axes(chart, shown: bool = True) -> None:
+    """Show or hide both axes of a bar chart. openpyxl 3.1 leaves their « delete » flag out, which recent Excel
+    takes for hidden."""
+    chart.x_axis.delete = not shown
+    chart.y_axis.delete = not shown
 
 
 def records_of(items: Iterable, table: Table) -> list[dict[str, object]]:
@@ -114,7 +178,7 @@ class SheetKit:
         }
         for i, (name, items) in enumerate(lists.items(), start=1):
             letter = get_column_letter(i)
-            ws.cell(1, i, name.removeprefix("Liste_")).font = Font(bold=True)
+            ws.cell(1, i, name.removeprefix("Liste_")).font = BOLD_FONT
             for r, item in enumerate(items, start=2):
                 ws.cell(r, i, item).number_format = "@"
             ws.column_dimensions[letter].width = 30
@@ -189,15 +253,18 @@ class SheetKit:
                 head.comment = Comment(f"{COMPUTED_NOTE}.\n{self.computed_help(table, column)}", "fitn-xl",
                                        height=160, width=320)
             fmt = number_format(column)
+            align = cell_alignment(column)
             dim = ws.column_dimensions[letter]
             dim.width = column.width + 2
             dim.number_format = fmt
+            dim.alignment = align
             if is_computed:
                 dim.fill = COMPUTED_FILL
                 dim.font = COMPUTED_FONT
             for i, rec in enumerate(rows, start=2):
                 cell = put(ws.cell(i, col), to_excel(column, rec.get(column.attr)))
                 cell.number_format = fmt
+                cell.alignment = align
                 if is_computed:
                     cell.fill = COMPUTED_FILL
                     cell.font = COMPUTED_FONT
@@ -207,7 +274,13 @@ class SheetKit:
         xl = XlTable(displayName=table.name, ref=ref)
         xl.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         ws.add_table(xl)
-        ws.row_dimensions[1].height = 45
+        widths = [(c, c.width + 2) for c in columns]
+        ws.row_dimensions[1].height = max(ws.row_dimensions[1].height or 0,
+                                          header_height((c.header, w) for c, w in widths))
+        for i, rec in enumerate(rows, start=2):
+            height = records_height(widths, rec)
+            if height:
+                ws.row_dimensions[i].height = max(ws.row_dimensions[i].height or 0, height)
         return ref
 
     @staticmethod

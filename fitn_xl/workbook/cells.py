@@ -14,13 +14,82 @@ from importlib.resources import files
 from ..schema import NO, YES, Column, Kind
 from ..values import EXCEL_EPOCH, country_name
 
-EURO_FORMAT = '#,##0.00 "€"'
+# Number formats. A space in a format must be escaped (`\ `) or quoted: French LibreOffice reads a bare space as
+# its thousands separator and saves `#,##0.00 "€"` back as `#,##0.00,\€` (every amount shown divided by 1 000),
+# `0.0 %` as `0.0,%`. Escaped, they survive a save by French or English LibreOffice and by Excel.
+EURO_FORMAT = '#,##0.00\\ "€"'
 DATE_FORMAT = "dd/mm/yyyy"
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-PERCENT_FORMAT = "0.0 %"
+DATETIME_FORMAT = "dd/mm/yyyy\\ hh:mm"
+PERCENT_FORMAT = "0.0\\ %"
 INTEGER_FORMAT = "#,##0"
-NUMBER_FORMAT = "0.##"
+NUMBER_FORMAT = "General"  # scores, weights: « 14,5 », « 15 » (Excel shows « 15, » with 0.##)
+SCORE_FORMAT = "0.00"
 TEXT_FORMAT = "@"
+COUNT_FORMAT = "0"
+
+# What French LibreOffice made of the formats above before they were escaped (registries saved by it keep these):
+# `fitn-xl recalc` puts the right code back.
+DAMAGED_FORMATS = {
+    '#,##0.00,\\€': EURO_FORMAT,
+    '#,##0.00,"€"': EURO_FORMAT,
+    "0.0,%": PERCENT_FORMAT,
+}
+
+
+def unescaped_space(format_code: str) -> bool:
+    r"""Whether `format_code` holds a space neither escaped (`\ `) nor inside quotes: French LibreOffice takes it for
+    a thousands separator."""
+    quoted = escaped = False
+    for ch in format_code:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == " " and not quoted:
+            return True
+    return False
+
+
+# Text that can hold several lines: wrapped, and the row made tall enough (spreadsheet programs do not always grow
+# a row when they open a file, and never when a program wrote the cell).
+WRAPPED = frozenset({"reasons", "warnings", "grid"})
+LINE_HEIGHT = 12.75  # points per line of 10-point Arial: Excel's row height for it
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height
+
+
+def wrapped_lines(text, width: float, bold: bool = False) -> int:
+    """The number of lines `text` takes in a wrapped cell `width` characters wide (Excel's column width unit, the
+    width of a digit): its own lines, each broken between words. A little pessimistic, as a cut-off line is worse
+    than a blank one: a letter is about 0.85 digit wide on average in Arial, a bold one about one digit."""
+    if text is None or text == "":
+        return 1
+    per_line = max(int(width / (1.0 if bold else 0.88)) - 1, 4)
+    total = 0
+    for line in str(text).split("\n"):
+        lines, used = 1, 0
+        for word in line.split():
+            size = len(word)
+            if size > per_line:  # broken inside the word, wherever it falls
+                extra = used + (1 if used else 0) + size
+                lines += (extra - 1) // per_line
+                used = extra % per_line or per_line
+            elif used == 0:
+                used = size
+            elif used + 1 + size <= per_line:
+                used += 1 + size
+            else:
+                lines += 1
+                used = size
+        total += lines
+    return total
+
+
+def row_height(lines: int) -> float:
+    """Points for a row of `lines` lines of text."""
+    return min(MAX_ROW_HEIGHT, LINE_HEIGHT * max(lines, 1))
+
 
 # Text starting with one of these is a formula to a spreadsheet program: it is always stored as text, with the
 # cell's « quote prefix » set so that Excel keeps it as text when someone edits the cell.
@@ -35,7 +104,7 @@ def number_format(column: Column) -> str:
     if column.attr == "timestamp":
         return DATETIME_FORMAT
     if column.attr == "rank":
-        return "0"
+        return COUNT_FORMAT
     return {
         Kind.AMOUNT: EURO_FORMAT,
         Kind.DATE: DATE_FORMAT,

@@ -17,13 +17,13 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from .. import schema
 from ..schema import Table
-from .cells import to_excel
+from .cells import WRAPPED, number_format, row_height, to_excel, wrapped_lines
 from .read import LoadedRegistry, RegistryError
 from .xlsx import SheetXml, TableXml, XlsxPackage
 
@@ -145,6 +145,11 @@ def fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
     last_row = max(loaded.last_rows.get(table.name, header_row), xt.ref[2] if xt is not None else header_row,
                    max(by_row, default=header_row))
     sheet = pkg.sheet(table.sheet)
+    columns = {header: table.column(header) for header, _ in computed}
+    restyle = {col: _column_style(pkg, columns[header]) for header, col in computed}
+    wrapped = [(header, sheet.col_widths.get(col, columns[header].width + 2)) for header, col in computed
+               if columns[header].attr in WRAPPED]
+    ours = {row_height(n) for n in range(2, 30)}  # heights this function gives; others are the user's
     written = 0
     for r in range(header_row + 1, last_row + 1):
         given = by_row.get(r)
@@ -153,8 +158,23 @@ def fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
             written += 1
         elif sheet.row(r, create=False) is None:
             continue
-        sheet.set_row(r, values)
+        sheet.set_row(r, values, restyle=restyle)
+        if wrapped:
+            lines = max(wrapped_lines(given.get(h) if given else None, width) for h, width in wrapped)
+            if lines > 1:
+                sheet.set_row_height(r, row_height(lines))
+            elif sheet.row_height(r) in ours:
+                sheet.set_row_height(r, None)
     return written
+
+
+def _column_style(pkg: XlsxPackage, column) -> Callable[[str | None], str]:
+    """Style index -> the same style with the number format (and wrapping) the builder gives `column`: a cell
+    whose format another program changed (French LibreOffice saving `#,##0.00 "€"` as `#,##0.00,\\€`) gets it
+    back."""
+    fmt = number_format(column)
+    wrap = True if column.attr in WRAPPED else None
+    return lambda base: pkg.restyled(base, fmt, wrap)
 
 
 # --- appending rows ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ through writing, so a test can kill the process mid-write.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
 import shutil
@@ -38,7 +39,7 @@ WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _T = {name: f"{{{NS}}}{name}" for name in ("row", "c", "v", "f", "is", "t", "sheetData", "dimension", "cols", "col",
                                              "autoFilter", "tableColumn", "numFmts", "numFmt", "cellXfs", "xf",
-                                             "sheets", "sheet")}
+                                             "sheets", "sheet", "alignment", "protection", "extLst")}
 _DIGITS = "0123456789"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -117,12 +118,19 @@ class SheetXml:
             last = r
         self._order.sort()
         self.col_styles: dict[int, str] = {}
+        self.col_widths: dict[int, float] = {}
         cols = root.find(_T["cols"])
         if cols is not None:
             for col in cols.iterchildren(_T["col"]):
-                if col.get("style") is not None:
-                    for c in range(int(col.get("min")), int(col.get("max")) + 1):
+                first, last = int(col.get("min")), int(col.get("max"))
+                if last - first > 16384:
+                    continue
+                for c in range(first, last + 1):
+                    if col.get("style") is not None:
                         self.col_styles[c] = col.get("style")
+                    if col.get("width") is not None:
+                        with contextlib.suppress(ValueError):
+                            self.col_widths[c] = float(col.get("width"))
         self._max_row, self._max_col = 0, 0
 
     # rows and cells
@@ -163,9 +171,11 @@ class SheetXml:
                 return cell.get("s")
         return self.col_styles.get(c)
 
-    def set_row(self, r: int, values: Mapping[int, object], styles: Mapping[int, str | None] | None = None) -> None:
+    def set_row(self, r: int, values: Mapping[int, object], styles: Mapping[int, str | None] | None = None,
+                restyle: Mapping[int, Callable[[str | None], str]] | None = None) -> None:
         """Set cells of row `r` by column. Existing cells keep their style unless `styles` gives one; new cells
-        take `styles[c]`, else their column's style."""
+        take `styles[c]`, else their column's style. `restyle[c]`, when given, then turns that style into the one
+        the cell gets (e.g. the same with the column's number format put back)."""
         row = self.row(r)
         cells = self.row_cells(row)
         created = False
@@ -177,6 +187,8 @@ class SheetXml:
                 cells[c] = cell
                 created = True
                 style = style if style is not None else self.col_styles.get(c)
+            if restyle is not None and c in restyle:
+                style = restyle[c](style if style is not None else cell.get("s"))
             if self.quoted_style is not None and formula_like(value):  # stays text when edited in Excel
                 style = self.quoted_style(style if style is not None else cell.get("s"))
             if style is not None:
@@ -192,14 +204,36 @@ class SheetXml:
             self._max_row = max(self._max_row, r)
             self._max_col = max(self._max_col, max(values))
 
-    def set_values(self, values: Mapping[str, object]) -> None:
-        """Set cells by reference: {'B6': 297000, 'A1': 'Titre'}."""
+    def set_values(self, values: Mapping[str, object],
+                   restyle: Mapping[str, Callable[[str | None], str]] | None = None) -> None:
+        """Set cells by reference: {'B6': 297000, 'A1': 'Titre'}; `restyle` by reference, as for `set_row`."""
         by_row: dict[int, dict[int, object]] = {}
+        styles: dict[int, dict[int, Callable[[str | None], str]]] = {}
         for ref, value in values.items():
             r, c = split_ref(ref)
             by_row.setdefault(r, {})[c] = value
+            if restyle is not None and ref in restyle:
+                styles.setdefault(r, {})[c] = restyle[ref]
         for r, row_values in by_row.items():
-            self.set_row(r, row_values)
+            self.set_row(r, row_values, restyle=styles.get(r))
+
+    def set_row_height(self, r: int, height: float | None) -> None:
+        """Give row `r` a fixed height in points, or (None) the program's own height again."""
+        row = self.row(r, create=height is not None)
+        if row is None:
+            return
+        if height is None:
+            for attr in ("ht", "customHeight"):
+                row.attrib.pop(attr, None)
+        else:
+            row.set("ht", f"{height:g}")
+            row.set("customHeight", "1")
+
+    def row_height(self, r: int) -> float | None:
+        """The height given to row `r` in points, None when it has the default height."""
+        row = self._rows.get(r)
+        ht = None if row is None else row.get("ht")
+        return float(ht) if ht else None
 
     def row_is_empty(self, r: int, first_col: int = 1, last_col: int = 16384) -> bool:
         row = self._rows.get(r)
@@ -220,14 +254,15 @@ class SheetXml:
         return after
 
     def replace_data(self, rows: list[list[object]], start_row: int = 1,
-                     styles: Mapping[int, str | None] | None = None) -> None:
+                     styles: Mapping[int, str | None] | None = None,
+                     restyle: Mapping[int, Callable[[str | None], str]] | None = None) -> None:
         """Remove every row from `start_row` down and write `rows` there (column 1 = A). `styles`: column ->
-        style index for the new cells (else the column's style)."""
+        style index for the new cells (else the column's style); `restyle` as for `set_row`."""
         for r in [r for r in self._order if r >= start_row]:
             self.data.remove(self._rows.pop(r))
         self._order = [r for r in self._order if r < start_row]
         for i, values in enumerate(rows):
-            self.set_row(start_row + i, {c: v for c, v in enumerate(values, start=1)}, styles)
+            self.set_row(start_row + i, {c: v for c, v in enumerate(values, start=1)}, styles, restyle)
         self._fix_dimension(shrink=True)
 
     def _fix_dimension(self, shrink: bool = False) -> None:
@@ -308,6 +343,55 @@ class TableXml:
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_AXES = tuple(f"{{{C_NS}}}{name}" for name in ("catAx", "valAx", "dateAx", "serAx"))
+
+
+class ChartXml:
+    """One chart part (xl/charts/chartN.xml): its title's text and whether its axes show."""
+
+    def __init__(self, part: str, root: etree._Element, changed: Callable[[str], None] = lambda part: None):
+        self.part, self.root, self._changed = part, root, changed  # `changed(part)`: marks the part modified
+
+    def _title_runs(self) -> list[etree._Element]:
+        title = self.root.find(f"{{{C_NS}}}chart/{{{C_NS}}}title")
+        return [] if title is None else list(title.iter(f"{{{A_NS}}}t"))
+
+    @property
+    def title(self) -> str:
+        return "".join(t.text or "" for t in self._title_runs())
+
+    def set_title(self, text: str) -> bool:
+        """Replace the text of a chart's written title (its first run gets it all). False when it has none."""
+        runs = self._title_runs()
+        if not runs:
+            return False
+        if self.title == text:
+            return True
+        runs[0].text = text
+        for t in runs[1:]:
+            run = t.getparent()
+            run.getparent().remove(run)
+        self._changed(self.part)
+        return True
+
+    def show_axes(self, shown: bool) -> None:
+        plot = self.root.find(f"{{{C_NS}}}chart/{{{C_NS}}}plotArea")
+        for axis in [] if plot is None else [el for el in plot if el.tag in _AXES]:
+            flag = axis.find(f"{{{C_NS}}}delete")
+            if flag is None:  # schema order: axId, scaling, delete, …
+                flag = etree.Element(f"{{{C_NS}}}delete")
+                scaling = axis.find(f"{{{C_NS}}}scaling")
+                if scaling is not None:
+                    scaling.addnext(flag)
+                else:
+                    axis.insert(1, flag)
+            if flag.get("val") != ("0" if shown else "1"):
+                flag.set("val", "0" if shown else "1")
+                self._changed(self.part)
+
+
 # --- the package ---------------------------------------------------------------------------------------------
 
 _PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
@@ -348,6 +432,7 @@ class XlsxPackage:
         self._removed: set[str] = set()
         self._new: dict[str, bytes] = {}
         self._quoted: dict[str | None, str] = {}
+        self._restyled: dict[tuple, str] = {}
         wb = self.xml("xl/workbook.xml")
         rels = self.xml(_rels_path("xl/workbook.xml"))
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
@@ -400,6 +485,25 @@ class XlsxPackage:
                         table = TableXml(tpart, self.xml(tpart), sheet)
                         self._tables[table.name] = table
         return self._tables
+
+    def charts(self, sheet: str) -> list[ChartXml]:
+        """The charts drawn on worksheet `sheet`, parsed for patching (marked as modified once changed)."""
+        part = self.sheet_parts.get(sheet)
+        out: list[ChartXml] = []
+        if not part or _rels_path(part) not in self.names:
+            return out
+        for rel in self.xml(_rels_path(part)):
+            if not rel.get("Type", "").endswith("/drawing"):
+                continue
+            drawing = _resolve(part, rel.get("Target"))
+            if _rels_path(drawing) not in self.names:
+                continue
+            for chart_rel in self.xml(_rels_path(drawing)):
+                if chart_rel.get("Type", "").endswith("/chart"):
+                    chart = _resolve(drawing, chart_rel.get("Target"))
+                    if chart in self.names:
+                        out.append(ChartXml(chart, self.xml(chart), self.touch))
+        return out
 
     def table(self, name: str) -> TableXml:
         table = self.tables().get(name)
@@ -455,37 +559,95 @@ class XlsxPackage:
         return [[grid.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, max(grid) + 1)]
 
     # styles
+    _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
+
+    def format_id(self, format_code: str) -> int:
+        """The numFmtId of number format `format_code` in styles.xml (added when absent)."""
+        fmt_id = self._BUILTIN_FORMATS.get(format_code)
+        if fmt_id is not None:
+            return fmt_id
+        styles = self.xml("xl/styles.xml")
+        num_fmts = styles.find(_T["numFmts"])
+        existing = {} if num_fmts is None else {f.get("formatCode"): int(f.get("numFmtId"))
+                                               for f in num_fmts.iterchildren(_T["numFmt"])}
+        fmt_id = existing.get(format_code)
+        if fmt_id is None:
+            if num_fmts is None:
+                num_fmts = etree.Element(_T["numFmts"])
+                styles.insert(0, num_fmts)
+            fmt_id = max([163, *existing.values()]) + 1
+            etree.SubElement(num_fmts, _T["numFmt"], numFmtId=str(fmt_id), formatCode=format_code)
+            num_fmts.set("count", str(len(num_fmts)))
+            self.touch("xl/styles.xml")
+        return fmt_id
+
     def style_with_format(self, format_code: str, base: str | None = None) -> str:
         """Index of a cell style with number format `format_code` (copied from style `base`); added if needed."""
+        return self.restyled(base, number_format=format_code)
+
+    def restyled(self, base: str | None, number_format: str | None = None, wrap: bool | None = None) -> str:
+        """Index of the cell style `base` (None = the default style) with number format `number_format` and, when
+        `wrap` is given, text wrapping on or off (wrapped text sits at the top of its row). The same style when it
+        already has them; else an identical existing style, or a new one added to styles.xml. Memoized."""
+        key = (base, number_format, wrap)
+        found = self._restyled.get(key)
+        if found is not None:
+            return found
         styles = self.xml("xl/styles.xml")
-        builtin = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
-        fmt_id = builtin.get(format_code)
-        num_fmts = styles.find(_T["numFmts"])
-        if fmt_id is None:
-            existing = {} if num_fmts is None else {f.get("formatCode"): int(f.get("numFmtId"))
-                                                   for f in num_fmts.iterchildren(_T["numFmt"])}
-            fmt_id = existing.get(format_code)
-            if fmt_id is None:
-                if num_fmts is None:
-                    num_fmts = etree.Element(_T["numFmts"])
-                    styles.insert(0, num_fmts)
-                fmt_id = max([163, *existing.values()]) + 1
-                etree.SubElement(num_fmts, _T["numFmt"], numFmtId=str(fmt_id), formatCode=format_code)
-                num_fmts.set("count", str(len(num_fmts)))
         xfs = styles.find(_T["cellXfs"])
         items = list(xfs.iterchildren(_T["xf"]))
-        template = items[int(base)] if base is not None and int(base) < len(items) else items[0]
-        for i, xf in enumerate(items):
-            same = all(xf.get(k) == template.get(k) for k in ("fontId", "fillId", "borderId"))
-            if same and xf.get("numFmtId") == str(fmt_id) and len(xf) == len(template):
-                return str(i)
-        new = etree.fromstring(etree.tostring(template))
-        new.set("numFmtId", str(fmt_id))
-        new.set("applyNumberFormat", "1")
-        xfs.append(new)
-        xfs.set("count", str(len(items) + 1))
-        self.touch("xl/styles.xml")
-        return str(len(items))
+        index = int(base) if base is not None and base.isdigit() and int(base) < len(items) else 0
+        model = etree.fromstring(etree.tostring(items[index]))
+        if number_format is not None:
+            fmt_id = str(self.format_id(number_format))
+            if model.get("numFmtId", "0") != fmt_id:
+                model.set("numFmtId", fmt_id)
+                model.set("applyNumberFormat", "1")
+        if wrap is not None:
+            align = model.find(_T["alignment"])
+            if wrap and align is None:
+                align = etree.SubElement(model, _T["alignment"])
+                extension = model.find(_T["extLst"])
+                if extension is not None:  # schema order: alignment, protection, extLst
+                    extension.addprevious(align)
+                protection = model.find(_T["protection"])
+                if protection is not None:
+                    protection.addprevious(align)
+            if align is not None:
+                if wrap:
+                    align.set("wrapText", "1")
+                    align.set("vertical", "top")
+                else:
+                    align.attrib.pop("wrapText", None)
+                model.set("applyAlignment", "1")
+        wanted = etree.tostring(model)
+        if wanted == etree.tostring(items[index]):
+            found = str(index)
+        else:
+            found = next((str(i) for i, xf in enumerate(items) if etree.tostring(xf) == wanted), None)
+            if found is None:
+                xfs.append(model)
+                xfs.set("count", str(len(items) + 1))
+                self.touch("xl/styles.xml")
+                found = str(len(items))
+        self._restyled[key] = found
+        return found
+
+    def repair_number_formats(self, damaged: Mapping[str, str]) -> int:
+        """Give every number format whose code is a key of `damaged` the code it maps to (formats another program
+        rewrote wrongly). Returns the number of formats repaired."""
+        if "xl/styles.xml" not in self.names:
+            return 0
+        num_fmts = self.xml("xl/styles.xml").find(_T["numFmts"])
+        repaired = 0
+        for fmt in [] if num_fmts is None else num_fmts.iterchildren(_T["numFmt"]):
+            right = damaged.get(fmt.get("formatCode"))
+            if right is not None:
+                fmt.set("formatCode", right)
+                repaired += 1
+        if repaired:
+            self.touch("xl/styles.xml")
+        return repaired
 
     def style_with_quote_prefix(self, base: str | None) -> str:
         """Index of style `base` (None = the default) with Excel's quote prefix set: text such as « =1+1 » then
