@@ -45,11 +45,13 @@ def test_every_eligible_dossier_in_rank_order_with_its_figures(committee_doc):
     by_id = {r[1]: r for r in rows}
     nbsp, nnbsp = "\u00a0", "\u202f"
     assert by_id["A1"][0] == "1" and by_id["A1"][3].startswith("18,00")
-    assert by_id["A1"][4] == f"10{nnbsp}000,00{nbsp}€"
-    assert (by_id["A1"][5], by_id["A1"][6], by_id["A1"][7]) == ("2", f"30{nnbsp}000,00{nbsp}€", "Oui")
+    assert "(2 notes)" in by_id["A1"][3] or "(3 notes)" in by_id["A1"][3]  # plurals written out
+    # a working document: whole euros, as the command line writes them
+    assert by_id["A1"][4] == f"10{nnbsp}000{nbsp}€"
+    assert (by_id["A1"][5], by_id["A1"][6], by_id["A1"][7]) == ("2", f"30{nnbsp}000{nbsp}€", "Oui")
     assert (by_id["A4"][6], by_id["A4"][7]) == ("—", "Non")
     assert "Désaccord sur le critère 1" in by_id["A4"][8] and "il manque 12" in by_id["A4"][8]
-    assert (by_id["A5"][6], by_id["A5"][7]) == (f"33{nnbsp}000,00{nbsp}€", "Oui")
+    assert (by_id["A5"][6], by_id["A5"][7]) == (f"33{nnbsp}000{nbsp}€", "Oui")
     assert "Moins de deux notes valides (1)" in by_id["A5"][8]
     assert "Conflit d'intérêts déclaré" in by_id["A5"][8]
     assert by_id["B6"][7] == "Non noté"
@@ -59,10 +61,10 @@ def test_every_eligible_dossier_in_rank_order_with_its_figures(committee_doc):
     # envelope balances
     balances = [dict((r[0], r[1]) for r in t) for t in tables if t[0][0] == "Montant de l'enveloppe"]
     dep, lab = balances[:2]
-    assert dep["Montant de l'enveloppe"] == f"33{nnbsp}000,00{nbsp}€"
-    assert dep["Déjà engagé (1 lauréat(s))"] == f"8{nnbsp}000,00{nbsp}€"
-    assert dep["Reste après ces propositions"] == f"0,00{nbsp}€"
-    assert lab["Proposé hors enveloppe (ne tient pas)"] == f"15{nnbsp}000,00{nbsp}€"
+    assert dep["Montant de l'enveloppe"] == f"33{nnbsp}000{nbsp}€"
+    assert dep["Déjà engagé (1 lauréat)"] == f"8{nnbsp}000{nbsp}€"
+    assert dep["Reste après ces propositions"] == f"0{nbsp}€"
+    assert lab["Proposé hors enveloppe (ne tient pas)"] == f"15{nnbsp}000{nbsp}€"
 
     # ineligible pending dossier listed with its reason
     inel = next(t for t in tables if t[0][-1] == "Motifs d'inéligibilité")
@@ -80,11 +82,11 @@ def test_one_fiche_per_pending_dossier_with_page_breaks(committee_doc):
     score_tables = [t for t in tables if t[0][:2] == ["Évaluateur", "Notes par critère"]]
     b2 = score_tables[0]
     assert [r[0] for r in b2[1:]] == ["Alice", "Bruno", "Chloé"]
-    assert b2[1][1] == "1 : 5 · 2 : 5 · 3 : 5" and b2[1][2] == "20,00"
+    assert b2[1][1] == "1\u202f: 5 · 2\u202f: 5 · 3\u202f: 5" and b2[1][2] == "20,00"
     assert b2[3][1] == "Conflit d'intérêts déclaré — note écartée" and b2[3][2] == "—"
     assert b2[3][3] == "Très bon & clair"
     costs = [dict((r[0], r[1]) for r in t) for t in tables if t[0][0] == "Coût global"]
-    assert costs[0]["Montant proposé"] == "12\u202f000,00\u00a0€"
+    assert costs[0]["Montant proposé"] == "12\u202f000\u00a0€"
     assert costs[0]["Forfait"] == "Pas de forfait"
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
@@ -16,6 +17,7 @@ from fitn_xl.cli import main
 from fitn_xl.core import Registry, Report, parameters_for
 from fitn_xl.ditp import LIST_HEADERS, ListError, Month, NoLaureateError, build_monthly_list, monthly_rows
 from fitn_xl.ditp.listing import NO_REPORT
+from fitn_xl.typography import NB_HYPHEN
 
 FORMULA_LIKE = {"2021-001": "=1+1", "2021-002": "@SUM(A1)", "2021-003": "-2"}
 
@@ -85,7 +87,7 @@ def test_docx_renders_escaped_values_in_landscape(registry, tmp_path):
     section = doc.sections[0]
     assert section.page_width > section.page_height
     table = doc.tables[0]
-    texts = [[c.text for c in row.cells] for row in table.rows]
+    texts = [[c.text.replace(NB_HYPHEN, "-") for c in row.cells] for row in table.rows]
     assert texts[0][0] == "N° dossier"
     body = [r for r in texts[1:] if r[0].startswith("2021-")]
     assert [r[0] for r in body] == ["2021-001", "2021-002", "2021-003"]
@@ -115,12 +117,23 @@ def test_eml_is_ready_to_send(registry, tmp_path, monkeypatch):
     assert parts[result.docx.name].get_content() == result.docx.read_bytes()
 
 
-def test_default_sender_is_built_from_the_service(registry, tmp_path, monkeypatch):
+def test_no_sender_is_made_up(registry, tmp_path, monkeypatch):
+    """Without FITN_SMTP_FROM the draft has no From (the mail program puts in the user's own address); a bare
+    configured address is named after the issuing service; the Date is the job's clock, in Paris time."""
     monkeypatch.delenv("FITN_SMTP_FROM", raising=False)
-    result = build_monthly_list(registry, "2021-06", tmp_path / "out")
+    result = build_monthly_list(registry, "2021-06", tmp_path / "out", now=datetime(2021, 7, 1, 9, 30))
     msg = message_from_bytes(result.eml.read_bytes(), policy=policy.default)
-    assert msg["From"].addresses[0].display_name == "Bureau de la modernisation"
-    assert msg["From"].addresses[0].domain == "puy-de-dome.gouv.fr"
+    assert msg["From"] is None and "gouv.fr" not in result.eml.read_text(errors="replace")
+    expected = datetime(2021, 7, 1, 9, 30).astimezone().astimezone(ZoneInfo("Europe/Paris"))
+    assert msg["Date"].datetime == expected and msg["Date"].datetime.utcoffset() == timedelta(hours=2)
+    monkeypatch.setenv("FITN_SMTP_FROM", "modernisation@puy-de-dome.gouv.fr")
+    result = build_monthly_list(registry, "2021-06", tmp_path / "out2")
+    msg = message_from_bytes(result.eml.read_bytes(), policy=policy.default)
+    assert msg["From"].addresses[0].display_name == "Préfecture du Puy-de-Dôme — Bureau de la modernisation"
+    assert msg["From"].addresses[0].addr_spec == "modernisation@puy-de-dome.gouv.fr"
+    monkeypatch.delenv("FITN_SMTP_FROM")
+    monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+    assert main(["ditp", str(registry), "--mois", "2021-06", "-o", str(tmp_path / "o3"), "--send"]) == 2
 
 
 def test_month_before_any_decision_writes_nothing(registry, tmp_path, capsys):
@@ -152,6 +165,7 @@ def test_an_incomplete_list_is_not_sent_without_force(tmp_path, capsys, monkeypa
                          texts={("2021-002", "Montant accordé (€)"): "beaucoup"})
     before = path.read_bytes()
     monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FITN_SMTP_FROM", "modernisation@puy-de-dome.gouv.fr")
     monkeypatch.setenv("FITN_SMTP_PORT", "9")  # nothing listens: a send attempt would fail differently
     monkeypatch.setenv("FITN_SMTP_SECURITY", "none")
     code = main(["ditp", str(path), "--mois", "2021-06", "-o", str(tmp_path / "out"), "--send"])
@@ -184,6 +198,7 @@ def test_unknown_template_field_is_a_clear_error(registry, tmp_path):
 
 def test_send_refused_while_the_registry_is_open(registry, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FITN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FITN_SMTP_FROM", "modernisation@puy-de-dome.gouv.fr")
     monkeypatch.setenv("FITN_SMTP_PORT", "1")  # never reached
     lock = registry.with_name(f".~lock.{registry.name}#")
     lock.write_text("agent")

@@ -124,13 +124,20 @@ def test_forms_command_takes_prefecture_and_deadline_from_registry(tmp_path):
     build_registry(reg, parameters_for("15", "Cantal", service="Bureau du numérique",
                                        results_deadline=date(2023, 6, 30)))
     assert main(["forms", "-o", str(tmp_path / "out"), "--registre", str(reg)]) == 0
-    for name in FILE_NAMES.values():
+    # annexe 1 (3a–3c) goes to the préfecture de département, annexe 2 (3d) to the préfet de région's SGAR
+    tops = {}
+    for annex, name in FILE_NAMES.items():
         d = docx.Document(tmp_path / "out" / name)
         text = "\n".join(p.text for p in d.paragraphs)
-        assert "Cantal (15)" in text and "Bureau du numérique" in text
-        assert "30/06/2023" in text
+        tops[annex] = d.paragraphs[0].text
+        assert "30 juin 2023" in text and "30/06/2023" not in text
+        assert d.core_properties.author != "python-docx" and "python-docx" not in d.core_properties.comments
+    assert tops["annexe1"] == "À adresser à\u202f: Préfecture du Cantal — Bureau du numérique"
+    assert tops["annexe2"] == ("À adresser à\u202f: Secrétariat général pour les affaires régionales "
+                               "Auvergne-Rhône-Alpes")
     assert main(["forms", "-o", str(tmp_path / "o2"), "--departement", "2A"]) == 0
-    assert "Corse-du-Sud (2A)" in docx.Document(tmp_path / "o2" / A1).paragraphs[0].text
+    assert "Préfecture de la Corse-du-Sud" in docx.Document(tmp_path / "o2" / A1).paragraphs[0].text
+    assert "Corse" in docx.Document(tmp_path / "o2" / FILE_NAMES["annexe2"]).paragraphs[0].text
 
 
 def test_forms_command_bad_department_is_usage_error(tmp_path, capsys):

@@ -10,6 +10,7 @@ from test_ditp_support import app, make_registry, standard_registry
 
 from fitn_xl.cli import main
 from fitn_xl.core import Provider, Report
+from fitn_xl.typography import french, ordinary_gaps
 
 
 def read(path):
@@ -31,8 +32,9 @@ def test_one_reminder_per_late_laureate(tmp_path, capsys):
     body = msg.get_body(("plain",)).get_content()
     assert "aucun état des lieux depuis la décision du 30 juin 2021" in body
     for expected in ("l'état du projet", "avancement", "date de fin du projet (actuellement prévue le 30 juin 2022)",
-                     "entreprises", "12\u202f000,50\u00a0€", "Commune 2", "Projet 2"):
-        assert expected in body
+                     "entreprises", "12\u202f000,50\u00a0€", "La commune 2 est lauréate", "Projet 2"):
+        assert french(expected) in body
+    assert not ordinary_gaps(body) and "Monsieur, M" not in body  # never « Madame, Monsieur, Mme Dupont, »
 
 
 def test_reminder_gives_the_last_report_and_known_companies(tmp_path):
@@ -44,9 +46,10 @@ def test_reminder_gives_the_last_report_and_known_companies(tmp_path):
     )
     assert main(["relances", str(registry), "-o", str(tmp_path / "o")]) == 0
     body = read(tmp_path / "o" / "relance_2021-001.eml").get_body(("plain",)).get_content()
-    assert "Le dernier état des lieux que nous avons reçu date du 20 mai 2021 (« En difficulté, 30\u00a0% »)" in body
+    assert french("Le dernier état des lieux que nous avons reçu date du 20 mai 2021 (« En difficulté, 30\u00a0% »)") \
+        in body
     assert "actuellement prévue le 15 décembre 2022" in body
-    assert "déjà déclarées : Clermont Numérique (63)" in body
+    assert french("déjà déclarées : Clermont Numérique (Puy-de-Dôme)") in body
 
 
 def test_late_laureate_without_address_is_named(tmp_path, capsys):

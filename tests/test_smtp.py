@@ -154,7 +154,8 @@ def test_closed_port_says_connection_refused(tmp_path, env, capsys):
     assert journal_sends(registry) == []
 
 
-def test_authentication_failure(tmp_path, smtp_server):
+def test_authentication_failure(tmp_path, smtp_server, monkeypatch):
+    monkeypatch.setenv("FITN_SMTP_FROM", "modernisation@puy-de-dome.gouv.fr")
     def authenticator(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=False, handled=False)
 
@@ -217,9 +218,10 @@ def test_starttls_and_login_through_the_command(tmp_path, smtp_server, env, caps
     assert len(journal_sends(registry)) == 1
 
 
-def test_implicit_tls(tmp_path, smtp_server):
+def test_implicit_tls(tmp_path, smtp_server, monkeypatch):
     import ssl
 
+    monkeypatch.setenv("FITN_SMTP_FROM", "modernisation@puy-de-dome.gouv.fr")
     certfile, context = _server_context(tmp_path)
     handler, port = smtp_server(ssl_context=context)
     from fitn_xl.ditp import build_monthly_list

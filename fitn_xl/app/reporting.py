@@ -8,7 +8,7 @@ from pathlib import Path
 from ..ditp import fmt
 from ..ditp.journal import OPERATION_SEND, previous_sends, send_row
 from ..ditp.listing import Month
-from ..ditp.mail import SendError, SmtpConfigError, SmtpSettings
+from ..ditp.mail import NO_SENDER, SendError, SmtpConfigError, SmtpSettings, sender
 from ..ditp.monthly import ListError, MonthlyListResult, build_monthly_list, send_eml
 from ..ditp.reminders import build_reminders
 from ..workbook.write import check_not_open
@@ -41,6 +41,8 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
                 smtp = SmtpSettings.from_env()
             except SmtpConfigError as exc:
                 raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
+        if not sender(""):
+            raise Refused(f"Erreur : {NO_SENDER}", EXIT_USAGE)
         if registry.is_file():
             # the journal row is written after the send: refuse now if it could not be written then
             check_not_open(registry, force=force)
@@ -51,7 +53,7 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
                               f"{last.recipient} ; feuille « Journal », ligne {last.row}). Ajoutez --force pour "
                               "l'envoyer de nouveau.")
     try:
-        listing = build_monthly_list(registry, month, output, today=clock.today())
+        listing = build_monthly_list(registry, month, output, today=clock.today(), now=clock.now())
     except ListError as exc:
         raise Refused(f"Erreur : {exc}") from None
     result = DitpResult(files=[listing.xlsx, listing.docx, listing.eml])
@@ -73,7 +75,7 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
                      "l'envoyer telle quelle.")
         return result
     try:
-        send_eml(listing.eml, smtp)
+        send_eml(listing.eml, smtp, when=clock.now(), department=listing.rows[0].department if listing.rows else "")
     except SendError as exc:
         result.error(f"Erreur : envoi impossible. {exc}\nAucune ligne n'a été ajoutée au journal ; vous pouvez "
                      "réessayer.")
@@ -94,7 +96,7 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
 def relances(registry: str | Path, output: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> Result:
     """One reminder e-mail (.eml) per laureate without an état des lieux for more than a quarter."""
     try:
-        reminders = build_reminders(registry, output, today=clock.today())
+        reminders = build_reminders(registry, output, today=clock.today(), now=clock.now())
     except ListError as exc:
         raise Refused(f"Erreur : {exc}") from None
     result = Result(files=list(reminders.written.values()))

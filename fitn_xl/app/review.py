@@ -25,7 +25,7 @@ def committee(registry: str | Path, output: str | Path, *, clock: Clock = SYSTEM
     rv = review_of(loaded, computation)
     context = committee_context(loaded, computation, rv)
     out = render_committee(context, Path(output) / f"comite-de-selection-{computation.reference_date.isoformat()}"
-                                                   ".docx")
+                                                   ".docx", when=clock.now())
     result = Result(files=[out])
     for dossier in sorted(loaded.dossiers_with_errors):
         report_skipped(result, f"Dossier {dossier} : erreurs de saisie, classé mais sans fiche d'instruction :",

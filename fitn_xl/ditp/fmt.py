@@ -1,4 +1,7 @@
-"""French formatting for the DITP list, its e-mails and reminders: `fitn_xl.formatting`, plus percentages."""
+"""French formatting for the DITP list, its e-mails and reminders: `fitn_xl.formatting`, plus percentages.
+
+Amounts in these working documents follow the command line's rule: whole euros, cents only when there are some
+(« 5 000 € », « 47 000,50 € »); conventions and letters always show the cents."""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
+from ..core.text import eur
 from ..formatting import department_with_article, long_date, month_label, short_date
-from ..formatting import format_eur as eur
 
 __all__ = ["department_with_article", "eur", "long_date", "month_label", "percent", "short_date"]
 

@@ -7,20 +7,20 @@ FITN_SMTP_SECURITY (starttls | ssl | none), FITN_SMTP_USER, FITN_SMTP_PASSWORD, 
 from __future__ import annotations
 
 import os
-import re
 import smtplib
 import socket
 import ssl
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from ..files import atomic_write_bytes
+from ..typography import french
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -38,32 +38,51 @@ class SendError(Exception):
     """The message could not be sent (French message). Nothing was sent: trying again is safe."""
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+NO_SENDER = ("Expéditeur non configuré : définissez la variable d'environnement FITN_SMTP_FROM (l'adresse du "
+             "service, par exemple « modernisation@puy-de-dome.gouv.fr »).")
+# The time zone of a préfecture, for the Date header (metropolitan France unless overseas).
+TIME_ZONES = {"971": "America/Guadeloupe", "972": "America/Martinique", "973": "America/Cayenne",
+              "974": "Indian/Reunion", "976": "Indian/Mayotte"}
 
 
-def sender(service: str, department_name: str, department: str, env: Mapping[str, str] | None = None) -> str:
-    """The From header: FITN_SMTP_FROM when set, else built from the service and the département, e.g.
-    'Bureau de la modernisation <pref-fitn7@puy-de-dome.gouv.fr>' (to be replaced by the real sender address)."""
+def sender(display: str, env: Mapping[str, str] | None = None) -> str:
+    """The From header: FITN_SMTP_FROM, named `display` (the issuing service) when it has no name of its own;
+    '' when not configured (then a prepared .eml has no From: the mail program puts in the user's own address, and
+    sending refuses). No address is ever made up."""
     env = os.environ if env is None else env
     configured = (env.get("FITN_SMTP_FROM") or "").strip()
-    if configured:
+    if not configured:
+        return ""
+    name, addr = parseaddr(configured)
+    if name or not addr or not display:
         return configured
-    display = service or f"Préfecture – {department_name or department}"
-    domain = _slug(department_name) or _slug(department) or "prefecture"
-    return str(Address(display_name=display, username="pref-fitn7", domain=f"{domain}.gouv.fr"))
+    return str(Address(display_name=display, addr_spec=addr))
 
 
-def new_message(from_: str, to: str, subject: str, body: str) -> EmailMessage:
+def local_time(when: datetime | None, department: str = "") -> datetime:
+    """`when` (the job's clock: naive = the machine's local time) in the préfecture's time zone."""
+    when = (when or datetime.now()).astimezone()
+    try:
+        from zoneinfo import ZoneInfo
+
+        return when.astimezone(ZoneInfo(TIME_ZONES.get((department or "").strip(), "Europe/Paris")))
+    except Exception:  # no time zone database: the machine's own zone
+        return when
+
+
+def new_message(from_: str, to: str, subject: str, body: str, *, when: datetime | None = None,
+                department: str = "") -> EmailMessage:
+    """A draft e-mail; subject and body with French spacing (`fitn_xl.typography`), dated `when` (the job's
+    clock) in the préfecture's time zone. `from_` '' leaves the From header out."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = from_
+    if from_:
+        msg["From"] = from_
     msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=True)
+    msg["Subject"] = french(subject)
+    msg["Date"] = format_datetime(local_time(when, department))
     msg["Message-ID"] = make_msgid(domain="fitn-xl.local")
     msg["X-Unsent"] = "1"  # Outlook opens the .eml as a draft, ready to send
-    msg.set_content(body)
+    msg.set_content(french(body))
     return msg
 
 
@@ -128,6 +147,8 @@ def _reply(code: int | None, text: bytes | str | None) -> str:
 def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None = None) -> None:
     """Send `msg` to its To address. Raises `SendError` (French) on any failure; then nothing was delivered."""
     where = settings.where
+    if not msg["From"]:
+        raise SendError(NO_SENDER)
     try:
         if settings.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from pathlib import Path
 
+from ..authority import authority_for
 from ..formatting import service_lines
 from ..workbook.read import Issue, load_registry
 from . import fmt
 from .listing import ListMeta, ListRow, Month, NoLaureateError, monthly_rows, total
-from .mail import SmtpSettings, attach, new_message, send, sender, write_eml
+from .mail import SmtpSettings, attach, local_time, new_message, send, sender, write_eml
 from .word import TemplateFieldError, write_list_docx
 from .xlsx import write_list_xlsx
 
@@ -85,7 +86,7 @@ def body_for(meta: ListMeta, rows: list[ListRow], files: list[Path]) -> str:
 
 
 def build_monthly_list(registry_path: str | Path, month: str, out_dir: str | Path, *, today: date | None = None,
-                       template: Path | None = None) -> MonthlyListResult:
+                       template: Path | None = None, now: datetime | None = None) -> MonthlyListResult:
     """Write the month's list (.xlsx, .docx) and its e-mail (.eml) into `out_dir`; files named with the
     département and month, e.g. `liste-ditp_63_2021-06.xlsx`.
 
@@ -121,8 +122,9 @@ def build_monthly_list(registry_path: str | Path, month: str, out_dir: str | Pat
         xlsx.unlink(missing_ok=True)
         raise ListError(str(exc)) from None
     subject = subject_for(meta)
-    msg = new_message(sender(params.service, params.department_name, params.department), params.ditp_address,
-                      subject, body_for(meta, rows, [xlsx, docx]))
+    issuer = authority_for(params, "3a").issuer
+    msg = new_message(sender(issuer), params.ditp_address, subject, body_for(meta, rows, [xlsx, docx]), when=now,
+                      department=params.department)
     attach(msg, xlsx)
     attach(msg, docx)
     write_eml(eml, msg)
@@ -135,12 +137,14 @@ def load_eml(path: Path) -> EmailMessage:
     return message_from_bytes(Path(path).read_bytes(), policy=policy.SMTP)  # type: ignore[return-value]
 
 
-def send_eml(path: Path, settings: SmtpSettings, from_: str | None = None) -> EmailMessage:
-    """Send the prepared .eml as it is on disk (the draft marker dropped, Date set to now). Raises `SendError`."""
+def send_eml(path: Path, settings: SmtpSettings, from_: str | None = None, *, when: datetime | None = None,
+             department: str = "") -> EmailMessage:
+    """Send the prepared .eml as it is on disk (the draft marker dropped, Date set to `when`, the job's clock, in
+    the préfecture's time zone). Raises `SendError`."""
     msg = load_eml(path)
     del msg["X-Unsent"]
     del msg["Date"]
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = format_datetime(local_time(when, department))
     if from_:
         del msg["From"]
         msg["From"] = from_

@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .. import schema
+from ..authority import authority_for
 from ..core.compute import compute
 from ..core.followup import latest_report
 from ..core.model import Application, Parameters, Provider, Report
+from ..documents.grounds import enumeration
 from ..formatting import service_lines
+from ..wording import collectivity, person
+from ..workbook.cells import departments
 from ..workbook.read import Issue, load_registry
 from . import fmt
 from .mail import new_message, sender, write_eml
@@ -41,8 +45,12 @@ def reminder_subject(app: Application) -> str:
 
 
 def reminder_body(app: Application, params: Parameters, reports: list[Report], providers: list[Provider]) -> str:
+    """The reminder's text: addressed to the representative (« Madame la Maire, »), about the collectivité (« La
+    commune de … est lauréate »), signed by the authority of the measure (the SGAR for 3d)."""
     last = latest_report(reports)
-    where = fmt.department_with_article(params.department, params.department_name)
+    authority = authority_for(params, app.measure)
+    who = person(app.representative, app.representative_role, app.civility)
+    body = collectivity(app.applicant, app.applicant_type)
     if last is not None:
         state = last.state + (f", {fmt.percent(last.progress)}" if last.progress is not None else "")
         since = (f"Le dernier état des lieux que nous avons reçu date du {fmt.long_date(last.date)} "
@@ -53,15 +61,16 @@ def reminder_body(app: Application, params: Parameters, reports: list[Report], p
     revised = [r for r in reports if r.revised_end is not None and r.date is not None]
     end = max(revised, key=lambda r: r.date).revised_end if revised else app.planned_end
     end_text = f" (actuellement prévue le {fmt.long_date(end)})" if end else ""
-    declared = "; ".join(f"{p.name} ({p.department})" for p in providers)
+    declared = enumeration([f"{p.name} ({_where(p.department)})" if p.department else p.name for p in providers])
     companies = f" (déjà déclarées : {declared})" if declared else " (aucune déclarée à ce jour)"
+    granted = f", financé à hauteur de {fmt.eur(app.granted)}" if app.granted is not None else ""
+    decided = f" par décision du {fmt.long_date(app.decided_on)}" if app.decided_on else ""
     lines = [
-        f"Madame, Monsieur{', ' + app.representative if app.representative else ''},",
+        who.salutation,
         "",
-        f"{app.applicant} est lauréate du fonds de transformation numérique des collectivités territoriales "
-        f"(France Relance, axe 3 « guichets territoriaux ») pour le projet « {app.title} » (dossier n° "
-        f"{app.dossier_id}), financé à hauteur de {fmt.eur(app.granted)}"
-        + (f" par décision du {fmt.long_date(app.decided_on)}." if app.decided_on else "."),
+        f"{body.subject} est {body.agree('lauréat')} du fonds de transformation numérique des collectivités "
+        f"territoriales (France Relance, axe 3 « guichets territoriaux ») pour le projet « {app.title} » (dossier "
+        f"n° {app.dossier_id}){granted}{decided}.",
         "",
         "Le suivi du Plan de relance demande un état des lieux au minimum trimestriel de l'avancement de chaque "
         f"projet. {since}",
@@ -73,21 +82,33 @@ def reminder_body(app: Application, params: Parameters, reports: list[Report], p
         "- les entreprises bénéficiaires de commandes financées par ces crédits, avec le département de leur siège "
         f"social{companies}.",
         "",
-        "Nous vous remercions par avance.",
+        f"Nous vous prions d'agréer, {who.title}, l'expression de nos salutations distinguées.",
         "",
-        "Cordialement,",
-        "",
-        *service_lines(params.service, where),  # the préfecture once, even if the service names it
+        *_signature(authority),
         "",
     ]
     return "\n".join(lines)
+
+
+def _where(department: str) -> str:
+    """« Puy-de-Dôme » for '63', « hors de France »; the code when unknown."""
+    if department == schema.ABROAD:
+        return "hors de France"
+    name = departments().get(department, "")
+    return name or department
+
+
+def _signature(authority) -> list[str]:
+    """The service (the SGAR for 3d), then the préfecture once, as the DITP e-mail signs."""
+    return service_lines(authority.service, authority.of) if authority.service else [authority.prefecture]
 
 
 def _file_name(dossier_id: str) -> str:
     return "relance_" + (re.sub(r"[^0-9A-Za-z._-]+", "-", dossier_id).strip("-") or "dossier") + ".eml"
 
 
-def build_reminders(registry_path: str | Path, out_dir: str | Path, *, today: date | None = None) -> RemindersResult:
+def build_reminders(registry_path: str | Path, out_dir: str | Path, *, today: date | None = None,
+                    now: datetime | None = None) -> RemindersResult:
     """Write `relance_<N° dossier>.eml` into `out_dir` for each late laureate without input errors.
 
     The reference date is the registry's « Date de référence », else `today` (default: the system date). Raises
@@ -108,7 +129,6 @@ def build_reminders(registry_path: str | Path, out_dir: str | Path, *, today: da
         providers[p.dossier_id].append(p)
 
     result = RemindersResult(computation.reference_date)
-    from_ = sender(params.service, params.department_name, params.department)
     out = Path(out_dir)
     for app in registry.applications:
         res = computation.results.get(app.dossier_id)
@@ -121,8 +141,9 @@ def build_reminders(registry_path: str | Path, out_dir: str | Path, *, today: da
             result.no_address.append(Issue(schema.SHEET_APPLICATIONS, loaded.application_rows.get(app.dossier_id),
                                            "Courriel", "adresse manquante : relance non préparée", app.dossier_id))
             continue
-        msg = new_message(from_, app.email, reminder_subject(app),
-                          reminder_body(app, params, reports[app.dossier_id], providers[app.dossier_id]))
+        msg = new_message(sender(authority_for(params, app.measure).issuer), app.email, reminder_subject(app),
+                          reminder_body(app, params, reports[app.dossier_id], providers[app.dossier_id]),
+                          when=now, department=params.department)
         path = out / _file_name(app.dossier_id)
         write_eml(path, msg)
         result.written[app.dossier_id] = path

@@ -16,7 +16,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from ..documents.docx_build import repeat_header, shade
+from ..documents.docx_build import FONT, keep_rows, repeat_header, shade, use_font
 from ..resources import word_templates
 
 TEMPLATE_NAME = "liste-ditp.docx"
@@ -24,15 +24,15 @@ TEMPLATE_PATH = word_templates() / TEMPLATE_NAME
 
 # (header, field of each item of `lignes`, width in cm, right-aligned)
 COLUMNS: tuple[tuple[str, str, float, bool], ...] = (
-    ("N° dossier", "dossier", 2.0, False),
-    ("Mesure", "mesure", 1.7, False),
+    ("N° dossier", "dossier", 2.4, False),
+    ("Mesure", "mesure", 1.4, False),
     ("Collectivité porteuse", "collectivite", 3.6, False),
-    ("Intitulé du projet", "intitule", 4.2, False),
-    ("Date de décision", "date_decision", 2.3, False),
-    ("Montant financé", "montant", 2.5, True),
-    ("Date de fin du projet", "date_fin", 2.3, False),
-    ("Entreprises (département du siège)", "entreprises", 4.2, False),
-    ("État des lieux", "etat", 3.9, False),
+    ("Intitulé du projet", "intitule", 4.0, False),
+    ("Date de décision", "date_decision", 2.1, False),
+    ("Montant financé", "montant", 2.4, True),
+    ("Date de fin du projet", "date_fin", 2.1, False),
+    ("Entreprises (département du siège)", "entreprises", 4.6, False),
+    ("État des lieux", "etat", 4.1, False),
 )
 FIELDS = ("departement", "nom_departement", "mois", "arrete_au", "genere_le", "service", "nombre", "total",
           "lignes")
@@ -62,7 +62,8 @@ def build_document():
         setattr(section, side, Cm(1.5))
     section.top_margin = section.bottom_margin = Cm(1.5)
     style = doc.styles["Normal"]
-    style.font.name, style.font.size = "Marianne", Pt(10)
+    style.font.name, style.font.size = FONT, Pt(10)
+    use_font(doc)
 
     title = doc.add_paragraph()
     run = title.add_run("Liste des projets lauréats – {{ nom_departement }} ({{ departement }}) – {{ mois }}")
@@ -89,6 +90,7 @@ def build_document():
     _cell_text(loop_start.cells[0], "{%tr for l in lignes %}")
     _cell_text(loop_end.cells[0], "{%tr endfor %}")
 
+    keep_rows(table)
     total_row = table.add_row()
     for i, (_label, _field, width, _right) in enumerate(COLUMNS):
         total_row.cells[i].width = Cm(width)
@@ -98,9 +100,10 @@ def build_document():
     _cell_text(total_row.cells[amount_col], "{{ total }}", bold=True, right=True)
     for i in range(len(COLUMNS)):
         shade(total_row.cells[i], "D9E2F3")
+    keep_rows(table)
 
     footer = section.footer.paragraphs[0]
-    footer.text = "{{ service }} – liste générée le {{ genere_le }} avec fitn-xl"
+    footer.text = "{{ service }} — liste arrêtée au {{ arrete_au }}, établie le {{ genere_le }}"
     footer.runs[0].font.size = Pt(8)
     return doc
 

@@ -6,14 +6,17 @@ Rendering uses a Jinja environment with `autoescape=True` (« Sport & Loisirs »
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
 
 import jinja2
 from docxtpl import DocxTemplate
 
-from ..files import atomic_write
+from ..documents import properties
+from ..files import atomic_write_bytes
+from ..formatting import service_lines
+from ..typography import french_docx
 from . import fmt
 from .listing import COMPANY_SEPARATOR, ListMeta, ListRow, total
 from .template import TEMPLATE_PATH, template_bytes
@@ -25,6 +28,13 @@ class TemplateFieldError(Exception):
 
 def _name(source) -> str:
     return source.name if isinstance(source, Path) else TEMPLATE_PATH.name
+
+
+def _issuer(meta: ListMeta) -> str:
+    """« Préfecture du Puy-de-Dôme — Bureau … » (the préfecture once), « Préfecture du Puy-de-Dôme » alone."""
+    where = fmt.department_with_article(meta.department, meta.department_name) or meta.department
+    lines = service_lines(meta.service, where) if meta.service else [f"Préfecture {where}".strip()]
+    return " — ".join(reversed(lines))
 
 
 def jinja_env() -> jinja2.Environment:
@@ -39,7 +49,7 @@ def context(rows: list[ListRow], meta: ListMeta) -> dict:
         "mois": meta.month.label,
         "arrete_au": fmt.long_date(meta.month.end),
         "genere_le": fmt.long_date(meta.generated_on or date.today()),
-        "service": meta.service or f"Préfecture – {meta.department_label}",
+        "service": _issuer(meta),
         "nombre": len(rows),
         "total": fmt.eur(total(rows)),
         "lignes": [
@@ -70,10 +80,15 @@ def write_list_docx(path: Path, rows: list[ListRow], meta: ListMeta, template: P
     doc = DocxTemplate(source)
     try:
         doc.render(context(rows, meta), jinja_env())
+        when = datetime.combine(meta.generated_on or date.today(), time(12, 0))
+        properties.apply(doc.docx, properties.DocumentProperties(
+            author=_issuer(meta), title=f"Liste des projets lauréats — {meta.month.label}", when=when))
     except jinja2.UndefinedError as exc:
         raise TemplateFieldError(f"Le modèle Word « {_name(source)} » utilise un champ inconnu ({exc}). Champs "
                                  f"disponibles : voir word_templates/README-ditp.md.") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateFieldError(f"Le modèle Word « {_name(source)} » contient une balise invalide ({exc.message})."
                                  ) from None
-    atomic_write(path, doc.save)
+    buf = BytesIO()
+    doc.save(buf)
+    atomic_write_bytes(path, french_docx(buf.getvalue(), [r.dossier_id for r in rows]))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 
 from docx import Document
@@ -12,7 +13,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from ..files import atomic_write
+from ..authority import authority_for
+from ..documents import properties
+from ..documents.docx_build import FONT, use_font
+from ..files import atomic_write_bytes
+from ..formatting import long_date
+from ..typography import french_docx
 from . import fields as f
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -27,21 +33,19 @@ FILE_NAMES = {
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who the form is sent to, printed at its top: from the registry parameters or the defaults."""
+    """Who the form is sent to, printed at its top: the préfecture de département for annexe 1 (3a–3c), the
+    préfecture de région and its SGAR for annexe 2 (3d), from the registry parameters or the defaults."""
 
-    department: str = ""
-    department_name: str = ""
-    service: str = ""
+    department: str = ""  # « Préfecture du Puy-de-Dôme — Bureau … » ('' = no registry: a line to fill in)
+    region: str = ""  # « Secrétariat général pour les affaires régionales Auvergne-Rhône-Alpes »
     results_deadline: date = date(2022, 12, 31)
 
-    def line(self) -> str:
-        where = self.department_name or ""
-        if self.department:
-            where = f"{where} ({self.department})" if where else self.department
-        parts = [f"Préfecture : {where}" if where else "Préfecture"]
-        if self.service:
-            parts.append(self.service)
-        return " — ".join(parts)
+    def line(self, annex: str = "annexe1") -> str:
+        text = self.region if annex == "annexe2" else self.department
+        if text:
+            return f"À adresser à : {text}"
+        return "À adresser à la préfecture de région (SGAR)" if annex == "annexe2" else \
+            "À adresser à la préfecture de votre département"
 
 
 def _w(tag: str) -> str:
@@ -133,8 +137,9 @@ class _Builder:
             setattr(section, side, Cm(2))
         section.top_margin = section.bottom_margin = Cm(1.8)
         normal = self.doc.styles["Normal"]
-        normal.font.name = "Calibri"
+        normal.font.name = FONT
         normal.font.size = Pt(10.5)
+        use_font(self.doc)
         rpr = normal.element.get_or_add_rPr()
         lang = rpr.find(_w("lang"))
         if lang is None:
@@ -188,7 +193,7 @@ class _Builder:
     def build(self) -> Document:
         spec, doc = self.spec, self.doc
         top = doc.add_paragraph()
-        top.add_run(self.issuer.line()).bold = True
+        top.add_run(self.issuer.line(spec.annex)).bold = True
         top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         doc.add_heading(spec.title, level=1)
         sub = doc.add_paragraph()
@@ -236,7 +241,7 @@ class _Builder:
         h = doc.add_heading("Informations complémentaires demandées par la préfecture", level=2)
         for run in h.runs:
             run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
-        deadline = self.issuer.results_deadline.strftime("%d/%m/%Y")
+        deadline = long_date(self.issuer.results_deadline)
         self.small("Ces informations ne figurent pas dans le modèle de la fiche ; la préfecture en a besoin pour "
                    f"instruire la demande. Le projet doit donner des résultats tangibles au plus tard le {deadline}.",
                    italic=False)
@@ -262,21 +267,39 @@ def build_form(annex: str, issuer: Issuer | None = None) -> Document:
     return _Builder(f.SPECS[annex](), issuer or Issuer()).build()
 
 
-def write_forms(out_dir: str | Path, issuer: Issuer | None = None) -> list[Path]:
+TITLES = {"annexe1": "Demande de financement FITN7 axe 3 (mesures 3a, 3b, 3c)",
+          "annexe2": "Demande de financement FITN7 axe 3 (mesure 3d, laboratoires d'innovation territoriale)"}
+
+
+def form_bytes(annex: str, issuer: Issuer | None = None, when: datetime | None = None) -> bytes:
+    """The blank form as .docx bytes: French spacing, properties naming the issuing préfecture."""
+    issuer = issuer or Issuer()
+    doc = build_form(annex, issuer)
+    author = (issuer.region if annex == "annexe2" else issuer.department) or "Préfecture"
+    properties.apply(doc, properties.DocumentProperties(author=author, title=TITLES[annex], when=when))
+    buf = BytesIO()
+    doc.save(buf)
+    return french_docx(buf.getvalue())
+
+
+def write_forms(out_dir: str | Path, issuer: Issuer | None = None, when: datetime | None = None) -> list[Path]:
     """Write both blank forms into `out_dir` (created if needed), each atomically; returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for annex, name in FILE_NAMES.items():
         target = out / name
-        atomic_write(target, build_form(annex, issuer).save)  # usual permissions, not mkstemp's 0600
+        atomic_write_bytes(target, form_bytes(annex, issuer, when))  # usual permissions, not mkstemp's 0600
         written.append(target)
     return written
 
 
 def issuer_from_parameters(params) -> Issuer:
-    """An `Issuer` from a `core.model.Parameters` value."""
-    return Issuer(params.department, params.department_name, params.service, params.results_deadline)
+    """An `Issuer` from a `core.model.Parameters` value: each annex addressed to the authority of its measures."""
+    department = authority_for(params, "3a").issuer if params.department_name else ""
+    region = authority_for(params, "3d")
+    return Issuer(department, region.issuer if region.territory else "", params.results_deadline)
 
 
-__all__ = ["FILE_NAMES", "Issuer", "build_form", "content_control", "issuer_from_parameters", "write_forms"]
+__all__ = ["FILE_NAMES", "Issuer", "build_form", "content_control", "form_bytes", "issuer_from_parameters",
+           "write_forms"]

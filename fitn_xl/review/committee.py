@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import jinja2
 from docxtpl import DocxTemplate
 
-from ..core.compute import Computation, envelope_of
+from ..authority import authority_for
+from ..core.compute import LAB, Computation, envelope_of
 from ..core.review import COMMITTED, ENVELOPE_LABELS, RANKED, Review, criteria_text
 from ..core.scoring import evaluator_score
-from ..files import atomic_write
-from ..formatting import format_eur, long_date, service_without_prefecture, short_date
+from ..core.text import eur as format_eur  # working document: whole euros, cents only when there are some
+from ..documents import properties
+from ..files import atomic_write_bytes
+from ..formatting import long_date, short_date
 from ..schema import MEASURE_LABELS, MEASURES, NO, PENDING_STATUSES, YES
+from ..typography import french_docx, plural
 from .classement import EXPLANATION, review_of
 from .template import DEFAULT_PATH, build_committee_template
 
@@ -74,6 +80,7 @@ def committee_context(loaded, computation: Computation, rv: Review | None = None
                     "intitule": r.title,
                     "note": fr_number(r.average),
                     "nb_notes": r.valid_count,
+                    "nb_notes_texte": plural(r.valid_count, "note"),
                     "montant": format_eur(r.amount),
                     "position": DASH if r.position is None else str(r.position),
                     "cumul": DASH if r.cumulative is None else format_eur(r.cumulative),
@@ -86,6 +93,8 @@ def committee_context(loaded, computation: Computation, rv: Review | None = None
             "montant": format_eur(summary.amount),
             "engage": format_eur(summary.committed),
             "nb_laureats": sum(1 for r in rows if r.kind == COMMITTED),
+            "nb_laureats_texte": plural(sum(1 for r in rows if r.kind == COMMITTED), "lauréat"),
+            "autorite": authority_for(params, "3d" if name == LAB else "3a").issuer,
             "retenu": format_eur(summary.retained),
             "reste": format_eur(summary.remaining),
             "hors_enveloppe": format_eur(summary.not_retained),
@@ -152,17 +161,20 @@ def committee_context(loaded, computation: Computation, rv: Review | None = None
             "grille": criteria_text(criteria) or DASH,
             "note": fr_number(res.scoring.average),
             "nb_notes": res.scoring.valid_count,
+            "notes_valides": plural(res.scoring.valid_count, "note valide", "notes valides"),
             "rang": DASH if res.rank is None else str(res.rank),
             "ecart": _score(res.scoring.max_disagreement),
             "notes": notes,
             "alertes_notation": "\n".join(x for x in alerts_of.get(dossier_id, ()) if not x.startswith("Hors ")),
             "enveloppe": ENVELOPE_LABELS[envelope_of(a.measure)],
+            "autorite": authority_for(params, a.measure).issuer,
         })
 
+    authority = authority_for(params, "3a")
     return {
         "departement": _department(params),
-        # the template writes « Préfecture du Puy-de-Dôme — {{ service }} »: not the préfecture twice
-        "service": service_without_prefecture(params.service, _department(params)) or DASH,
+        "emetteur": authority.issuer,  # « Préfecture du Puy-de-Dôme — Bureau … », never a dangling dash
+        "service": authority.service_only,
         "date": long_date(computation.reference_date),
         "explication": EXPLANATION.rsplit(" Feuille", 1)[0],
         "enveloppes": envelopes,
@@ -194,10 +206,19 @@ def template_path() -> Path:
     return build_committee_template(cache)
 
 
-def render_committee(context: dict, out: str | Path, template: str | Path | None = None) -> Path:
-    """Render the committee file to `out` atomically (temp file in the same folder, then `os.replace`)."""
+def render_committee(context: dict, out: str | Path, template: str | Path | None = None,
+                     when: datetime | None = None) -> Path:
+    """Render the committee file to `out` atomically (temp file in the same folder, then `os.replace`), with French
+    spacing, unbreakable dossier numbers and properties naming the issuing service."""
     out = Path(out)
     doc = DocxTemplate(str(template or template_path()))
     doc.render(context, jinja_env())
-    atomic_write(out, doc.save)  # with the usual permissions (a bare mkstemp file is private: 0600)
+    properties.apply(doc.docx, properties.DocumentProperties(
+        author=context.get("emetteur", ""), title=f"Comité de sélection — situation au {context.get('date', '')}",
+        when=when))
+    buf = BytesIO()
+    doc.save(buf)
+    ids = [d["numero"] for env in context["enveloppes"] for m in env["mesures"] for d in m["dossiers"]]
+    ids += [d["numero"] for d in context["ineligibles"]] + [f["numero"] for f in context["fiches"]]
+    atomic_write_bytes(out, french_docx(buf.getvalue(), sorted(set(ids), key=len, reverse=True)))
     return out

@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from ..documents.docx_build import repeat_header, shade
+from ..documents.docx_build import FONT, keep_rows, repeat_header, shade, use_font
 from ..resources import word_templates
 
 DEFAULT_PATH = word_templates() / "comite.docx"
@@ -78,6 +78,7 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
     table.cell(3, 0).merge(table.cell(3, len(headers) - 1))
     _cell(table.cell(3, 0), f"{{%tr {end} %}}")
     _widths(table, widths)
+    keep_rows(table)
     return table
 
 
@@ -89,6 +90,7 @@ def _kv_table(doc, pairs: list[tuple[str, str]], widths=(5.0, 11.5)):
         shade(table.cell(i, 0), "F2F2F2")
         _cell(table.cell(i, 1), v, size=9)
     _widths(table, widths)
+    keep_rows(table)
     return table
 
 
@@ -110,12 +112,15 @@ def build_committee_template(path: str | Path = DEFAULT_PATH) -> Path:
     path = Path(path)
     doc = Document()
     normal = doc.styles["Normal"]
-    normal.font.name = "Arial"
+    normal.font.name = FONT
     normal.font.size = Pt(10)
     normal.paragraph_format.space_after = Pt(3)
     for name in ("Heading 1", "Heading 2", "Heading 3", "Title"):
-        doc.styles[name].font.name = "Arial"
+        doc.styles[name].font.name = FONT
         doc.styles[name].font.color.rgb = BLUE
+    use_font(doc)
+    doc.core_properties.author = "fitn-xl"
+    doc.core_properties.comments = ""
 
     # Section 1, landscape: the rankings.
     section = doc.sections[0]
@@ -128,15 +133,16 @@ def build_committee_template(path: str | Path = DEFAULT_PATH) -> Path:
     footer.runs[0].font.size = Pt(8)
     _page_field(footer)
 
-    _para(doc, "Préfecture {{ departement }} — {{ service }}", color=BLUE, bold=True)
+    _para(doc, "{{ emetteur }}", color=BLUE, bold=True)
     doc.add_heading("Comité de sélection — transformation numérique des collectivités (France Relance, axe 3)", 0)
     _para(doc, "Situation au {{ date }}. {{ explication }}", italic=True, size=9)
 
     _para(doc, "{%p for env in enveloppes %}")
     doc.add_heading("{{ env.libelle }}", 1)
+    _para(doc, "Attribuée par : {{ env.autorite }}", italic=True, size=9)
     _kv_table(doc, [
         ("Montant de l'enveloppe", "{{ env.montant }}"),
-        ("Déjà engagé ({{ env.nb_laureats }} lauréat(s))", "{{ env.engage }}"),
+        ("Déjà engagé ({{ env.nb_laureats_texte }})", "{{ env.engage }}"),
         ("Proposé pour les dossiers classés qui tiennent", "{{ env.retenu }}"),
         ("Reste après ces propositions", "{{ env.reste }}"),
         ("Proposé hors enveloppe (ne tient pas)", "{{ env.hors_enveloppe }}"),
@@ -152,9 +158,9 @@ def build_committee_template(path: str | Path = DEFAULT_PATH) -> Path:
          "Cumul de l'enveloppe", "Dans l'enveloppe", "Alertes"],
         "for d in m.dossiers",
         ["{{ d.rang }}", "{{ d.numero }}", "{{ d.collectivite }} — {{ d.intitule }}",
-         "{{ d.note }} ({{ d.nb_notes }} note(s))", "{{ d.montant }}", "{{ d.position }}", "{{ d.cumul }}",
+         "{{ d.note }} ({{ d.nb_notes_texte }})", "{{ d.montant }}", "{{ d.position }}", "{{ d.cumul }}",
          "{{ d.dans_enveloppe }}", "{{ d.alertes }}"],
-        [1.1, 2.2, 5.6, 2.0, 2.4, 2.2, 2.4, 1.9, 6.6],
+        [1.3, 2.4, 5.4, 2.2, 2.3, 2.6, 2.6, 2.6, 5.1],
     )
     _para(doc)
     _para(doc, "{%p endfor %}")
@@ -191,6 +197,7 @@ def build_committee_template(path: str | Path = DEFAULT_PATH) -> Path:
     _para(doc, "{%p endif %}")
     doc.add_heading("Fiche d'instruction — dossier {{ d.numero }}", 1)
     _para(doc, "Mesure {{ d.mesure }} — {{ d.mesure_libelle }} · Statut : {{ d.statut }}", bold=True, size=9)
+    _para(doc, "{{ d.autorite }}", italic=True, size=8.5)
     _kv_table(doc, [
         ("Collectivité", "{{ d.collectivite }} ({{ d.type }})"),
         ("Population", "{{ d.population }}"),
@@ -213,7 +220,7 @@ def build_committee_template(path: str | Path = DEFAULT_PATH) -> Path:
     _kv_table(doc, [("Éligible", "{{ d.eligible }}"), ("Motifs", "{{ d.motifs }}"), ("Alertes", "{{ d.alertes }}")])
     doc.add_heading("Notation", 3)
     _para(doc, "Grille : {{ d.grille }}", size=8.5)
-    _para(doc, "Note moyenne : {{ d.note }} sur 20 ({{ d.nb_notes }} note(s) valide(s)) · rang dans la mesure : "
+    _para(doc, "Note moyenne : {{ d.note }} sur 20 ({{ d.notes_valides }}) · rang dans la mesure : "
                "{{ d.rang }} · écart maximal entre évaluateurs : {{ d.ecart }}", size=9, bold=True)
     _loop_table(doc, ["Évaluateur", "Notes par critère", "Note /20", "Commentaire"], "for s in d.notes",
                 ["{{ s.evaluateur }}", "{{ s.criteres }}", "{{ s.note }}", "{{ s.commentaire }}"],
