@@ -64,6 +64,9 @@ REFUSAL_STATUSES: frozenset[str] = frozenset({"Inéligible", "Refusé"})
 REPORT_STATES: tuple[str, ...] = ("Non démarré", "En cours", "Terminé", "En difficulté", "Abandonné")
 CONTRACT_MODES: tuple[str, ...] = ("Convention", "CRTE")
 YES, NO = "Oui", "Non"
+# « État du dossier » in Démarches Simplifiées, as its exports write it
+DS_STATES: tuple[str, ...] = ("En construction", "En instruction", "Accepté", "Refusé", "Classé sans suite")
+DS_OPEN_STATES: frozenset[str] = frozenset({"En construction", "En instruction"})
 YES_NO: tuple[str, ...] = (YES, NO)
 ABROAD = "Hors France"  # département of a head office outside France
 CIVILITIES: tuple[str, ...] = ("M.", "Mme")
@@ -181,6 +184,15 @@ APPLICATIONS = Table(
         _c("Motif de refus", "refusal_reason", choices=REFUSAL_GROUNDS, width=22,
            help="Statut Refusé : choisissez un motif de la liste, ou écrivez le vôtre en une phrase (il est repris "
                 "tel quel dans le courrier)"),
+        # Démarches Simplifiées: what DS says of the dossier, written by `fitn-xl import` / `ds-sync`
+        _c("État DS", "ds_state", Kind.CHOICE, choices=DS_STATES, width=14,
+           help="État du dossier dans Démarches Simplifiées (rempli par l'import DS, ne pas modifier)"),
+        _c("Décision DS le", "ds_decided_on", Kind.DATE, width=12,
+           help="« Traité le » dans Démarches Simplifiées (rempli par l'import DS)"),
+        _c("Motivation DS", "ds_motivation", width=30,
+           help="« Motivation de la décision » dans Démarches Simplifiées (rempli par l'import DS)"),
+        _c("Instructeurs DS", "ds_instructors", width=24,
+           help="Instructeurs qui suivent le dossier dans Démarches Simplifiées (rempli par l'import DS)"),
     ),
     (
         _c("Dépenses exclues (€)", "excluded", Kind.AMOUNT, width=13),

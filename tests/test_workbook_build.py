@@ -253,9 +253,9 @@ def test_every_sheet_prints_to_the_page_width_with_its_header_repeated(registry_
     assert wb[schema.SHEET_PROVIDERS].page_setup.orientation == "portrait"
     for sheet in (schema.SHEET_EXPENSES, schema.SHEET_SCORES, schema.SHEET_JOURNAL, schema.SHEET_DASHBOARD):
         assert (wb[sheet].page_setup.orientation, wb[sheet].page_setup.fitToWidth) == ("landscape", 1), sheet
-    # 38 columns would print at 20 %: three landscape pages across, N° dossier repeated on each
+    # 42 columns would print at 20 %: four landscape pages across, N° dossier repeated on each
     candidatures = wb[schema.SHEET_APPLICATIONS]
-    assert candidatures.page_setup.fitToWidth == 3 and candidatures.print_title_cols == "$A:$A"
+    assert candidatures.page_setup.fitToWidth == 4 and candidatures.print_title_cols == "$A:$A"
 
 
 def test_simulator_sheet_after_the_dashboard_and_ranking_with_cached_values(blank_registry):

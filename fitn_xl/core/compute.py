@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..schema import LAUREATE_STATUSES, NO, PENDING_STATUSES, YES
+from .ds import decision_alert, redeposit_alert, redeposits
 from .followup import is_late
 from .model import Application, Registry
 from .rules import ZERO, Spending, forfait, ineligibility_reasons, proposed_amount, spending, warnings
@@ -98,6 +99,7 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
     # 3a — « Localisation des entreprises prestataires »: the criterion a suggested score is given for
     location_of = {m: next((c for c in cs if "localisation" in c.name.lower()), None) for m, cs in criteria_of.items()}
 
+    redeposited = redeposits(registry.applications)
     partial: dict[str, dict] = {}
     for app in registry.applications:
         spent = spending(app, expenses.get(app.dossier_id, ()), params)
@@ -149,6 +151,11 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
     results: dict[str, Result] = {}
     for dossier_id, p in partial.items():
         app, extra = p["app"], []
+        if dossier_id in redeposited:
+            extra.append(redeposit_alert(redeposited[dossier_id]))
+        ds_alert = decision_alert(app)
+        if ds_alert:
+            extra.append(ds_alert)
         name = envelope_of(app.measure)
         env = envelopes[name]
         if app.status in LAUREATE_STATUSES and env.exceeded:

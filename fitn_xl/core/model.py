@@ -42,6 +42,10 @@ class Application:
     granted: Decimal | None = None
     civility: str = ""  # « M. » or « Mme » ('' = read from the representative's name)
     refusal_reason: str = ""  # a ground of `schema.REFUSAL_GROUNDS`, or the instructeur's own sentence
+    ds_state: str = ""  # « État DS »: the dossier's state in Démarches Simplifiées ('' = not a DS dossier)
+    ds_decided_on: date | None = None
+    ds_motivation: str = ""
+    ds_instructors: str = ""
 
 
 @dataclass(frozen=True, slots=True)

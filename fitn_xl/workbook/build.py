@@ -175,6 +175,7 @@ class SheetKit:
             "Liste_Departements": (*departments(), schema.ABROAD),
             "Liste_Civilites": schema.CIVILITIES,
             "Liste_Motifs": schema.REFUSAL_GROUNDS,
+            "Liste_EtatsDS": schema.DS_STATES,
         }
         for i, (name, items) in enumerate(lists.items(), start=1):
             letter = get_column_letter(i)
@@ -209,6 +210,7 @@ class SheetKit:
             schema.REPORT_STATES: "Liste_Etats",
             schema.YES_NO: "Liste_OuiNon",
             schema.CIVILITIES: "Liste_Civilites",
+            schema.DS_STATES: "Liste_EtatsDS",
         }[column.choices]
 
     def _validation(self, ws, column: Column, computed: bool, rng: str) -> None:
