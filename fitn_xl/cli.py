@@ -170,11 +170,24 @@ def _forms(p):
 def _import(p):
     _registry(p)
     p.add_argument("fichiers", nargs="+", metavar="FICHIER",
-                   help="formulaires remplis (.docx) ou exports Démarches Simplifiées (.xlsx)")
+                   help="formulaires remplis (.docx) ou exports Démarches Simplifiées (.xlsx, .ods ou .csv), "
+                        "importés dans l'ordre donné")
     p.add_argument("--correspondance", metavar="FICHIER.toml",
-                   help="correspondance des colonnes DS (par défaut : ds_default.toml fourni)")
+                   help="correspondance des colonnes DS (par défaut : ds_default.toml fourni, pour la démarche de "
+                        "docs/demarche-ds.md)")
     p.add_argument("--date-reception", metavar="JJ/MM/AAAA", help="date de réception (par défaut : aujourd'hui)")
+    _ds_decisions(p)
     _writes(p)
+
+
+def _ds_decisions(p):
+    p.add_argument("--decisions-ds", dest="take_decisions", action="store_true",
+                   help="reprendre les décisions de Démarches Simplifiées : un dossier Accepté, Refusé ou Classé sans "
+                        "suite dans DS prend le Statut Lauréat, Refusé ou Sans suite, et « Traité le » devient sa "
+                        "Date de décision, s'il est encore Reçu, En instruction ou Éligible dans le registre (une "
+                        "décision du registre n'est jamais écrasée). Sans cette option, la décision de DS est "
+                        "gardée dans « État DS » et « Décision DS le », et un désaccord avec le Statut est signalé "
+                        "dans les Alertes")
 
 
 COMMANDS: list[tuple[str, str, str, object]] = [

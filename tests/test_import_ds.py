@@ -1,72 +1,37 @@
-"""Démarches Simplifiées exports into a real registry: creation, later exports, edits kept, broken exports."""
+"""Démarches Simplifiées exports, built as DS builds them (`ds_export`), into a real registry with no option:
+every format, every dossier, its lines and DS's decision; DS's conventions; bad values flagged, never dropped."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from ds_export import (
+    EXPENSES_BLOCK,
+    PROVIDERS_BLOCK,
+    Geo,
+    association,
+    block_sheet_name,
+    dombes,
+    fitn_demarche,
+    riom,
+    volvic,
+    week1,
+    write_export,
+)
 
 from fitn_xl import schema
 from fitn_xl.book.build import build_registry
 from fitn_xl.cli import main
 from fitn_xl.core.params import parameters_for
-from fitn_xl.forms.ds import load_mapping
+from fitn_xl.forms.ds import find_block_sheets, load_mapping
 from fitn_xl.forms.importer import read_journal
 from fitn_xl.workbook.read import load_registry
-from fitn_xl.workbook.write import append_input_rows, atomic_update
-from fitn_xl.workbook.xlsx import XlsxPackage
 
-MAPPING = load_mapping()
-
-
-def dossier(number: int, **changes) -> dict[str, object]:
-    base = {
-        "Collectivité": f"Commune n°{number}",
-        "Représentant": "Mme Martin",
-        "Fonction": "Maire",
-        "Adresse": "1 place de la Mairie",
-        "Courriel": f"mairie{number}@example.fr",
-        "Téléphone": "04 73 00 00 00",
-        "Mesure": "3b - Formation au numérique pour des agents de la collectivité",
-        "Intitulé du projet": f"Formation des agents {number}",
-        "Présentation": "Former 20 agents.",
-        "Coût global (€)": 8000,
-        "Financement demandé (€)": "6 000 €",
-        "Engagement décisionnel": "on",
-        "Type de candidat": "Commune",
-        "Code INSEE ou SIREN": "63470",
-        "Population": 4500,
-        "Financée exclusivement par des collectivités": "",
-        "Date de fin prévue": datetime(2022, 6, 30),
-    }
-    base.update(changes)
-    return base
-
-
-def write_export(path: Path, dossiers: dict[int, dict], expenses: dict[int, list[dict]] | None = None,
-                 drop: str | None = None) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Dossiers"
-    labels = ["ID", "Email", "Déposé le", *MAPPING.columns.values()]
-    labels = [lb for lb in labels if lb != drop]
-    ws.append(labels)
-    for number, values in dossiers.items():
-        by_ds = {MAPPING.columns[h]: v for h, v in values.items()}
-        ws.append([number, "x@example.fr", datetime(2021, 3, 1, 10, 30),
-                   *(by_ds.get(lb) for lb in labels[3:])])
-    for child in MAPPING.children:
-        sheet = wb.create_sheet(child.sheet)
-        sheet.append(["Dossier ID", "Ligne", *child.columns.values()])
-        if child.table is schema.EXPENSES:
-            for number, lines in (expenses or {}).items():
-                for i, line in enumerate(lines, 1):
-                    sheet.append([number, i, *(line.get(h) for h in child.columns)])
-    wb.save(path)
-    return path
+DEMARCHE = fitn_demarche()
 
 
 @pytest.fixture
@@ -76,118 +41,214 @@ def registry(tmp_path) -> Path:
     return path
 
 
-LINES = {101: [{"Libellé": "Formation", "Catégorie": "formation", "Montant (€)": "5 000"},
-               {"Libellé": "Licence", "Catégorie": "Licence ou abonnement logiciel", "Pays de l'éditeur": "Allemagne",
-                "Montant (€)": 3000}]}
+def apps(path: Path) -> dict:
+    return {a.dossier_id: a for a in load_registry(path).registry.applications}
 
 
-def test_first_export_creates_dossiers_with_their_lines(registry, tmp_path, capsys):
-    export = write_export(tmp_path / "export.xlsx", {101: dossier(101), 102: dossier(102, **{"Mesure": "3a"})}, LINES)
-    assert main(["import", str(registry), str(export)]) == 0
-    out = capsys.readouterr().out
-    assert "dossier DS 101 → dossier DS-101" in out and "dossier DS 102 → dossier DS-102" in out
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods", ".csv"])
+def test_default_mapping_imports_every_dossier_of_a_ds_export(registry, tmp_path, capsys, suffix):
+    export = write_export(tmp_path / f"dossiers_fitn7-puy-de-dome_2021-03-22_09-00{suffix}", DEMARCHE, week1())
+    if suffix == ".ods":
+        import zipfile
+
+        assert "mimetype" not in zipfile.ZipFile(export).namelist()  # as rodf writes it
+    assert main(["import", str(registry), export]) == 0
+    captured = capsys.readouterr()
+    out, err = captured.out, captured.err
+    assert "Dossiers créés (4)" in out
     loaded = load_registry(registry)
-    assert loaded.issues == []
-    a, b = loaded.registry.applications
-    assert (a.dossier_id, b.dossier_id) == ("DS-101", "DS-102")
-    assert a.received_on == date(2021, 3, 1) and a.status == "Reçu"
-    assert a.measure == "3b" and b.measure == "3a"
-    assert a.total_cost == D("8000") and a.requested == D("6000")
-    assert a.decision_commitment is True and a.funded_by_authorities_only is None
-    assert a.planned_end == date(2022, 6, 30) and a.population == 4500
-    assert [(e.dossier_id, e.category, e.publisher_country, e.amount) for e in loaded.registry.expenses] == [
-        ("DS-101", "Formation", "", D("5000")), ("DS-101", schema.LICENCE, "DE", D("3000"))]
-    journal = read_journal(registry)
-    assert [(e.operation, e.dossier_id) for e in journal] == [("Import DS", "DS-101"), ("Import DS", "DS-102")]
-
-
-def _edit_cell(registry: Path, dossier_id: str, header: str, value) -> None:
-    """What an instructeur does in Excel: change one input cell."""
-    loaded = load_registry(registry)
-    row = loaded.application_rows[dossier_id]
-    col = loaded.header_columns[schema.APPLICATIONS.name][header]
-    with atomic_update(registry) as tmp, XlsxPackage(registry) as pkg:
-        pkg.sheet(schema.SHEET_APPLICATIONS).set_row(row, {col: value})
-        pkg.save(tmp)
-
-
-def test_newer_export_adds_updates_and_keeps_edits(registry, tmp_path, capsys):
-    write_export(tmp_path / "v1.xlsx", {101: dossier(101), 102: dossier(102)}, LINES)
-    assert main(["import", str(registry), str(tmp_path / "v1.xlsx")]) == 0
-    # the instructeur edits DS-102's title and scores DS-101
-    _edit_cell(registry, "DS-102", "Intitulé du projet", "Titre revu par l'instructeur")
-    append_input_rows(registry, schema.SCORES, [{"N° dossier": "DS-101", "Évaluateur": "A. Durand",
-                                                 "Critère 1": 4, "Commentaire": "bien"}])
+    a = {x.dossier_id: x for x in loaded.registry.applications}
+    assert list(a) == ["DS-101", "DS-102", "DS-103", "DS-104"]  # every dossier, the bad one too
+    v = a["DS-101"]
+    assert (v.applicant, v.measure, v.applicant_type, v.insee_or_siren) == ("Commune de Volvic", "3b", "Commune",
+                                                                             "63470")
+    assert v.received_on == date(2021, 3, 1) and v.status == "Reçu"
+    assert v.total_cost == D("10416.67") and v.requested == D("6000")  # 3 decimals rounded, said so
+    assert v.population is None  # DS wrote 0 for the empty champ
+    assert v.decision_commitment is True and v.planned_end == date(2022, 6, 30)
+    assert v.address == "1 place de la Mairie\n63530 Volvic" and v.phone == "0473000000"
+    assert (v.ds_state, v.ds_instructors) == ("En instruction", "instructeur@puy-de-dome.gouv.fr")
+    assert "« Coût global du projet » : 10 416,667 arrondi au centime (10 416,67 €)" in err.replace("\u202f", " ") \
+        .replace("\u00a0", " ")
+    assert "« Population (habitants) » vaut 0 dans l'export : DS écrit 0 pour un nombre laissé vide" in err
+    s = a["DS-102"]
+    assert (s.ds_state, s.ds_decided_on, s.ds_motivation) == ("Classé sans suite", date(2021, 3, 20),
+                                                               "Demande retirée par la communauté de communes")
+    assert s.status == "Reçu" and s.population == 22000  # DS's decision is kept, not taken (no option)
+    r = a["DS-103"]
+    assert (r.ds_state, r.ds_decided_on, r.funded_by_authorities_only) == ("Accepté", date(2021, 5, 2), False)
+    assert r.granted is None
+    if suffix == ".csv":  # DS's CSV has no repeatable block: said so, no line
+        assert loaded.registry.expenses == () and loaded.registry.providers == ()
+        assert "l'export CSV de DS ne contient pas les blocs répétables" in err
+    else:
+        lines = [(e.dossier_id, e.label, e.category, e.publisher_country, e.amount) for e in loaded.registry.expenses]
+        assert lines == [("DS-101", "Sessions de formation", "Formation", "FR", D("7416.67")),
+                         ("DS-101", "Licence collaborative", schema.LICENCE, "DE", D("3000")),
+                         ("DS-103", "Développement du guichet", "Développement ou intégration", "FR", D("50000"))]
+        providers = [(p.dossier_id, p.name, p.siret, p.department, p.amount) for p in loaded.registry.providers]
+        assert providers == [("DS-101", "Forma63", "73282932000074", "63", D("7416.67")),
+                             ("DS-102", "Conseil Numérique SA", "", schema.ABROAD, D("24000"))]  # « 99 – Etranger »
+    # the bad dossier is in, its cells flagged where they are (the registry's usual errors)
+    flagged = [i for i in loaded.issues if i.dossier_id == "DS-104"]
+    assert {(i.column, i.message) for i in flagged} == {
+        ("Type de candidat", "« Association culturelle » n'est pas une valeur de la liste (Commune, Département, "
+                             "Région, Collectivité d'outre-mer ou à statut particulier, Communauté de communes, "
+                             "Communauté d'agglomération, Communauté urbaine, Métropole…)"),
+        ("Financement demandé (€)", f"« {'-500.0' if suffix == '.csv' else '-500'} » : un montant ne peut pas être "
+                                    "négatif"),  # as DS wrote it: the CSV has Ruby's text of the float
+    }
+    assert "À corriger dans le registre (importé tel que DS l'a écrit ; voir fitn-xl check) (2)" in err
+    assert [i for i in loaded.issues if i.dossier_id != "DS-104"] == []
     capsys.readouterr()
-    v2 = {101: dossier(101, **{"Coût global (€)": 9000, "Intitulé du projet": "Nouveau titre 101"}),
-          102: dossier(102, **{"Intitulé du projet": "Nouveau titre DS 102", "Population": 4600}),
-          103: dossier(103)}
-    write_export(tmp_path / "v2.xlsx", v2, {**LINES, 101: LINES[101][:1]})
-    assert main(["import", str(registry), str(tmp_path / "v2.xlsx")]) == 0
-    out = capsys.readouterr().out
-    assert "dossier DS 103 → dossier DS-103" in out
-    assert "dossier DS 101 → dossier DS-101 : mis à jour (Intitulé du projet, Coût global (€))" in out
-    assert "dossier DS 102 → dossier DS-102 : mis à jour (Population)" in out
-    assert ("dossier DS 102 → dossier DS-102 : modifié dans le registre depuis le dernier import, valeur gardée "
-            "(Intitulé du projet)") in out
-    assert "les lignes de la feuille « Dépenses » ont changé dans DS" in out
+    assert main(["check", str(registry)]) == 1
+    assert "colonne « Type de candidat » : « Association culturelle »" in capsys.readouterr().out + \
+        capsys.readouterr().err
+    # DS's decisions against the registry's Statut: alerts once recalculated
+    assert main(["recalc", str(registry)]) == 0
+    import openpyxl
+
+    ws = openpyxl.load_workbook(registry, read_only=True)[schema.SHEET_APPLICATIONS]
+    rows = list(ws.iter_rows(values_only=True))
+    alerts = {row[0]: row[rows[0].index("Alertes")] or "" for row in rows[1:] if row[0]}
+    assert "Démarches Simplifiées : dossier « Accepté » dans DS le 02/05/2021, « Reçu » dans le registre" \
+        in alerts["DS-103"]
+    assert "Démarches Simplifiées : dossier « Classé sans suite » dans DS le 20/03/2021, « Reçu » dans le registre" \
+        in alerts["DS-102"]
+    assert "Démarches Simplifiées" not in alerts["DS-101"]
+
+
+def test_repeatable_block_sheets_are_found_whatever_ds_did_to_their_names():
+    names = ["Dossiers", "Etablissements", "Avis", "(1634718) Depenses prevues", "(1634724) Prestataires retenus",
+             "(2001) Depenses prevues", "(77) Signes - et -- points"]
+    assert block_sheet_name(DEMARCHE[-3]) == "(1634718) Depenses prevues"  # as DS writes it
+    assert block_sheet_name(DEMARCHE[-2]) == "(1634724) Prestataires retenus"  # cut to 30 characters
+    assert find_block_sheets(names, "Dépenses prévues") == [("(1634718) Depenses prevues", "1634718"),
+                                                            ("(2001) Depenses prevues", "2001")]  # a new revision
+    assert find_block_sheets(names, "Prestataires retenus ou envisagés") == [("(1634724) Prestataires retenus",
+                                                                             "1634724")]
+    assert find_block_sheets(names, "Signes : et ; points") == [("(77) Signes - et -- points", "77")]
+    assert find_block_sheets(names, "Prestataires") == []
+    assert find_block_sheets(["Dépenses"], "dépenses") == [("Dépenses", None)]  # a hand-made export
+
+
+def test_a_block_nobody_filled_has_no_sheet_and_gives_no_line(registry, tmp_path, capsys):
+    dossiers = [volvic(rows={}), dombes(rows={})]
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, dossiers)
+    import python_calamine
+
+    assert python_calamine.CalamineWorkbook.from_path(export).sheet_names == ["Dossiers", "Etablissements", "Avis"]
+    assert main(["import", str(registry), export]) == 0
+    err = capsys.readouterr().err
+    assert "pas d'onglet pour le bloc « Dépenses prévues » (DS n'en écrit pas quand aucun dossier n'a de ligne)" in err
+    assert list(apps(registry)) == ["DS-101", "DS-102"]
+
+
+def test_mapping_labels_may_list_alternatives_and_template_columns(registry, tmp_path, capsys):
+    """An « export template »: dossier columns renamed by DS (« N° dossier », « Date de dépôt »…) or by the
+    instructeur, block children named « <bloc> – <champ> », typed cells (real booleans, dates, numbers)."""
+    template = {"columns": {"ID": "N° dossier", "Déposé le": "Date de dépôt",
+                            "Dernière mise à jour le": "Date du dernier évènement", "Traité le": "Date de traitement",
+                            "Coût global du projet": "Coût total (€)"}}
+    export = write_export(tmp_path / "modele.xlsx", DEMARCHE, [volvic(), riom()], template)
+    mapping = tmp_path / "ma-demarche.toml"
+    text = (Path(__file__).parent.parent / "fitn_xl" / "forms" / "ds_default.toml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace('"Coût global (€)" = "Coût global du projet"',
+                                    '"Coût global (€)" = ["Coût global du projet", "Coût total (€)"]'),
+                       encoding="utf-8")
+    assert main(["import", str(registry), export, "--correspondance", str(mapping)]) == 0
+    a = apps(registry)
+    assert a["DS-101"].total_cost == D("10416.67") and a["DS-101"].received_on == date(2021, 3, 1)
+    assert a["DS-101"].decision_commitment is True and a["DS-103"].ds_decided_on == date(2021, 5, 2)
     loaded = load_registry(registry)
+    assert [e.label for e in loaded.registry.expenses] == ["Sessions de formation", "Licence collaborative",
+                                                           "Développement du guichet"]
     assert loaded.issues == []
-    apps = {a.dossier_id: a for a in loaded.registry.applications}
-    assert list(apps) == ["DS-101", "DS-102", "DS-103"]
-    assert apps["DS-101"].total_cost == D("9000") and apps["DS-101"].title == "Nouveau titre 101"
-    assert apps["DS-102"].title == "Titre revu par l'instructeur" and apps["DS-102"].population == 4600
-    assert len(loaded.registry.expenses) == 2  # lines are not rewritten
-    (score,) = loaded.registry.scores
-    assert (score.evaluator, score.criteria[0], score.comment) == ("A. Durand", D(4), "bien")
 
-    # a third import of the same export changes nothing and no longer reports the edit as new
+
+def test_missing_column_refuses_the_export_and_names_a_close_one(registry, tmp_path, capsys):
+    demarche = [t if t.stable_id != 1634709 else type(t)(t.stable_id, t.type_champ, "Cout global du projet HT",
+                                                          t.mandatory) for t in DEMARCHE]
+    export = write_export(tmp_path / "export.xlsx", demarche, [volvic()])
     before = registry.read_bytes()
-    capsys.readouterr()
-    assert main(["import", str(registry), str(tmp_path / "v2.xlsx")]) == 0
-    out = capsys.readouterr().out
-    assert "Aucune modification du registre." in out and "mis à jour" not in out
-    assert registry.read_bytes() == before
-
-
-def test_missing_column_refuses_the_export(registry, tmp_path, capsys):
-    export = write_export(tmp_path / "export.xlsx", {101: dossier(101)}, drop="Coût global du projet")
-    before = registry.read_bytes()
-    assert main(["import", str(registry), str(export)]) == 1
+    assert main(["import", str(registry), export]) == 1
     err = capsys.readouterr().err
     assert ("Export DS « export.xlsx » : onglet « Dossiers » : colonne « Coût global du projet » (pour « Coût global "
-            "(€) ») absente(s) de l'export") in err
+            "(€) », colonne proche : « Cout global du projet HT ») absente(s) de l'export") in err
     assert registry.read_bytes() == before
 
 
-def test_bad_dossier_is_skipped_others_imported(registry, tmp_path, capsys):
-    export = write_export(tmp_path / "export.xlsx", {
-        101: dossier(101, **{"Coût global (€)": "douze mille"}),
-        102: dossier(102),
-        103: dossier(103, **{"Collectivité": ""}),
-    })
-    assert main(["import", str(registry), str(export)]) == 1
-    err = capsys.readouterr().err
-    assert ("Export DS « export.xlsx », dossier DS 101 (ligne 2), colonne « Coût global du projet » : « douze mille » "
-            "n'est pas un montant") in err
-    assert "dossier DS 103 (ligne 4), colonne « Entité territoriale » : valeur obligatoire manquante" in err
-    assert [a.dossier_id for a in load_registry(registry).registry.applications] == ["DS-102"]
-
-
-def test_mapping_cannot_write_computed_columns(registry, tmp_path, capsys):
-    bad = tmp_path / "map.toml"
-    bad.write_text('[dossiers]\nnumero = "ID"\n[dossiers.colonnes]\n"Montant proposé (€)" = "Montant"\n',
-                   encoding="utf-8")
-    export = write_export(tmp_path / "export.xlsx", {101: dossier(101)})
+def test_mapping_cannot_write_computed_or_ds_columns(registry, tmp_path, capsys):
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, [volvic()])
     before = registry.read_bytes()
-    assert main(["import", str(registry), str(export), "--correspondance", str(bad)]) == 2
-    assert "« Montant proposé (€) » est une colonne calculée" in capsys.readouterr().err
+    for header, message in (("Montant proposé (€)", "« Montant proposé (€) » est une colonne calculée"),
+                            ("État DS", "la colonne « État DS » est gérée par fitn-xl ou par l'instructeur")):
+        bad = tmp_path / "map.toml"
+        bad.write_text(f'[dossiers]\nnumero = "ID"\n[dossiers.colonnes]\n"{header}" = "Montant"\n', encoding="utf-8")
+        assert main(["import", str(registry), export, "--correspondance", str(bad)]) == 2
+        assert message in capsys.readouterr().err
     assert registry.read_bytes() == before
 
 
-def test_not_an_export(registry, tmp_path, capsys):
-    (tmp_path / "export.xlsx").write_text("texte", encoding="utf-8")
+@pytest.mark.parametrize("name,content,message", [
+    ("export.xlsx", b"texte", "n'est pas un classeur Excel (.xlsx) exporté de Démarches Simplifiées"),
+    ("export.ods", b"texte", "n'est pas un classeur OpenDocument (.ods) exporté de Démarches Simplifiées"),
+    ("export.csv", b"", "le fichier CSV est vide"),
+    ("export.pdf", b"%PDF", "ni un formulaire (.docx) ni un export Démarches Simplifiées (.xlsx, .ods ou .csv)"),
+])
+def test_not_an_export(registry, tmp_path, capsys, name, content, message):
+    (tmp_path / name).write_bytes(content)
     before = registry.read_bytes()
-    assert main(["import", str(registry), str(tmp_path / "export.xlsx")]) == 1
-    assert "n'est pas un classeur Excel (.xlsx) exporté de Démarches Simplifiées" in capsys.readouterr().err
+    assert main(["import", str(registry), str(tmp_path / name)]) == 1
+    assert message in capsys.readouterr().err
     assert registry.read_bytes() == before
+
+
+def test_csv_resaved_by_a_french_spreadsheet_is_read(registry, tmp_path):
+    export = Path(write_export(tmp_path / "export.csv", DEMARCHE, [riom()]))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    export.write_bytes(out.getvalue().encode("cp1252", errors="replace"))
+    assert main(["import", str(registry), str(export)]) == 0
+    r = apps(registry)["DS-103"]
+    assert (r.applicant, r.ds_state, r.total_cost) == ("Commune de Riom", "Accepté", D("50000"))
+
+
+def test_journal_remembers_each_dossier_and_when_ds_last_changed_it(registry, tmp_path):
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, [volvic(), riom()])
+    assert main(["import", str(registry), export]) == 0
+    journal = read_journal(registry)
+    assert [(e.operation, e.dossier_id, e.file) for e in journal] == [("Import DS", "DS-101", "export.xlsx"),
+                                                                      ("Import DS", "DS-103", "export.xlsx")]
+    detail = json.loads(journal[0].detail)
+    assert detail["ds"] == "101" and detail["maj"] == "2021-03-05 09:00:00"
+    assert datetime.fromisoformat(json.loads(journal[1].detail)["maj"]) == datetime(2021, 5, 2, 10)
+
+
+def test_many_lines_keep_their_order_and_an_empty_optional_number_is_missing(registry, tmp_path):
+    d = volvic(rows={EXPENSES_BLOCK: [{1634719: f"Ligne {i}", 1634720: "Formation", 1634723: str(100 * i)}
+                                      for i in range(1, 13)],
+                     PROVIDERS_BLOCK: [{1634725: "Forma63", 1634727: Geo("Puy-de-Dôme", "63")}]})
+    export = write_export(tmp_path / "export.ods", DEMARCHE, [d])
+    assert main(["import", str(registry), export]) == 0
+    loaded = load_registry(registry)
+    assert [e.label for e in loaded.registry.expenses] == [f"Ligne {i}" for i in range(1, 13)]
+    assert loaded.registry.providers[0].amount is None  # an empty optional number: 0 in the export, read as missing
+
+
+def test_default_mapping_matches_the_demarche_document():
+    """docs/demarche-ds.md lists every champ the default mapping reads, with its DS type."""
+    doc = (Path(__file__).parent.parent / "docs" / "demarche-ds.md").read_text(encoding="utf-8")
+    mapping = load_mapping()
+    labels = [ls[0] for ls in mapping.columns.values()]
+    labels += [child.block for child in mapping.children]
+    labels += [ls[-1] for child in mapping.children for ls in child.columns.values()]
+    for label in labels:
+        assert f"| {label} |" in doc, label
+    for tdc in DEMARCHE:
+        assert f"| {tdc.libelle} |" in doc, tdc.libelle
+    assert association().champs[1634713] not in doc

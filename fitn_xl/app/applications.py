@@ -11,7 +11,17 @@ from .. import schema
 from ..core.params import default_parameters, parameters_for
 from ..forms import ds as dsmod
 from ..forms.build import issuer_from_parameters, write_forms
-from ..forms.importer import ImportFailed, Numbering, Plan, plan_ds, plan_forms, read_journal, write_plan
+from ..forms.docx_in import FormError
+from ..forms.ds_files import kind_of, read_tables
+from ..forms.ds_plan import Source, plan_export
+from ..forms.importer import (
+    ImportFailed,
+    Numbering,
+    Plan,
+    plan_forms,
+    read_journal,
+    write_plan,
+)
 from ..forms.parse import parse_form
 from ..values import CellError, parse_department
 from ..workbook.cells import departments
@@ -46,57 +56,94 @@ def forms(output: str | Path, *, departement: str | None = None, registry: str |
 
 @job
 def import_files(registry: str | Path, files: Sequence[str | Path], *, mapping: str | Path | None = None,
-                 received_on: date | None = None, force: bool = False, clock: Clock = SYSTEM_CLOCK) -> Result:
-    """Filled forms (.docx) and DS exports into the registry, in one atomic write. Status 0 when every file went
-    in (or was already there), 1 when some form or dossier was refused (the others are written)."""
+                 received_on: date | None = None, take_decisions: bool = False, force: bool = False,
+                 clock: Clock = SYSTEM_CLOCK) -> Result:
+    """Filled forms (.docx) and Démarches Simplifiées exports (.xlsx, .ods, .csv) into the registry. Each export is
+    written at once, in the order given (forms with the first), so that weekly exports imported together apply in
+    turn. `take_decisions`: DS's decisions (Accepté, Refusé, Classé sans suite) become the Statut and Date de
+    décision of dossiers still pending in the registry. Status 0 when every file went in (a DS dossier with a bad
+    value goes in too, its cell reported), 1 when some form or export was refused (the others are written)."""
     path = Path(registry)
-    loaded = load_registry(path)
-    if loaded.blocking:
-        problems = "\n".join(str(i) for i in loaded.issues if i.blocking)
-        raise Refused(f"{problems}\nImport impossible : le registre a des erreurs qui ne concernent pas un dossier "
-                      "(voir ci-dessus).")
-    department = loaded.registry.parameters.department
-    if not department:
-        raise Refused(f"Import impossible : le paramètre « Département » est vide (feuille "
-                      f"« {schema.SHEET_PARAMETERS} »).")
-    journal = read_journal(path)
-    now = clock.now()
-    received = received_on or now.date()
-    plan = Plan()
     docx = [Path(f) for f in files if Path(f).suffix.lower() == ".docx"]
     exports = [Path(f) for f in files if Path(f).suffix.lower() != ".docx"]
-    numbering = Numbering(department, set(loaded.application_rows))
-    plan_forms(plan, [parse_form(f) for f in docx], loaded, journal, numbering, received, now)
+    columns = None
     if exports:
         try:
             columns = dsmod.load_mapping(mapping)
         except dsmod.MappingError as exc:
             raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
-        for export in exports:
-            if not export.is_file():
-                plan.errors.append(f"Export DS « {export.name} » : le fichier n'existe pas")
-                continue
-            if export.suffix.lower() not in (".xlsx", ".xlsm"):
-                plan.errors.append(f"Fichier « {export.name} » : ni un formulaire (.docx) ni un export Démarches "
-                                   "Simplifiées (.xlsx)")
-                continue
-            plan_ds(plan, export, columns, loaded, journal, received, now)
     result = Result()
+    batches: list[list[Path]] = [exports[:1]] + [[e] for e in exports[1:]]
+    for i, batch in enumerate(batches):
+        loaded = load_registry(path)
+        if loaded.blocking:
+            problems = "\n".join(str(x) for x in loaded.issues if x.blocking)
+            raise Refused(f"{problems}\nImport impossible : le registre a des erreurs qui ne concernent pas un "
+                          "dossier (voir ci-dessus).")
+        department = loaded.registry.parameters.department
+        if not department:
+            raise Refused(f"Import impossible : le paramètre « Département » est vide (feuille "
+                          f"« {schema.SHEET_PARAMETERS} »).")
+        journal = read_journal(path)
+        now = clock.now()
+        received = received_on or now.date()
+        plan = Plan()
+        if i == 0:
+            numbering = Numbering(department, set(loaded.application_rows))
+            plan_forms(plan, [parse_form(f) for f in docx], loaded, journal, numbering, received, now)
+        for export in batch:
+            _plan_export_file(plan, export, columns, loaded, journal, received, now, take_decisions)
+        write_and_report(path, plan, loaded, force, result)
+    return result
+
+
+def _plan_export_file(plan: Plan, export: Path, columns, loaded, journal, received: date, now, take_decisions: bool):
+    if not export.is_file():
+        plan.errors.append(f"Export DS « {export.name} » : le fichier n'existe pas")
+        return
+    if kind_of(export) is None:
+        plan.errors.append(f"Fichier « {export.name} » : ni un formulaire (.docx) ni un export Démarches "
+                           "Simplifiées (.xlsx, .ods ou .csv)")
+        return
+    try:
+        read = dsmod.read_export(read_tables(export), columns)
+    except FormError as exc:
+        plan.errors.append(f"Export DS « {export.name} » : {exc}")
+        plan.skipped.append(f"Export DS « {export.name} » : non importé")
+        return
+    plan_export(plan, read, Source(f"Export DS « {export.name} »", export.name), columns, loaded, journal,
+                received, now, take_decisions)
+
+
+def write_and_report(path: Path, plan: Plan, loaded, force: bool, result: Result | None = None) -> Result:
+    """Write an import's plan and report it (shared by `import_files` and `ds_sync`)."""
+    result = result or Result()
     for line in plan.errors:
         result.error(line)
+    flagged = []
     if plan.writes:
         try:
-            write_plan(path, plan, loaded, force)
+            flagged = write_plan(path, plan, loaded, force)
         except (ImportFailed, RegistryError) as exc:
             result.error(f"Erreur : {exc}")
             return result
         result.journal = list(plan.journal)
     for title, lines in (("Dossiers créés", plan.created), ("Dossiers mis à jour", plan.updated),
-                         ("Valeurs gardées (modifiées dans le registre)", plan.kept), ("Non importés", plan.skipped)):
+                         ("Décisions reprises de Démarches Simplifiées", plan.decisions),
+                         ("Valeurs gardées (modifiées dans le registre)", plan.kept),
+                         ("Non importés", plan.skipped)):
         if lines:
             result.info(f"{title} ({len(lines)}) :")
             for line in lines:
                 result.info(f"  {line}")
+    for title, lines in (("Redépôts probables", plan.redeposits),
+                         ("Valeurs interprétées", plan.notes),
+                         ("À corriger dans le registre (importé tel que DS l'a écrit ; voir fitn-xl check)",
+                          [str(i) for i in flagged])):
+        if lines:
+            result.warn(f"{title} ({len(lines)}) :")
+            for line in lines:
+                result.warn(f"  {line}")
     result.info(f"Registre « {path.name} » enregistré." if plan.writes else "Aucune modification du registre.")
     if plan.errors:
         result.fail(EXIT_DATA)

@@ -18,4 +18,5 @@ def run(args) -> int:
             print(f"Erreur : --date-reception : {exc}", file=sys.stderr)
             return app.EXIT_USAGE
     return print_result(app.import_files(args.registre, args.fichiers, mapping=args.correspondance,
-                                         received_on=received, force=args.force))
+                                         received_on=received, take_decisions=args.take_decisions,
+                                         force=args.force))

@@ -24,8 +24,6 @@ from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, journal_rows, load_registry
 from ..workbook.write import append_rows, atomic_update
 from ..workbook.xlsx import XlsxPackage
-from . import ds as dsmod
-from .docx_in import FormError
 from .parse import ParsedForm
 
 OP_FORM = "Import formulaire"
@@ -68,6 +66,8 @@ def _normal(value) -> str:
         return ""
     if isinstance(value, bool):
         return schema.YES if value else schema.NO
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
     return str(value)
 
 
@@ -103,10 +103,16 @@ class Plan:
     kept: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # values interpreted (DS's 0, amounts rounded…)
+    redeposits: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # DS decisions taken into Statut
+    # (table, dossier_id, Excel rows of its current lines, new lines by header): a dossier's lines replaced
+    lines: list[tuple[Table, str, list[int], list[dict[str, object]]]] = field(default_factory=list)
+    flagged: set[str] = field(default_factory=set)  # dossiers written with cells the registry will report
 
     @property
     def writes(self) -> bool:
-        return bool(self.applications or self.updates or self.journal)
+        return bool(self.applications or self.updates or self.journal or self.lines)
 
 
 class Numbering:
@@ -182,103 +188,22 @@ def plan_forms(plan: Plan, forms: list[ParsedForm], loaded: LoadedRegistry, jour
                             f"{len(form.providers)} prestataire(s))")
 
 
-def _current_values(loaded: LoadedRegistry, dossier_id: str) -> dict[str, object]:
-    app = next(a for a in loaded.registry.applications if a.dossier_id == dossier_id)
-    return {c.header: getattr(app, c.attr) for c in schema.APPLICATIONS.columns}
-
-
-def _current_children(loaded: LoadedRegistry, table: Table, dossier_id: str) -> list[dict[str, object]]:
-    items = loaded.registry.expenses if table is schema.EXPENSES else loaded.registry.providers
-    return [{c.header: getattr(item, c.attr) for c in table.columns if c.header != DOSSIER_ID}
-            for item in items if item.dossier_id == dossier_id]
-
-
-def plan_ds(plan: Plan, path: Path, mapping: dsmod.Mapping, loaded: LoadedRegistry, journal: list[JournalEntry],
-            received_default: date, now: datetime) -> None:
-    name = path.name
-    try:
-        dossiers = dsmod.read_export(path, mapping)
-    except FormError as exc:
-        plan.errors.append(f"Export DS « {name} » : {exc}")
-        plan.skipped.append(f"Export DS « {name} » : non importé")
-        return
-    last: dict[str, JournalEntry] = {}
-    for e in journal:
-        if e.operation in (OP_DS, OP_DS_UPDATE) and e.detail.startswith("{"):
-            last[e.dossier_id] = e  # the latest row wins
-    existing = set(loaded.application_rows)
-    bad = loaded.dossiers_with_errors
-    for d in dossiers:
-        label = f"Export DS « {name} », dossier DS {d.number}"
-        if d.errors:
-            plan.errors.extend(f"Export DS « {name} », {e}" for e in d.errors)
-            plan.skipped.append(f"{label} : non importé (erreurs ci-dessus)")
-            continue
-        child_hashes = {t: rows_hash(rows) for t, rows in d.children.items()}
-        cells = {h: cell_hash(v) for h, v in d.values.items()}
-        detail = json.dumps({"ds": d.number, "cellules": cells, "repetitions": child_hashes}, ensure_ascii=False,
-                            sort_keys=True)
-        entry = {_JOURNAL["timestamp"]: now, _JOURNAL["dossier_id"]: d.dossier_id, _JOURNAL["file"]: name,
-                 _JOURNAL["sha256"]: values_hash({**d.values, **child_hashes}), _JOURNAL["detail"]: detail}
-        if d.dossier_id not in existing:
-            missing = dsmod.required_missing(d)
-            if missing:
-                plan.errors.append(f"{label} : colonne(s) obligatoire(s) du registre sans valeur : "
-                                   f"{', '.join(missing)}")
-                plan.skipped.append(f"{label} : non importé (erreurs ci-dessus)")
-                continue
-            row = {DOSSIER_ID: d.dossier_id, "Date de réception": d.received_on or received_default,
-                   "Statut": RECEIVED, **{h: v for h, v in d.values.items() if v not in (None, "")}}
-            plan.applications.append(row)
-            for child in mapping.children:
-                rows = d.children.get(child.table.name, [])
-                plan.children.setdefault(child.table.name, []).extend(
-                    _child_rows(child.table, d.dossier_id, rows, by_attr=False))
-            plan.journal.append({**entry, _JOURNAL["operation"]: OP_DS})
-            existing.add(d.dossier_id)
-            plan.created.append(f"{label} → dossier {d.dossier_id} ({d.values.get('Collectivité', '')})")
-            continue
-        if d.dossier_id in bad:
-            plan.skipped.append(f"{label} : le dossier {d.dossier_id} a des erreurs de saisie dans le registre "
-                                "(voir fitn-xl check) ; corrigez-les avant de le mettre à jour")
-            continue
-        previous = last.get(d.dossier_id)
-        try:
-            before = json.loads(previous.detail) if previous else {}
-        except json.JSONDecodeError:
-            before = {}
-        before_cells = before.get("cellules", {})
-        current = _current_values(loaded, d.dossier_id)
-        changed, kept = [], []
-        for header, value in d.values.items():
-            now_hash = cell_hash(current.get(header))
-            new_hash = cell_hash(value)
-            if new_hash == now_hash or before_cells.get(header) == new_hash:
-                continue  # already that value, or DS still says what it said last time (an edit stands)
-            untouched = (header in before_cells and before_cells[header] == now_hash) or (
-                header not in before_cells and now_hash == "")
-            if untouched:
-                plan.updates.append((d.dossier_id, header, value))
-                changed.append(header)
-            else:
-                kept.append(header)  # reported once: the journal now remembers this DS value
-        lines_changed = False
-        for child in mapping.children:
-            t = child.table.name
-            if child_hashes.get(t, rows_hash([])) != before.get("repetitions", {}).get(t, rows_hash([])):
-                lines_changed = True
-                plan.kept.append(f"{label} : les lignes de la feuille « {child.table.sheet} » ont changé dans DS ; "
-                                 f"elles ne sont pas reprises automatiquement (dossier {d.dossier_id})")
-        if changed:
-            plan.updated.append(f"{label} → dossier {d.dossier_id} : mis à jour ({', '.join(changed)})")
-        if kept:
-            plan.kept.append(f"{label} → dossier {d.dossier_id} : modifié dans le registre depuis le dernier import, "
-                             f"valeur gardée ({', '.join(kept)})")
-        if changed or kept or lines_changed:
-            plan.journal.append({**entry, _JOURNAL["operation"]: OP_DS_UPDATE})
-
-
 # --- writing -------------------------------------------------------------------------------------------------
+
+
+def cell_value(table: Table, header: str, value):
+    """What a typed value (or a `Flagged` DS value, written as DS gave it) puts in a registry cell."""
+    raw = getattr(value, "raw", _NOT_FLAGGED)
+    if raw is not _NOT_FLAGGED:
+        return raw if isinstance(raw, int | float | str | date) and not isinstance(raw, bool) else parse_text(raw)
+    try:
+        column = table.column(header)
+    except KeyError:
+        column = None
+    return to_excel(column, value)
+
+
+_NOT_FLAGGED = object()
 
 
 def set_input_cells(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table, updates: list[tuple[str, str, object]]):
@@ -294,29 +219,60 @@ def set_input_cells(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table, upda
         if header not in inputs:
             raise ValueError(f"{header} is not an input column")
         row = loaded.application_rows[dossier_id]
-        sheet.set_row(row, {positions[header]: to_excel(table.column(header), value)})
+        sheet.set_row(row, {positions[header]: cell_value(table, header, value)})
 
 
-def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = False) -> None:
+def _replace_lines(pkg: XlsxPackage, loaded: LoadedRegistry, plan: Plan) -> None:
+    """A dossier's lines replaced in place: its rows rewritten, extra lines appended, rows left over cleared."""
+    appended: dict[str, list[dict[str, object]]] = {}
+    for table, dossier_id, rows, new in plan.lines:
+        positions = loaded.header_columns[table.name]
+        inputs = [c.header for c in table.columns if c.header in positions]
+        sheet = pkg.sheet(table.sheet)
+        for i, excel_row in enumerate(rows):
+            if i < len(new):
+                line = {DOSSIER_ID: dossier_id, **new[i]}
+                sheet.set_row(excel_row, {positions[h]: cell_value(table, h, line.get(h)) for h in inputs})
+            else:
+                sheet.set_row(excel_row, {positions[h]: None for h in inputs})
+        appended.setdefault(table.name, []).extend(
+            {DOSSIER_ID: dossier_id, **{h: cell_value(table, h, v) for h, v in line.items() if v not in (None, "")}}
+            for line in new[len(rows):])
+    for table in (schema.EXPENSES, schema.PROVIDERS):
+        if appended.get(table.name):
+            append_rows(pkg, table, appended[table.name])
+
+
+def _plain(rows: list[dict[str, object]], table: Table) -> list[dict[str, object]]:
+    return [{h: cell_value(table, h, v) if hasattr(v, "raw") else v for h, v in row.items()} for row in rows]
+
+
+def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = False) -> list:
     """Write the whole plan at once; the written copy is re-read with `load_registry` before it replaces the
-    registry, and the import is refused (registry unchanged) if a new dossier has an error."""
-    new_ids = {row[DOSSIER_ID] for row in plan.applications} | {u[0] for u in plan.updates}
+    registry. The import is refused (registry unchanged) if it brought a problem the plan did not expect: a cell
+    in error in a dossier not flagged (`plan.flagged`: DS dossiers imported with the values DS gave), or a problem
+    tied to no dossier. Returns the issues of the flagged dossiers, as the registry now reports them."""
+    new_ids = {row[DOSSIER_ID] for row in plan.applications} | {u[0] for u in plan.updates} | {
+        line[1] for line in plan.lines}
     with atomic_update(path, force) as tmp:
         with XlsxPackage(path) as pkg:
             if plan.applications:
-                append_rows(pkg, schema.APPLICATIONS, plan.applications)
+                append_rows(pkg, schema.APPLICATIONS, _plain(plan.applications, schema.APPLICATIONS))
             for table in (schema.EXPENSES, schema.PROVIDERS):
                 rows = plan.children.get(table.name)
                 if rows:
-                    append_rows(pkg, table, rows)
+                    append_rows(pkg, table, _plain(rows, table))
             set_input_cells(pkg, loaded, schema.APPLICATIONS, plan.updates)
+            _replace_lines(pkg, loaded, plan)
             if plan.journal:
                 append_rows(pkg, schema.JOURNAL, plan.journal)
             pkg.save(tmp)
         check = load_registry(tmp)
-        problems = [str(i) for i in check.issues if i.dossier_id in new_ids]
-        known = set(loaded.issues)  # problems tied to no dossier that the import did not bring
-        problems += [str(i) for i in check.issues if i.dossier_id is None and i not in known]
+        before = set(loaded.issues)
+        problems = [str(i) for i in check.issues
+                    if i.dossier_id in new_ids and i.dossier_id not in plan.flagged and i not in before]
+        problems += [str(i) for i in check.issues if i.dossier_id is None and i not in before]
         if problems:
             raise ImportFailed("le registre obtenu ne passe pas la validation ; rien n'a été écrit :\n  "
                                + "\n  ".join(problems))
+    return [i for i in check.issues if i.dossier_id in plan.flagged]
