@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
@@ -17,9 +17,19 @@ from hypothesis import strategies as st
 from fitn_xl import schema
 from fitn_xl.core.params import parameters_for
 from fitn_xl.forms import ds
+from fitn_xl.forms.ds_files import read_tables
 from fitn_xl.formulas import functions as f
 from fitn_xl.formulas import ranges
-from fitn_xl.values import COM_ERRORS, EXCEL_ERRORS, CellError, ExcelError, Uncomputed, is_empty
+from fitn_xl.values import (
+    COM_ERRORS,
+    EXCEL_ERRORS,
+    CellError,
+    ExcelError,
+    Uncomputed,
+    is_empty,
+    parse_amount,
+    parse_number,
+)
 from fitn_xl.workbook.cells import excel_serial
 from fitn_xl.workbook.read import load_registry
 
@@ -169,16 +179,31 @@ def write_ds_export(path, dossiers: dict[int, dict[str, object]]) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = mapping.sheet or "Dossiers"
-    labels = [mapping.key, mapping.received, *mapping.columns.values()]
+    labels = [mapping.key[0], mapping.received[0], *(labels[0] for labels in mapping.columns.values())]
     ws.append(labels)
     for r, (number, values) in enumerate(dossiers.items(), start=2):
         ws.cell(r, 1, number)
         ws.cell(r, 2, datetime(2021, 3, 1, 10, 30))
         for c, reg in enumerate(mapping.columns, start=3):
             write_cell(ws.cell(r, c), values.get(reg))
-    for child in mapping.children:
-        wb.create_sheet(child.sheet).append([child.key, *child.columns.values()])
-    wb.save(path)
+    wb.save(path)  # no repeatable block: DS writes no sheet for a block without rows
+
+
+def ds_expected(name: str, value, expected):
+    """What the DS import makes of a cell the reader reads as `expected`: the same, but for DS's own conventions —
+    a number 0 in the population or an amount is an empty DS champ (read as missing), an amount with more than two
+    decimals is rounded to the cent."""
+    if name not in ("population", "cout_global", "demande") or isinstance(value, bool):
+        return expected
+    try:
+        number = parse_number(value)
+    except CellError:
+        return expected
+    if number == 0:
+        return None
+    if name != "population" and number is not None and number > 0 and number != number.quantize(Decimal("0.01")):
+        return parse_amount(number.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return expected
 
 
 def reader_outcome(loaded, row: int, header: str):
@@ -214,7 +239,8 @@ def test_a_cell_reads_the_same_through_every_path_or_is_reported_by_each(folder,
     ds_cells = {row: {DS_COLUMNS[name]: value} for row, (name, value) in enumerate(edits, start=2)
                 if name in DS_COLUMNS}
     write_ds_export(ds_path, ds_cells)
-    imported = {int(d.number): d for d in ds.read_export(ds_path, ds.load_mapping())}
+    mapping = ds.load_mapping()
+    imported = {int(d.number): d for d in ds.read_export(read_tables(ds_path), mapping).dossiers}
     for row, (name, value) in enumerate(edits, start=2):
         header = HEADER[name]
         expected = reader_outcome(loaded, row, header)
@@ -230,10 +256,10 @@ def test_a_cell_reads_the_same_through_every_path_or_is_reported_by_each(folder,
                 assert addin_outcome(name, office(value, serial_dates=True)) == expected, f"serial: {where}"
         if name in DS_COLUMNS:
             d = imported[row]
-            label = ds.load_mapping().columns[DS_COLUMNS[name]]
-            located = [e for e in d.errors if f"colonne « {label} »" in e]
+            label = mapping.columns[DS_COLUMNS[name]][0]
+            located = [e for e in d.problems if f"colonne « {label} »" in e]
             got = "error" if located else d.values.get(DS_COLUMNS[name])
-            assert got == expected, f"DS import: {where}"
+            assert got == ds_expected(name, value, expected), f"DS import: {where}"
 
 
 # --- table shapes --------------------------------------------------------------------------------------------

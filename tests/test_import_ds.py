@@ -51,7 +51,8 @@ def test_default_mapping_imports_every_dossier_of_a_ds_export(registry, tmp_path
     if suffix == ".ods":
         import zipfile
 
-        assert "mimetype" not in zipfile.ZipFile(export).namelist()  # as rodf writes it
+        with zipfile.ZipFile(export) as z:
+            assert "mimetype" not in z.namelist()  # as rodf writes it
     assert main(["import", str(registry), export]) == 0
     captured = capsys.readouterr()
     out, err = captured.out, captured.err
@@ -108,8 +109,9 @@ def test_default_mapping_imports_every_dossier_of_a_ds_export(registry, tmp_path
     assert main(["recalc", str(registry)]) == 0
     import openpyxl
 
-    ws = openpyxl.load_workbook(registry, read_only=True)[schema.SHEET_APPLICATIONS]
-    rows = list(ws.iter_rows(values_only=True))
+    wb = openpyxl.load_workbook(registry, read_only=True)
+    rows = list(wb[schema.SHEET_APPLICATIONS].iter_rows(values_only=True))
+    wb.close()
     alerts = {row[0]: row[rows[0].index("Alertes")] or "" for row in rows[1:] if row[0]}
     assert "Démarches Simplifiées : dossier « Accepté » dans DS le 02/05/2021, « Reçu » dans le registre" \
         in alerts["DS-103"]

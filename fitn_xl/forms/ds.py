@@ -259,7 +259,6 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
 _DS_CHECKED = {"on": "Oui", "off": "Non", "coche": "Oui", "cochee": "Oui", "": ""}
 _DS_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
                           r"\s*(Z|[+-]\d{2}:?\d{2})?$")
-_ZERO_TEXT = re.compile(r"^0+(?:[.,]0*)?$")
 CENT = Decimal("0.01")
 # DS writes 0 for a number champ left empty: in these columns 0 cannot be a real answer.
 _ZERO_MEANS_EMPTY = {Kind.AMOUNT, Kind.INTEGER}
@@ -324,7 +323,10 @@ def parse_value(raw, column: schema.Column, source: str = "") -> tuple[object, s
     elif kind is Kind.DEPARTMENT and not is_empty(raw):
         raw = _department(raw)
     elif kind in (Kind.AMOUNT, Kind.INTEGER, Kind.NUMBER) and not is_empty(raw) and not isinstance(raw, bool):
-        is_zero = raw == 0 if isinstance(raw, int | float) else bool(_ZERO_TEXT.match(parse_text(raw)))
+        try:
+            is_zero = parse_number(raw) == 0
+        except CellError:
+            is_zero = False  # parse_cell below says why
         if is_zero and kind in _ZERO_MEANS_EMPTY:
             if column.required:
                 raise CellError("0 dans l'export (DS écrit 0 pour un nombre laissé vide) : valeur obligatoire "
