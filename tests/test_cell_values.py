@@ -384,19 +384,22 @@ def test_the_drop_down_and_the_rule_come_from_the_same_curated_list(blank_regist
 # --- the imports ------------------------------------------------------------------------------------------------
 
 
-def test_an_error_cell_in_a_ds_export_is_refused_where_it_is_not_imported_empty(blank_registry, tmp_path):
-    from test_import_ds import dossier, write_export
+def test_an_error_cell_in_a_ds_export_is_flagged_where_it_is_not_imported_empty(blank_registry, tmp_path):
+    from ds_export import fitn_demarche, riom, volvic, write_export
 
-    export = write_export(tmp_path / "export.xlsx", {101: dossier(101), 102: dossier(102)})
+    export = write_export(tmp_path / "export.xlsx", fitn_demarche(), [volvic(), riom()])
     wb = openpyxl.load_workbook(export)
-    ws = wb.active
+    ws = wb["Dossiers"]
     col = [c.value for c in ws[1]].index("Coût global du projet") + 1
-    put_error(ws, 3, col, "#N/A")  # dossier 102
+    put_error(ws, 3, col, "#N/A")  # dossier 103
     wb.save(export)
     result = app.import_files(blank_registry, [export], clock=CLOCK)
     text = result.text()
-    assert result.status == 1
-    assert "dossier DS 102 (ligne 3), colonne « Coût global du projet » : « #N/A » : valeur d'erreur Excel" in text
+    assert result.status == 0  # the dossier is imported (issue 13), its cell flagged where it is
     loaded = load_registry(blank_registry)
-    assert [a.dossier_id for a in loaded.registry.applications] == ["DS-101"]
-    assert loaded.registry.applications[0].total_cost == D(8000)
+    assert [a.dossier_id for a in loaded.registry.applications] == ["DS-101", "DS-103"]
+    (issue,) = [i for i in loaded.issues if i.dossier_id == "DS-103"]
+    assert (issue.column, issue.message.split(" : ")[0]) == ("Coût global (€)", "« #N/A »")
+    assert "valeur d'erreur Excel" in issue.message and str(issue) in text
+    assert loaded.registry.applications[1].total_cost is None  # never read as an empty cell…
+    assert loaded.registry.applications[0].total_cost == D("10416.67")
