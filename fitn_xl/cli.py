@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .app.result import EXIT_DATA, EXIT_USAGE, os_error_message
+from .files import readable
 
 
 class FrenchHelpFormatter(argparse.HelpFormatter):
@@ -242,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrompu.", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(os_error_message(exc), file=sys.stderr)
+        print(readable(os_error_message(exc)), file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # a user never sees a traceback; FITN_XL_DEBUG=1 shows it
         if os.environ.get("FITN_XL_DEBUG"):

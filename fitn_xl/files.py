@@ -2,10 +2,69 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+# French wording of the system errors a user meets (the system's own strerror is English)
+_OS_REASONS = {
+    "EEXIST": "un fichier de ce nom existe déjà, alors qu'un dossier est attendu",
+    "ENOTDIR": "un fichier porte le nom d'un dossier attendu",
+    "EISDIR": "c'est un dossier, un fichier était attendu",
+    "ENOENT": "fichier ou dossier introuvable",
+    "EACCES": "accès refusé (droits insuffisants ou fichier en lecture seule)",
+    "EPERM": "opération non permise (droits insuffisants)",
+    "EROFS": "le disque est en lecture seule",
+    "ENOSPC": "le disque est plein",
+    "EDQUOT": "le quota de disque est dépassé",
+    "EBUSY": "le fichier est utilisé par un autre programme",
+    "ENAMETOOLONG": "nom de fichier trop long",
+    "EILSEQ": "nom de fichier invalide pour ce système",
+    "ELOOP": "trop de liens symboliques",
+    "EMFILE": "trop de fichiers ouverts",
+    "EIO": "erreur de lecture ou d'écriture sur le disque",
+    "ESPIPE": "fichier spécial (tube ou périphérique), un fichier ordinaire était attendu",
+    "ENXIO": "périphérique absent",
+    "ETXTBSY": "le fichier est utilisé par un autre programme",
+    "ENETUNREACH": "réseau inaccessible",
+    "EHOSTUNREACH": "machine injoignable",
+    "ECONNRESET": "connexion interrompue par l'autre machine",
+    "ECONNABORTED": "connexion interrompue",
+    "ECONNREFUSED": "connexion refusée",
+    "ETIMEDOUT": "délai de connexion dépassé",
+    "EPIPE": "connexion interrompue par l'autre machine",
+    "EADDRNOTAVAIL": "adresse réseau indisponible",
+    "EFBIG": "fichier trop volumineux pour ce disque ou ce système",
+    "EINVAL": "nom de fichier ou chemin invalide",
+    "EXDEV": "déplacement impossible d'un disque à un autre",
+    "ENOTEMPTY": "le dossier n'est pas vide",
+    "ENODEV": "périphérique absent",
+    "EAGAIN": "ressource momentanément indisponible, réessayez",
+}
+OS_ERRORS: dict[int, str] = {getattr(errno, name): text for name, text in _OS_REASONS.items() if hasattr(errno, name)}
+
+
+def _latin1_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    return exc.object[exc.start:exc.end].decode("cp1252", "replace"), exc.end
+
+
+codecs.register_error("fitn-xl-latin1", _latin1_fallback)
+
+
+def readable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name (Python keeps them as lone surrogates, e.g. a Latin-1
+    « é » in a name made on an old system) shown as Windows-1252 characters: printable, and valid in XML."""
+    if text.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "fitn-xl-latin1")
+
+
+def os_reason(exc: OSError) -> str:
+    """The French reason of a system error (never the system's English text): « accès refusé (…) »."""
+    return OS_ERRORS.get(exc.errno or 0) or (f"erreur système n° {exc.errno}" if exc.errno else "erreur système")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

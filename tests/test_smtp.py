@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import socket
 from email import message_from_bytes, policy
@@ -244,3 +245,83 @@ def test_an_unknown_certificate_is_explained_in_french(tmp_path, smtp_server, en
     assert f"Le certificat du serveur SMTP 127.0.0.1:{port} n'est pas reconnu" in err and "SSL_CERT_FILE" in err
     assert "Traceback" not in err
     assert handler.messages == [] and journal_sends(registry) == []
+
+
+# --- the end of a conversation: QUIT, a silent server, a reply that never comes ---------------------------------
+
+
+class ClosingBadly(Recorder):
+    """Accepts the message (250 after DATA), then answers QUIT with an error, or drops the connection."""
+
+    def __init__(self, drop: bool = False):
+        super().__init__()
+        self.drop = drop
+
+    async def handle_QUIT(self, server, session, envelope):
+        if self.drop:
+            server.transport.abort()
+            return None
+        return "554 5.3.0 Erreur interne à la fermeture"
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["quit-554", "quit-dropped"])
+def test_a_message_accepted_after_data_is_sent_whatever_quit_answers(tmp_path, smtp_server, env, capsys, drop):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    handler, port = smtp_server(ClosingBadly(drop))
+    env(port)
+    assert ditp(registry, tmp_path / "out") == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "Courriel envoyé" in out and "Envoi consigné" in out
+    assert len(handler.messages) == 1 and len(journal_sends(registry)) == 1
+    assert ditp(registry, tmp_path / "out") == 1  # the retry a failure report would have invited
+    assert "déjà été envoyée" in capsys.readouterr().err
+    assert len(handler.messages) == 1
+
+
+def test_a_silent_server_is_a_timeout_not_a_cut_connection(tmp_path, env, capsys, monkeypatch):
+    import fitn_xl.ditp.mail as mail
+
+    monkeypatch.setattr(mail, "TIMEOUT", 1)
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    with socket.socket() as listener:  # accepts the connection, never says a word
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        env(listener.getsockname()[1])
+        assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "ne répond pas (délai de 1 s dépassé)" in err and "coupé" not in err
+    assert "timed out" not in err and "Connection" not in err
+    assert journal_sends(registry) == []
+
+
+class NoAnswerToData(Recorder):
+    """Receives the whole message, then never answers: the client cannot know whether it was delivered."""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        await asyncio.sleep(30)
+        return "250 trop tard"
+
+
+def test_a_connection_lost_during_the_transfer_is_journaled_as_uncertain(tmp_path, smtp_server, env, capsys,
+                                                                         monkeypatch):
+    import fitn_xl.ditp.mail as mail
+
+    monkeypatch.setattr(mail, "TIMEOUT", 1)
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    handler, port = smtp_server(NoAnswerToData())
+    env(port)
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "envoi incertain" in err and "il a peut-être été remis" in err
+    (row,) = journal_sends(registry)
+    assert row["Détail"].startswith("Envoi incertain")
+    # a retry would be a second copy if the first one arrived: not without --force
+    assert ditp(registry, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "a peut-être déjà été envoyée" in err and "--force" in err
+    assert len(handler.messages) == 1
+    handler2, port2 = smtp_server()
+    env(port2)
+    assert ditp(registry, tmp_path / "out", "--force") == 0
+    assert len(handler2.messages) == 1 and len(journal_sends(registry)) == 2

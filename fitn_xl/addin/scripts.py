@@ -11,11 +11,12 @@ copied into the open workbook. The message shown is the job's own French report.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ import xlwings as xw
 
 from .. import app
 from ..app.result import SYSTEM_CLOCK, Clock, Result
+from ..workbook.lock import acting_as, registry_lock
 from . import bookio
 
 TITLE = "FITN7 axe 3"
@@ -120,11 +122,23 @@ def _outcome(result: Result, lead: str | None = None) -> Outcome:
     return Outcome(f"{lead}\n{text}" if lead and text else lead or text, ok=result.ok, files=list(result.files))
 
 
+@contextlib.contextmanager
+def _holding(book, label: str) -> Iterator[None]:
+    """While a button works: the registry's lock when the workbook is a file on this computer (classic buttons;
+    a command writing the same registry waits, and says which button holds it), the button named as the one
+    acting."""
+    path = bookio.book_path(book)
+    with acting_as(f"complément Excel, bouton « {label} »"), \
+            registry_lock(path) if path.is_absolute() else contextlib.nullcontext():
+        yield
+
+
 def recalculate(book, today: date | None = None) -> Outcome:
     """*Recalculer*: the `recalc` job on the registry open in Excel — the computed columns of « Candidatures » and
     « Notation » and the values of « Tableau de bord », as `fitn-xl recalc` writes them into a file. Input cells
     are never written. Problems are listed; blocking ones (parameters, tables) make `ok` False."""
-    return _outcome(app.recalc(bookio.BookTarget(book), clock=_clock(today)))
+    with _holding(book, RECALC_LABEL):
+        return _outcome(app.recalc(bookio.BookTarget(book), clock=_clock(today)))
 
 
 # --- documents ------------------------------------------------------------------------------------------------
@@ -153,16 +167,17 @@ def _ditp(month: str) -> Job:
 def generate(book, job: Job, output: Path, today: date | None = None) -> Outcome:
     """Recalculer, then `job` on a snapshot of `book` (the registry as Excel shows it, unsaved changes included),
     files written into `output`; the « Journal » rows the job added are copied into the open workbook."""
-    recalc = recalculate(book, today)
-    if not recalc.ok:
-        return recalc
-    output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="fitn-xl-") as tmp:
-        result = job.run(bookio.snapshot(book, tmp), output, _clock(today))
-    files = [p for p in result.files if p.is_file()]
-    lead = (f"{job.label} : {len(files)} fichier(s) produit(s) dans « {output} »." if files
-            else f"{job.label} : aucun fichier produit.")
-    copied = bookio.append_journal_rows(book, result.journal)
+    with _holding(book, job.label):
+        recalc = recalculate(book, today)
+        if not recalc.ok:
+            return recalc
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="fitn-xl-") as tmp:
+            result = job.run(bookio.snapshot(book, tmp), output, _clock(today))
+        files = [p for p in result.files if p.is_file()]
+        lead = (f"{job.label} : {len(files)} fichier(s) produit(s) dans « {output} »." if files
+                else f"{job.label} : aucun fichier produit.")
+        copied = bookio.append_journal_rows(book, result.journal)
     if copied:
         lead += f"\n{copied} ligne(s) ajoutée(s) au Journal."
     return _outcome(result, lead)

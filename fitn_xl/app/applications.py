@@ -25,6 +25,7 @@ from ..forms.importer import (
 from ..forms.parse import parse_form
 from ..values import CellError, parse_department
 from ..workbook.cells import departments
+from ..workbook.lock import registry_lock
 from ..workbook.read import RegistryError, load_registry
 from .result import EXIT_DATA, EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
@@ -62,8 +63,15 @@ def import_files(registry: str | Path, files: Sequence[str | Path], *, mapping: 
     written at once, in the order given (forms with the first), so that weekly exports imported together apply in
     turn. `take_decisions`: DS's decisions (Accepté, Refusé, Classé sans suite) become the Statut and Date de
     décision of dossiers still pending in the registry. Status 0 when every file went in (a DS dossier with a bad
-    value goes in too, its cell reported), 1 when some form or export was refused (the others are written)."""
+    value goes in too, its cell reported), 1 when some form or export was refused (the others are written). The
+    registry's lock is held from the first reading to the last writing."""
     path = Path(registry)
+    with registry_lock(path):
+        return _import(path, files, mapping, received_on, take_decisions, force, clock)
+
+
+def _import(path: Path, files: Sequence[str | Path], mapping: str | Path | None, received_on: date | None,
+            take_decisions: bool, force: bool, clock: Clock) -> Result:
     docx = [Path(f) for f in files if Path(f).suffix.lower() == ".docx"]
     exports = [Path(f) for f in files if Path(f).suffix.lower() != ".docx"]
     columns = None

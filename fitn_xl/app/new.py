@@ -8,7 +8,8 @@ from ..book.build import build_registry
 from ..core.params import parameters_for
 from ..values import CellError, parse_department
 from ..workbook.cells import department_name
-from ..workbook.write import check_not_open
+from ..workbook.lock import registry_lock
+from ..workbook.write import check_writable
 from .result import EXIT_USAGE, Refused, Result, job
 
 
@@ -30,9 +31,10 @@ def new_registry(registry: str | Path, departement: str, *, name: str | None = N
         raise Refused(f"Erreur : « {path} » existe déjà. Ajoutez --force pour le remplacer.")
     if not path.parent.exists():
         raise Refused(f"Erreur : le dossier « {path.parent} » n'existe pas.")
-    if path.exists():
-        check_not_open(path)
-    build_registry(path, parameters_for(code, name))
+    with registry_lock(path):  # replacing a registry: not while another command writes it
+        if path.exists():
+            check_writable(path)
+        build_registry(path, parameters_for(code, name))
     result = Result(files=[path])
     result.info(f"Registre créé : {path} (département {code} — {name}).")
     result.info("Saisissez les candidatures, puis lancez « fitn-xl recalc » pour les colonnes calculées.")

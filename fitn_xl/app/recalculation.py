@@ -7,6 +7,7 @@ never written.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,9 @@ from ..perf import gc_paused
 from ..review.classement import SHEET_CLASSEMENT
 from ..review.patch import write_classement
 from ..workbook.cells import DAMAGED_FORMATS
+from ..workbook.lock import RegistryChanged, registry_lock
 from ..workbook.read import Issue, LoadedRegistry, load_registry
-from ..workbook.write import atomic_update, check_not_open, fill_computed, previous_version_path
+from ..workbook.write import atomic_update, check_writable, fill_computed, previous_version_path
 from ..workbook.xlsx import XlsxPackage
 from .registry import REGISTRY_SUFFIXES, envelope_line
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Refused, Result, job
@@ -51,22 +53,26 @@ class RecalcTarget(Protocol):
 
 class XlsxTarget:
     """A registry file: patched in place, atomically (temp file, previous version kept, `os.replace`); refused
-    while Excel or LibreOffice holds it, unless `force`."""
+    while Excel or LibreOffice holds it (unless `force`) or when it is read-only. The registry's lock is held from
+    the reading to the replacement (`session`), and the file is replaced only if it is still the one read."""
 
     def __init__(self, path: str | Path, force: bool = False):
         self.path = Path(path)
         self.name = self.path.name
         self.force = force
 
+    def session(self) -> contextlib.AbstractContextManager:
+        return registry_lock(self.path)
+
     def load(self) -> LoadedRegistry:
         if self.path.suffix.lower() not in REGISTRY_SUFFIXES:
             raise Refused(f"Erreur : « {self.path.name} » n'est pas un fichier .xlsx.")
-        check_not_open(self.path, self.force)
+        check_writable(self.path, self.force)
         return load_registry(self.path)
 
     def write(self, loaded: LoadedRegistry, computation: Computation, cells: RecalcCells) -> Written:
         written = Written()
-        with atomic_update(self.path, force=True) as tmp, XlsxPackage(self.path) as pkg:
+        with atomic_update(self.path, force=True, expected=loaded.stamp) as tmp, XlsxPackage(self.path) as pkg:
             # first, so that the cells restyled below find the formats put right
             written.repaired_formats = pkg.repair_number_formats(DAMAGED_FORMATS)
             tables = pkg.tables()
@@ -118,6 +124,18 @@ def recalc(registry: str | Path | RecalcTarget, *, force: bool = False, clock: C
     computed, with « Erreurs de saisie : N » in « Alertes »; problems that block every computation (parameters,
     tables) are written as alerts too, and make the status 1."""
     target = XlsxTarget(registry, force) if isinstance(registry, str | Path) else registry
+    session = getattr(target, "session", None)
+    with session() if session is not None else contextlib.nullcontext():
+        for attempt in range(2):  # another program saved over the file meanwhile: read it again, once
+            try:
+                return _recalc(target, clock)
+            except RegistryChanged:
+                if attempt:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def _recalc(target: RecalcTarget, clock: Clock) -> RecalcResult:
     with gc_paused():  # many objects, no reference cycle
         loaded = target.load()
         computation = compute(loaded.registry, clock.today())

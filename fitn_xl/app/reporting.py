@@ -11,7 +11,8 @@ from ..ditp.listing import Month
 from ..ditp.mail import NO_SENDER, SendError, SmtpConfigError, SmtpSettings, sender
 from ..ditp.monthly import ListError, MonthlyListResult, build_monthly_list, send_eml
 from ..ditp.reminders import build_reminders
-from ..workbook.write import check_not_open
+from ..workbook.lock import registry_lock
+from ..workbook.write import check_writable
 from .registry import record, report_skipped
 from .result import EXIT_DATA, EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
@@ -35,25 +36,39 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
         the_month = Month.parse(month)
     except ValueError as exc:
         raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
-    if send:
-        if smtp is None:
-            try:
-                smtp = SmtpSettings.from_env()
-            except SmtpConfigError as exc:
-                raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
-        if not sender(""):
-            raise Refused(f"Erreur : {NO_SENDER}", EXIT_USAGE)
-        if registry.is_file():
-            # the journal row is written after the send: refuse now if it could not be written then
-            check_not_open(registry, force=force)
-            sent = previous_sends(registry, the_month)
-            if sent and not force:
-                last = sent[-1]
-                raise Refused(f"Erreur : la liste de {the_month.label} a déjà été envoyée ({last.timestamp}, à "
-                              f"{last.recipient} ; feuille « Journal », ligne {last.row}). Ajoutez --force pour "
-                              "l'envoyer de nouveau.")
+    if not send:
+        return _ditp(registry, the_month, output, False, force, clock, smtp)
+    if smtp is None:
+        try:
+            smtp = SmtpSettings.from_env()
+        except SmtpConfigError as exc:
+            raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
+    if not sender(""):
+        raise Refused(f"Erreur : {NO_SENDER}", EXIT_USAGE)
+    # The registry's lock is held from the check of previous sends to the « Journal » row of this one: another
+    # `ditp --send` waits and then finds this send; a `recalc` cannot replace the file from a copy read before it.
+    with registry_lock(registry):
+        return _ditp(registry, the_month, output, True, force, clock, smtp)
+
+
+def _ditp(registry: Path, the_month: Month, output: str | Path, send: bool, force: bool, clock: Clock,
+          smtp: SmtpSettings | None) -> DitpResult:
+    if send and registry.is_file():
+        # the journal row is written after the send: refuse now if it could not be written then
+        check_writable(registry, force=force)
+        sent = previous_sends(registry, the_month)
+        if sent and not force:
+            last = sent[-1]
+            if last.uncertain:
+                raise Refused(f"Erreur : la liste de {the_month.label} a peut-être déjà été envoyée : l'envoi du "
+                              f"{last.timestamp} à {last.recipient} a été interrompu pendant la transmission (feuille "
+                              f"« Journal », ligne {last.row}). Vérifiez auprès du destinataire qu'elle n'est pas "
+                              "arrivée, puis ajoutez --force pour l'envoyer de nouveau.")
+            raise Refused(f"Erreur : la liste de {the_month.label} a déjà été envoyée ({last.timestamp}, à "
+                          f"{last.recipient} ; feuille « Journal », ligne {last.row}). Ajoutez --force pour "
+                          "l'envoyer de nouveau.")
     try:
-        listing = build_monthly_list(registry, month, output, today=clock.today(), now=clock.now())
+        listing = build_monthly_list(registry, str(the_month), output, today=clock.today(), now=clock.now())
     except ListError as exc:
         raise Refused(f"Erreur : {exc}") from None
     result = DitpResult(files=[listing.xlsx, listing.docx, listing.eml])
@@ -77,8 +92,17 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
     try:
         send_eml(listing.eml, smtp, when=clock.now(), department=listing.rows[0].department if listing.rows else "")
     except SendError as exc:
-        result.error(f"Erreur : envoi impossible. {exc}\nAucune ligne n'a été ajoutée au journal ; vous pouvez "
-                     "réessayer.")
+        if not exc.uncertain:
+            result.error(f"Erreur : envoi impossible. {exc}\nAucune ligne n'a été ajoutée au journal ; vous pouvez "
+                         "réessayer.")
+            return result
+        # it may have arrived: journal it as uncertain, so that a new send is not made without --force
+        result.error(f"Erreur : envoi incertain. {exc}")
+        row = send_row(the_month, listing.recipient, listing.count, listing.total, listing.attachment_hashes(),
+                       clock.now(), uncertain=True)
+        record(result, registry, [row], force=force, now=clock.now(),
+               done="Envoi incertain consigné dans la feuille « Journal » : un nouvel envoi demandera --force.",
+               failed="Attention : l'envoi incertain n'a pas pu être consigné dans le journal du registre ({error}).")
         return result
     result.sent = True
     result.info(f"Courriel envoyé à {listing.recipient}.")

@@ -8,7 +8,7 @@ and the « Journal » rows it added to the registry.
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from ..files import os_reason
 from ..workbook.errors import RegistryError
+from ..workbook.lock import acting_as, current_command
 from ..workbook.read import Issue
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2  # success; data errors blocking the job; bad usage (SPEC §4)
@@ -89,40 +91,30 @@ class Clock:
 
 SYSTEM_CLOCK = Clock()
 
-# French wording of the file errors a user meets (the system's own strerror is English)
-_OS_ERRORS: dict[int, str] = {
-    errno.EEXIST: "un fichier de ce nom existe déjà, alors qu'un dossier est attendu",
-    errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu",
-    errno.EISDIR: "c'est un dossier, un fichier était attendu",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé (droits insuffisants ou fichier en lecture seule)",
-    errno.EPERM: "opération non permise (droits insuffisants)",
-    errno.EROFS: "le disque est en lecture seule",
-    errno.ENOSPC: "le disque est plein",
-    errno.EBUSY: "le fichier est utilisé par un autre programme",
-    errno.ENAMETOOLONG: "nom de fichier trop long",
-}
-
-
 def os_error_message(exc: OSError) -> str:
     """« Erreur de fichier : « path » : <French reason>. » for an OSError, whatever the system's language."""
-    reason = _OS_ERRORS.get(exc.errno or 0) or (f"erreur système n° {exc.errno}" if exc.errno else str(exc))
     where = f"« {exc.filename} » : " if exc.filename else ""
-    return f"Erreur de fichier : {where}{reason}."
+    return f"Erreur de fichier : {where}{os_reason(exc)}."
 
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=Result)
 
+COMMAND_NAMES = {"import_files": "import", "new_registry": "new"}  # job -> its `fitn-xl` subcommand
+
 
 def job(run: Callable[P, R]) -> Callable[P, R | Result]:
     """A job whose refusals (`Refused`), registry errors (`RegistryError`: not a registry, locked…) and file
-    errors (`OSError`) end as a `Result` with one French error line, never as an exception."""
+    errors (`OSError`) end as a `Result` with one French error line, never as an exception. The registry locks it
+    takes name it « fitn-xl <command> » unless the caller already said who acts (the add-in's buttons)."""
 
     @functools.wraps(run)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Result:
+        named = (acting_as(f"fitn-xl {COMMAND_NAMES.get(run.__name__, run.__name__)}")
+                 if current_command() == "fitn-xl" else contextlib.nullcontext())
         try:
-            return run(*args, **kwargs)
+            with named:
+                return run(*args, **kwargs)
         except Refused as exc:
             return failed(str(exc), exc.status)
         except RegistryError as exc:

@@ -12,6 +12,7 @@ from ..review.classement import review_of
 from ..review.committee import committee_context, render_committee
 from ..review.prepare import scoring_rows_to_add
 from ..schema import PENDING_STATUSES, SCORES
+from ..workbook.lock import registry_lock
 from ..workbook.write import append_input_rows
 from .registry import open_registry, record, report_skipped
 from .result import EXIT_DATA, SYSTEM_CLOCK, WARNING, Clock, Result, job
@@ -52,7 +53,12 @@ def committee(registry: str | Path, output: str | Path, *, clock: Clock = SYSTEM
 def scoring(registry: str | Path, evaluators: Iterable[str], *, force: bool = False,
             clock: Clock = SYSTEM_CLOCK) -> Result:
     """Empty « Notation » rows for each evaluator on every eligible dossier awaiting a decision, never twice for
-    the same (dossier, evaluator)."""
+    the same (dossier, evaluator). The registry's lock is held from the reading to the writing."""
+    with registry_lock(registry):
+        return _scoring(Path(registry), evaluators, force, clock)
+
+
+def _scoring(registry: Path, evaluators: Iterable[str], force: bool, clock: Clock) -> Result:
     loaded, computation = open_registry(registry, clock, blocking_refuses="de préparer la notation")
     errors = loaded.dossiers_with_errors
     records = scoring_rows_to_add(loaded.registry, computation, evaluators, skip=errors)
@@ -70,7 +76,7 @@ def scoring(registry: str | Path, evaluators: Iterable[str], *, force: bool = Fa
         return result
     header = {c.attr: c.header for c in SCORES.columns}
     rows = [{header[k]: v for k, v in rec.items()} for rec in records]
-    written = append_input_rows(registry, SCORES, rows, force=force)
+    written = append_input_rows(registry, SCORES, rows, force=force, expected=loaded.stamp)
     dossiers = len({r["dossier_id"] for r in records})
     result.info(f"{len(written)} ligne(s) de notation ajoutée(s) à la feuille « {SCORES.sheet} » (lignes "
                 f"{written[0]} à {written[-1]}) pour {dossiers} dossier(s). Lancez « fitn-xl recalc » pour afficher "

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ..app.result import INFO, Result
+from ..files import readable
 
 
 def print_result(result: Result) -> int:
     """Print the job's report (information on stdout, warnings and errors on stderr); return its exit code."""
-    for line in result.lines:
-        print(line.text, file=sys.stdout if line.level == INFO else sys.stderr)
+    for line in result.lines:  # a file name the system accepts may not be valid text: shown readable
+        print(readable(line.text), file=sys.stdout if line.level == INFO else sys.stderr)
     return result.status
 
 

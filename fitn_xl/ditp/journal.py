@@ -13,6 +13,7 @@ from .listing import Month
 EXCEL_EPOCH = datetime(1899, 12, 30)
 
 OPERATION_SEND = "Envoi liste DITP"
+UNCERTAIN = "Envoi incertain"  # the start of the « Détail » of a send whose outcome is unknown
 _HEADERS = {c.attr: c.header for c in schema.JOURNAL.columns}
 
 
@@ -24,6 +25,12 @@ class SendRecord:
     timestamp: str
     month: str
     recipient: str
+    detail: str = ""
+
+    @property
+    def uncertain(self) -> bool:
+        """The connection broke while the list was being transferred: it may or may not have arrived."""
+        return self.detail.startswith(UNCERTAIN)
 
 
 def _text(value) -> str:
@@ -48,14 +55,17 @@ def previous_sends(registry_path: str | Path, month: Month) -> list[SendRecord]:
 
     wanted = str(month)
     return [
-        SendRecord(row, _text(cells["timestamp"]), month_of(cells["month"]), _text(cells["recipient"]))
+        SendRecord(row, _text(cells["timestamp"]), month_of(cells["month"]), _text(cells["recipient"]),
+                   _text(cells["detail"]))
         for row, cells in journal_rows(registry_path)
         if _text(cells["operation"]) == OPERATION_SEND and month_of(cells["month"]) == wanted
     ]
 
 
-def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str, str], when: datetime) -> dict:
-    """The « Journal » row of a send, keyed by `schema.JOURNAL` header (as `append_journal` takes it)."""
+def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str, str], when: datetime,
+             uncertain: bool = False) -> dict:
+    """The « Journal » row of a send, keyed by `schema.JOURNAL` header (as `append_journal` takes it). `uncertain`:
+    the connection broke during the transfer, the list may have arrived (a new send then needs --force)."""
     values = {
         "timestamp": when.replace(microsecond=0),
         "operation": OPERATION_SEND,
@@ -65,6 +75,8 @@ def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str,
         "amount": amount,
         "file": " ; ".join(hashes),
         "sha256": " ; ".join(hashes.values()),
-        "detail": f"Liste de {month.label} envoyée par SMTP",
+        "detail": (f"{UNCERTAIN} de la liste de {month.label} (connexion interrompue pendant la transmission) : "
+                   "vérifier sa réception avant tout nouvel envoi" if uncertain else
+                   f"Liste de {month.label} envoyée par SMTP"),
     }
     return {_HEADERS[attr]: v for attr, v in values.items()}

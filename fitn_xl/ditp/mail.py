@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, os_reason
 from ..typography import french
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -35,7 +35,12 @@ class SmtpConfigError(Exception):
 
 
 class SendError(Exception):
-    """The message could not be sent (French message). Nothing was sent: trying again is safe."""
+    """The message could not be sent (French message). Nothing was sent, trying again is safe, unless `uncertain`:
+    the connection broke while the server was receiving the message, which may have been delivered."""
+
+    def __init__(self, message: str, uncertain: bool = False):
+        super().__init__(message)
+        self.uncertain = uncertain
 
 
 NO_SENDER = ("Expéditeur non configuré : définissez la variable d'environnement FITN_SMTP_FROM (l'adresse du "
@@ -144,23 +149,64 @@ def _reply(code: int | None, text: bytes | str | None) -> str:
     return f"{code} {text}".strip() if code else text
 
 
+# OpenSSL's verification messages (English) said in French
+_CERT_REASONS = {
+    "self-signed certificate": "certificat auto-signé",
+    "self-signed certificate in certificate chain": "certificat auto-signé dans la chaîne",
+    "certificate has expired": "certificat expiré",
+    "certificate is not yet valid": "certificat pas encore valide",
+    "unable to get local issuer certificate": "autorité de certification inconnue",
+    "unable to verify the first certificate": "autorité de certification inconnue",
+}
+
+
+def _cert_reason(exc: ssl.SSLCertVerificationError) -> str:
+    text = (exc.verify_message or "").strip()
+    if text.startswith("Hostname mismatch"):
+        return "le nom du serveur n'est pas celui du certificat"
+    return _CERT_REASONS.get(text, "certificat refusé")
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or "timed out" in str(exc)
+
+
 def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | None = None) -> None:
-    """Send `msg` to its To address. Raises `SendError` (French) on any failure; then nothing was delivered."""
+    """Send `msg` to its To address. Raises `SendError` (French) when the message was not accepted; then nothing
+    was delivered, unless `SendError.uncertain` (the connection broke during the transfer of the message itself).
+
+    The message is sent once the server accepted it (250 after DATA): an error when closing the connection (QUIT)
+    changes nothing and is not reported."""
     where = settings.where
     if not msg["From"]:
         raise SendError(NO_SENDER)
+    smtp: smtplib.SMTP | None = None
+    transferring = False  # the message itself is being transferred (DATA): a broken connection may have delivered it
+
     try:
         if settings.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,
-                                                  context=context or ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,
+                                    context=context or ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
-        with smtp:
-            if settings.security == "starttls":
-                smtp.starttls(context=context or ssl.create_default_context())
-            if settings.user:
-                smtp.login(settings.user, settings.password)
-            smtp.send_message(msg)
+        if settings.security == "starttls":
+            smtp.starttls(context=context or ssl.create_default_context())
+        if settings.user:
+            smtp.login(settings.user, settings.password)
+        data = smtp.data
+
+        def tracked_data(message):
+            nonlocal transferring
+            transferring = True
+            return data(message)
+
+        smtp.data = tracked_data  # type: ignore[method-assign]  # smtplib's sendmail calls self.data
+        smtp.send_message(msg)
+        transferring = False
+        try:  # accepted: whatever the server answers to QUIT, the message is sent
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
     except smtplib.SMTPAuthenticationError as exc:
         raise SendError(f"Authentification refusée par le serveur SMTP {where} "
                         f"({_reply(exc.smtp_code, exc.smtp_error)}) : vérifiez FITN_SMTP_USER et "
@@ -181,20 +227,30 @@ def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | No
     except smtplib.SMTPDataError as exc:
         raise SendError(f"Message refusé par le serveur SMTP {where} ({_reply(exc.smtp_code, exc.smtp_error)}).") \
             from None
-    except smtplib.SMTPServerDisconnected as exc:
-        raise SendError(f"Le serveur SMTP {where} a coupé la connexion ({exc or 'sans explication'}).") from None
+    except (smtplib.SMTPServerDisconnected, TimeoutError, ConnectionResetError, BrokenPipeError) as exc:
+        if transferring:
+            raise SendError(f"La connexion avec le serveur SMTP {where} s'est interrompue pendant la transmission du "
+                            "message, avant sa confirmation : il a peut-être été remis. Vérifiez auprès du "
+                            "destinataire avant de l'envoyer de nouveau.", uncertain=True) from None
+        if _timed_out(exc):
+            raise SendError(f"Le serveur SMTP {where} ne répond pas (délai de {TIMEOUT} s dépassé) : vérifiez "
+                            "FITN_SMTP_HOST, FITN_SMTP_PORT et FITN_SMTP_SECURITY, ou réessayez plus tard.") from None
+        raise SendError(f"Le serveur SMTP {where} a coupé la connexion avant l'envoi du message : vérifiez "
+                        "FITN_SMTP_SECURITY (starttls, ssl ou none) et FITN_SMTP_PORT, ou réessayez plus tard.") \
+            from None
     except smtplib.SMTPResponseException as exc:
         raise SendError(f"Le serveur SMTP {where} a répondu par une erreur "
                         f"({_reply(exc.smtp_code, exc.smtp_error)}).") from None
-    except smtplib.SMTPException as exc:
-        raise SendError(f"Échec de l'envoi par le serveur SMTP {where} : {exc}.") from None
+    except smtplib.SMTPException:
+        raise SendError(f"Échec de l'envoi par le serveur SMTP {where} (réponse inattendue du serveur).") from None
     except ssl.SSLCertVerificationError as exc:
-        raise SendError(f"Le certificat du serveur SMTP {where} n'est pas reconnu ({exc.verify_message or exc}) : "
+        raise SendError(f"Le certificat du serveur SMTP {where} n'est pas reconnu ({_cert_reason(exc)}) : "
                         f"si ce serveur utilise un certificat d'une autorité interne, indiquez le fichier de cette "
                         f"autorité (PEM) dans la variable d'environnement SSL_CERT_FILE ; vérifiez aussi "
                         f"FITN_SMTP_HOST (le nom doit être celui du certificat).") from None
     except ssl.SSLError as exc:
-        raise SendError(f"Échec de la connexion chiffrée (TLS) avec {where} : {exc.reason or exc}. Vérifiez "
+        code = f" (code {exc.reason})" if exc.reason else ""
+        raise SendError(f"Échec de la connexion chiffrée (TLS) avec {where}{code}. Vérifiez "
                         f"FITN_SMTP_SECURITY et FITN_SMTP_PORT.") from None
     except ConnectionRefusedError:
         raise SendError(f"Connexion refusée par {where} : aucun serveur SMTP n'écoute à cette adresse "
@@ -202,7 +258,8 @@ def send(msg: EmailMessage, settings: SmtpSettings, context: ssl.SSLContext | No
     except socket.gaierror:
         raise SendError(f"Serveur SMTP « {settings.host} » introuvable (nom inconnu) : vérifiez FITN_SMTP_HOST.") \
             from None
-    except TimeoutError:
-        raise SendError(f"Le serveur SMTP {where} ne répond pas (délai de {TIMEOUT} s dépassé).") from None
     except OSError as exc:
-        raise SendError(f"Connexion impossible au serveur SMTP {where} : {exc.strerror or exc}.") from None
+        raise SendError(f"Connexion impossible au serveur SMTP {where} : {os_reason(exc)}.") from None
+    finally:
+        if smtp is not None:
+            smtp.close()

@@ -254,7 +254,7 @@ def write_plan(path: Path, plan: Plan, loaded: LoadedRegistry, force: bool = Fal
     tied to no dossier. Returns the issues of the flagged dossiers, as the registry now reports them."""
     new_ids = {row[DOSSIER_ID] for row in plan.applications} | {u[0] for u in plan.updates} | {
         line[1] for line in plan.lines}
-    with atomic_update(path, force) as tmp:
+    with atomic_update(path, force, loaded.stamp) as tmp:  # refused if the registry changed since `loaded`
         with XlsxPackage(path) as pkg:
             if plan.applications:
                 append_rows(pkg, schema.APPLICATIONS, _plain(plan.applications, schema.APPLICATIONS))

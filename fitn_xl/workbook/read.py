@@ -39,6 +39,7 @@ from ..schema import DOSSIER_ID, LAUREATE_STATUSES, Column, Table
 from ..values import CellError, check_value, parse_cell, parse_column, parse_text
 from . import cellscan
 from .errors import RegistryError
+from .lock import FileStamp
 
 
 @dataclass(frozen=True, order=True)
@@ -88,6 +89,9 @@ class LoadedRegistry:
     notes: list[Issue] = field(default_factory=list)
     """What the reader noticed without it being an error (an empty row inside a parameter table, skipped): `check`
     shows them, nothing is refused for them."""
+    stamp: FileStamp | None = None
+    """The file as it was when it was read (`fitn_xl.workbook.lock.FileStamp`): a job writing back what it computed
+    from this reading gives it to `atomic_update`, which refuses to replace a file changed since."""
 
     @property
     def blocking(self) -> bool:
@@ -530,9 +534,12 @@ def journal_rows(path: str | Path) -> list[tuple[int, dict[str, object]]]:
 def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
+    stamp = FileStamp.of(path)  # before reading: a change made during the reading is a change too
     book = _open(path)
     with gc_paused():  # a few objects per cell, no reference cycle
-        return read_book(book, path)
+        loaded = read_book(book, path)
+    loaded.stamp = stamp
+    return loaded
 
 
 def read_book(book, path: str | Path) -> LoadedRegistry:

@@ -2,8 +2,10 @@
 
 Layers, bottom up:
 - `fitn_xl.workbook.xlsx`: the zip patched in place (`XlsxPackage`, `SheetXml`, `TableXml`).
-- `check_not_open` / `atomic_update`: refuse while Excel or LibreOffice holds the file; write a temp file beside
-  it, keep the previous version as `NAME.precedent.xlsx`, then `os.replace`.
+- `check_writable` / `atomic_update`: refuse while Excel or LibreOffice holds the file, or when it is read-only;
+  hold the registry's lock (`fitn_xl.workbook.lock`: one fitn-xl writer at a time); write a temp file beside it,
+  check that nobody rewrote the registry meanwhile, keep the previous version as `NAME.precedent.xlsx`, then
+  `os.replace`.
 - `fill_computed`, `append_rows`, `append_journal`, `append_input_rows`: writing a table's computed cells or
   new rows (the `recalc` job of `fitn_xl.app` and the imports are built on them).
 
@@ -24,12 +26,17 @@ from pathlib import Path
 from .. import schema
 from ..schema import Table
 from .cells import WRAPPED, number_format, row_height, to_excel, wrapped_lines
+from .lock import FileStamp, RegistryChanged, check_unchanged, registry_lock
 from .read import LoadedRegistry, RegistryError
 from .xlsx import SheetXml, TableXml, XlsxPackage
 
 
 class RegistryLocked(RegistryError):
     """The registry is open in Excel or LibreOffice (a lock file sits beside it)."""
+
+
+class RegistryReadOnly(RegistryError):
+    """The registry (or its folder) is read-only: fitn-xl does not replace it (French message)."""
 
 
 # --- safety: locks, atomic replacement, previous version -------------------------------------------------------
@@ -54,6 +61,31 @@ def check_not_open(path: str | Path, force: bool = False) -> None:
             f"« {Path(path).name} » semble ouvert dans Excel ou LibreOffice (fichier de verrou « {locks[0].name} »). "
             "Enregistrez et fermez-le, puis relancez ; ou ajoutez --force si le verrou est périmé."
         )
+
+
+def read_only(path: str | Path) -> bool:
+    """Whether the file at `path` is read-only (no write permission bit, or not writable by this user)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
+
+
+def check_writable(path: str | Path, force: bool = False) -> None:
+    """Refuse (French) to replace `path` while Excel or LibreOffice holds it (unless `force`), or when it or its
+    folder is read-only (whatever `force` says: the read-only attribute is the owner's decision)."""
+    path = Path(path)
+    check_not_open(path, force)
+    if read_only(path):
+        raise RegistryReadOnly(
+            f"« {path.name} » est en lecture seule : fitn-xl ne le modifie pas. Si vous voulez qu'il le soit, retirez "
+            "l'attribut lecture seule (Propriétés du fichier, ou chmod u+w), puis relancez.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise RegistryReadOnly(
+            f"le dossier de « {path.name} » est en lecture seule : fitn-xl ne peut pas y écrire la nouvelle version "
+            "du registre. Copiez le registre dans un dossier où vous pouvez écrire, ou demandez ce droit.")
 
 
 def previous_version_path(path: str | Path) -> Path:
@@ -92,28 +124,36 @@ def remove_stale_temps(path: str | Path, keep: Path | None = None, older_than: f
 
 
 @contextlib.contextmanager
-def atomic_update(path: str | Path, force: bool = False) -> Iterator[Path]:
+def atomic_update(path: str | Path, force: bool = False, expected: FileStamp | None = None) -> Iterator[Path]:
     """Yield a temp path in the same folder; on success keep the previous version as `NAME.precedent.xlsx`
     (replaced each time) and put the temp file in place with `os.replace`; on any exception remove the temp
     file and leave the original untouched. Temp files left by a killed writer of the same file (older than
-    `STALE_TEMP_SECONDS`) are removed first."""
+    `STALE_TEMP_SECONDS`) are removed first.
+
+    Refused (French) while Excel or LibreOffice holds the file (unless `force`) or when it is read-only. Holds the
+    registry's lock throughout (waiting for another fitn-xl writer). `expected`: the file as the caller read it
+    (`FileStamp`, default: as it is on entry); if the file is no longer that one just before the replacement
+    (another program saved over it), nothing is replaced and `RegistryChanged` is raised."""
     path = Path(path)
-    check_not_open(path, force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX + path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    remove_stale_temps(path, keep=tmp)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp)  # mkstemp made it private (0600): keep the registry's permissions
-            _keep_previous(path)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    check_writable(path, force)
+    with registry_lock(path):
+        stamp = expected if expected is not None else FileStamp.of(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX + path.suffix, dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        remove_stale_temps(path, keep=tmp)
+        try:
+            yield tmp
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            check_unchanged(path, stamp)
+            if path.exists():
+                shutil.copymode(path, tmp)  # mkstemp made it private (0600): keep the registry's permissions
+                _keep_previous(path)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def _keep_previous(path: Path) -> None:
@@ -214,15 +254,25 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
 
 
 def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, object]],
-                      force: bool = False) -> list[int]:
+                      force: bool = False, expected: FileStamp | None = None) -> list[int]:
     """Append rows (keyed by the exact headers of `table`) to one of the registry's tables, atomically. Values are
     typed as the builder types them (dates, amounts as numbers, bool -> Oui/Non, country codes -> names).
-    Returns the Excel rows written."""
+    Returns the Excel rows written.
+
+    `expected`: the file as the caller read it when it decided what to append; a file changed since is refused
+    (`RegistryChanged`). Without it, rows are appended to the file as it is: a file changed by another program
+    during the append is read again and the append redone (once)."""
     path = Path(path)
-    with atomic_update(path, force) as tmp, XlsxPackage(path) as pkg:
-        written = append_rows(pkg, table, rows)
-        pkg.save(tmp)
-    return written
+    for attempt in range(2):
+        try:
+            with atomic_update(path, force, expected) as tmp, XlsxPackage(path) as pkg:
+                written = append_rows(pkg, table, rows)
+                pkg.save(tmp)
+            return written
+        except RegistryChanged:
+            if expected is not None or attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bool = False) -> list[int]:
@@ -234,6 +284,7 @@ def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bo
 
 
 __all__ = [
-    "RegistryLocked", "SheetXml", "TableXml", "XlsxPackage", "append_input_rows", "append_rows", "append_journal",
-    "atomic_update", "check_not_open", "fill_computed", "lock_files", "previous_version_path", "remove_stale_temps",
+    "FileStamp", "RegistryChanged", "RegistryLocked", "RegistryReadOnly", "SheetXml", "TableXml", "XlsxPackage",
+    "append_input_rows", "append_rows", "append_journal", "atomic_update", "check_not_open", "check_writable",
+    "fill_computed", "lock_files", "previous_version_path", "read_only", "registry_lock", "remove_stale_temps",
 ]

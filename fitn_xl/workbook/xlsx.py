@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from ..files import readable
 from ..values import ExcelError, Uncomputed
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
@@ -299,7 +300,7 @@ def _set_value(cell: etree._Element, value) -> None:
     if type(value) is not str:
         value = to_excel(None, value)
     if isinstance(value, str):
-        text = _ILLEGAL_XML.sub("", value)
+        text = _ILLEGAL_XML.sub("", readable(value))  # a file name with undecodable bytes: still valid XML
         cell.set("t", "inlineStr")
         t = etree.SubElement(etree.SubElement(cell, _T["is"]), _T["t"])
         t.text = text
