@@ -403,3 +403,34 @@ def test_an_error_cell_in_a_ds_export_is_flagged_where_it_is_not_imported_empty(
     assert "valeur d'erreur Excel" in issue.message and str(issue) in text
     assert loaded.registry.applications[1].total_cost is None  # never read as an empty cell…
     assert loaded.registry.applications[0].total_cost == D("10416.67")
+
+
+def test_a_sheet_calamine_cannot_convert_still_reads_dates_as_dates_and_escapes_as_characters(registry_file):
+    """A date cell out of any calendar (-1e11) makes calamine give up on the sheet; the fallback reads the XML:
+    a date typed in an amount column is still a date (an error there), not its serial number as euros."""
+    edit_cells(registry_file, C, {(2, "Date de fin prévue"): -106751991169.0, (3, "Coût global (€)"): date(2021, 6, 1),
+                                  (4, "Collectivité"): "Ville_x000B_de X"})
+    loaded = load_registry(registry_file)
+    got = places(loaded)
+    assert set(got) == {(C, 2, "Date de fin prévue"), (C, 3, "Coût global (€)"), (C, 4, "Collectivité")}
+    assert got[(C, 3, "Coût global (€)")] == "« 01/06/2021 » est une date, pas un montant"
+    assert "tabulation verticale" in got[(C, 4, "Collectivité")]
+    assert loaded.registry.applications[4].received_on == date(2021, 3, 15)
+
+
+def test_a_forfait_row_shadowed_by_an_earlier_one_with_another_amount_is_an_error(registry_file):
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[P]
+    last = max(r for r in range(2, 40) if ws.cell(r, 5).value)
+    for c, value in enumerate(("3a", "Commune", 3000, 8000, 8000), start=5):  # overlaps 0–4 999 and 5 000+
+        ws.cell(last + 1, c).value = value
+    wb.save(registry_file)
+    got = places(load_registry(registry_file))
+    assert got == {(P, last + 1, "Population min"): "populations communes avec la ligne 2 (même mesure, même type de "
+                   "candidat, autre montant) : seule la première ligne s'appliquerait ; séparez les tranches de "
+                   "population"}
+    rows = [list(schema.FORFAITS.headers), ["3a", "Commune", 0, 4999, 5000], ["3a", "Commune", 3000, 8000, 8000]]
+    with pytest.raises(ranges.RangeError, match="ligne 3, colonne « Population min » : populations communes avec la "
+                                                "ligne 2"):
+        ranges.forfait_rules(rows)
+    assert ranges.forfait_rules(rows[:2] + [["3a", "Commune", 3000, 8000, 5000]])  # same amount: harmless

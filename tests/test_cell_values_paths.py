@@ -26,6 +26,7 @@ from fitn_xl.values import (
     CellError,
     ExcelError,
     Uncomputed,
+    control_character,
     is_empty,
     parse_amount,
     parse_number,
@@ -245,7 +246,8 @@ def test_a_cell_reads_the_same_through_every_path_or_is_reported_by_each(folder,
         header = HEADER[name]
         expected = reader_outcome(loaded, row, header)
         where = f"{name} = {value!r} (reader: {expected!r})"
-        if is_empty(value):  # an empty required cell is an error of the registry; a function reads « not given »
+        if is_empty(value) and not (isinstance(value, str) and control_character(value)):
+            # an empty required cell is an error of the registry; a function reads « not given »
             assert expected in ("error", None, ""), where
             assert addin_outcome(name, office(value)) in (None, ""), where
             continue
@@ -293,7 +295,8 @@ def test_a_parameter_table_reads_whole_whatever_its_blank_rows_and_the_same_as_a
         by_range = ranges.forfait_rules(as_range)
     except ranges.RangeError as exc:
         assert bad, f"only the range reports: {exc}"
-        assert re.match(rf"tableau « Forfaits », ligne {bad[0]}\b", str(exc)), (str(exc), bad)
+        named = re.match(r"tableau « Forfaits », ligne (\d+)\b", str(exc))
+        assert named and int(named.group(1)) in bad, (str(exc), bad)  # a row the reader reports too
     else:
         assert not bad, f"only the reader reports: {loaded.issues}"
         assert loaded.registry.parameters.forfaits == by_range

@@ -102,6 +102,20 @@ def forfait(app: Application, rules: Iterable[ForfaitRule]) -> Decimal | None:
     return None
 
 
+def forfait_conflict(rule: ForfaitRule, earlier: Iterable[ForfaitRule]) -> int | None:
+    """The index of the first of `earlier` rows that shadows `rule` with another amount: same measure and applicant
+    type, population ranges sharing a population (bounds inclusive, an absent bound open). `forfait` takes the first
+    matching row, so such a row would silently never apply to those populations; None when there is none."""
+    lo, hi = rule.population_min, rule.population_max
+    for i, other in enumerate(earlier):
+        if (other.measure, other.applicant_type) != (rule.measure, rule.applicant_type) or other.amount == rule.amount:
+            continue
+        if (hi is None or other.population_min is None or other.population_min <= hi) and (
+                lo is None or other.population_max is None or lo <= other.population_max):
+            return i
+    return None
+
+
 def ineligibility(app: Application, params: Parameters) -> list[tuple[str, str]]:
     """« Quels critères d'éligibilité ? » — (code, named reason) per failed criterion (empty list = eligible). The
     codes (`REASON_CODES`) let documents word each reason their own way."""

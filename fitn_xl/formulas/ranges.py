@@ -263,12 +263,18 @@ def table_records(value, table: Table, required: bool = True) -> list[tuple[int,
 
 def forfait_rules(value) -> tuple[ForfaitRule, ...]:
     """The « Forfaits » table (Mesure, Type de candidat, Population min, Population max, Montant (€))."""
-    out = []
+    out: list[ForfaitRule] = []
+    rows: list[int] = []
     for r, rec in table_records(value, schema.FORFAITS, required=False):
         lo, hi = rec.get("population_min"), rec.get("population_max")
         if lo is not None and hi is not None and lo > hi:
             raise RangeError(f"tableau « Forfaits », ligne {r} : population max inférieure à la population min")
-        out.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
+        rule = ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi)
+        if (k := rules.forfait_conflict(rule, out)) is not None:
+            raise RangeError(f"tableau « Forfaits », ligne {r}, colonne « Population min » : populations communes "
+                             f"avec la ligne {rows[k]} (même mesure, même type de candidat, autre montant)")
+        out.append(rule)
+        rows.append(r)
     return tuple(out)
 
 

@@ -434,7 +434,8 @@ def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_gri
                       blocking=True)
             )
 
-    forfaits = []
+    forfaits: list[ForfaitRule] = []
+    forfait_rows: list[int] = []
     parsed = p.parse(_read_table(book, schema.FORFAITS, cache, issues, notes))
     for i, excel_row in enumerate(parsed.rows.excel_rows):
         p.report(parsed, i)
@@ -443,9 +444,14 @@ def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_gri
             continue
         if all(rec.get(k) not in (None, "") for k in ("measure", "applicant_type", "amount")):
             lo, hi = rec.get("population_min"), rec.get("population_max")
+            rule = ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi)
             if lo is not None and hi is not None and lo > hi:
                 p.issue(schema.FORFAITS, excel_row, "Population max", "inférieure à la population min", None)
-            forfaits.append(ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi))
+            elif (k := rules.forfait_conflict(rule, forfaits)) is not None:
+                p.issue(schema.FORFAITS, excel_row, "Population min", _overlap_message(forfait_rows[k]), None)
+                continue
+            forfaits.append(rule)
+            forfait_rows.append(excel_row)
 
     grid = []
     parsed = p.parse(_read_table(book, schema.GRID, cache, issues, notes))
@@ -491,6 +497,11 @@ def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_gri
         excluded_categories=frozenset(excluded),
         extra=extra,
     )
+
+
+def _overlap_message(row: int) -> str:
+    return (f"populations communes avec la ligne {row} (même mesure, même type de candidat, autre montant) : seule "
+            "la première ligne s'appliquerait ; séparez les tranches de population")
 
 
 def _children(

@@ -19,7 +19,7 @@ import shutil
 import time
 import zipfile
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from ..files import readable
-from ..values import ExcelError, Uncomputed
+from ..values import ExcelError, Uncomputed, is_date_format
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
 
@@ -282,6 +282,15 @@ class SheetXml:
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """A cell's text with the OOXML escapes of characters XML cannot hold (« _x000B_ ») decoded, as Excel and
+    calamine read it."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def _has_value(cell: etree._Element) -> bool:
     v = cell.find(_T["v"])
     if v is not None and (v.text or "") != "":
@@ -519,11 +528,32 @@ class XlsxPackage:
         root = self.xml("xl/sharedStrings.xml")
         return ["".join(t.text or "" for t in si.iter(_T["t"])) for si in root]
 
+    def date_styles(self) -> frozenset[str]:
+        """Indexes (as in a cell's `s`) of the cell styles whose number format shows a date."""
+        if "xl/styles.xml" not in self.names:
+            return frozenset()
+        styles = self.xml("xl/styles.xml")
+        num_fmts = styles.find(_T["numFmts"])
+        custom = {} if num_fmts is None else {f.get("numFmtId"): f.get("formatCode") or ""
+                                              for f in num_fmts.iterchildren(_T["numFmt"])}
+        xfs = styles.find(_T["cellXfs"])
+        out = set()
+        for i, xf in enumerate([] if xfs is None else xfs.iterchildren(_T["xf"])):
+            fmt = xf.get("numFmtId") or "0"
+            if fmt in custom:
+                if is_date_format(custom[fmt]):
+                    out.add(str(i))
+            elif fmt.isdigit() and (14 <= int(fmt) <= 22 or 27 <= int(fmt) <= 36 or 45 <= int(fmt) <= 58):
+                out.add(str(i))  # Excel's built-in date and time formats
+        return frozenset(out)
+
     def raw_values(self, sheet: str) -> list[list]:
-        """Cell values of a sheet from A1, without any date conversion (numbers as float, text as str, booleans,
-        `ExcelError` for error cells, `Uncomputed` for formulas saved without value, '' for empty): a fallback for
-        cells calamine cannot convert."""
-        strings = self.shared_strings()
+        """Cell values of a sheet from A1, read from the XML (numbers as float, a date cell as its date-time when
+        its serial is a date, text as str with its _xHHHH_ escapes decoded, booleans, `ExcelError` for error cells,
+        `Uncomputed` for formulas saved without value, '' for empty): a fallback for sheets calamine cannot
+        convert (a date cell out of any calendar, e.g. 1e12, stays its number)."""
+        strings = [_unescape(s) for s in self.shared_strings()]
+        dates = self.date_styles()
         part = self.sheet_parts.get(sheet)
         root = self.xml(part)
         data = root.find(_T["sheetData"])
@@ -537,7 +567,7 @@ class XlsxPackage:
                 if t == "s" and text is not None:
                     value = strings[int(text)] if int(text) < len(strings) else ""
                 elif t == "inlineStr":
-                    value = "".join(x.text or "" for x in cell.iter(_T["t"]))
+                    value = _unescape("".join(x.text or "" for x in cell.iter(_T["t"])))
                 elif t == "e":
                     value = ExcelError((text or "#N/A").strip().upper())
                 elif cell.find(_T["f"]) is not None and (v is None or (not text and t != "str")):
@@ -553,6 +583,9 @@ class XlsxPackage:
                         value = float(text)
                     except ValueError:
                         value = text
+                    else:
+                        if cell.get("s") in dates and 0 <= value < 2_958_466:  # up to 31/12/9999
+                            value = datetime(1899, 12, 30) + timedelta(days=value)
                 grid.setdefault(r, {})[c] = value
         if not grid:
             return []
