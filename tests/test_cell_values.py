@@ -434,3 +434,22 @@ def test_a_forfait_row_shadowed_by_an_earlier_one_with_another_amount_is_an_erro
                                                 "ligne 2"):
         ranges.forfait_rules(rows)
     assert ranges.forfait_rules(rows[:2] + [["3a", "Commune", 3000, 8000, 5000]])  # same amount: harmless
+
+
+def test_an_error_cell_in_a_ditp_list_to_consolidate_is_named(tmp_path):
+    from test_ditp_support import app as laureate
+    from test_ditp_support import make_registry
+
+    from fitn_xl.ditp import build_monthly_list
+    from fitn_xl.ditp.xlsx import NotAListError, read_list_xlsx
+
+    registry = make_registry(tmp_path / "r.xlsx", [laureate(1), laureate(2)])
+    listing = build_monthly_list(registry, "2021-06", tmp_path / "out", today=date(2021, 7, 1))
+    assert len(read_list_xlsx(listing.xlsx).rows) == 2
+    wb = openpyxl.load_workbook(listing.xlsx)
+    ws = wb.worksheets[0]
+    col = [c.value for c in ws[1]].index("Mesure") + 1
+    put_error(ws, 3, col, "#REF!")
+    wb.save(listing.xlsx)
+    with pytest.raises(NotAListError, match="ligne 3, colonne « Mesure » : « #REF! » : valeur d'erreur Excel"):
+        read_list_xlsx(listing.xlsx)
