@@ -145,6 +145,10 @@ def person(representative: str, function: str, civility: str = "") -> Person:
         if bare in _FEMININE_FUNCTIONS:
             civ = MRS
     feminine = {MR: False, MRS: True}.get(civ)
+    if not (function or "").strip():  # « M. le Président du Conseil régional »: the function is in the name
+        m = re.match(r"^(?:le|la|l['’])\s*([\w-]+)", name, re.IGNORECASE)
+        if m and m.group(1).lower() in FUNCTIONS:
+            function = m.group(1)
     return Person(civ, name, agreed_function(function, feminine))
 
 
