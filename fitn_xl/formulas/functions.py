@@ -4,8 +4,18 @@ amount, score /20 — thin adapters over `fitn_xl.core.rules` and `fitn_xl.core.
 Each function is pure: the parameter tables (*Forfaits*, *Grille*, *Exclusions*, *Parametres*) and the input
 tables (*Depenses*, *Notation*) are passed as ranges. Inputs may be one cell each (one dossier) or whole columns
 (the result spills, one value per row). A bad input gives a French « Erreur : … » text in its cell, never an Excel
-error. Names: classic xlwings (VBA) uses the Python names, e.g. `FITN_FORFAIT`; Office.js uses `name=` under the
-add-in namespace, e.g. `FITN.FORFAIT`.
+error; a bad cell spoils only its own row.
+
+Two ways to write them, with the same results: **one formula per row**, as a calculated column of a table
+(`=FITN.DEPENSES_EXCLUES([@[N° dossier]];Depenses;Exclusions)` in « Candidatures »: Excel copies it to each row and
+to new rows; a table cannot hold a result that spills), or **the column form**, one formula outside a table on whole
+columns (`=FITN.DEPENSES_EXCLUES(Candidatures[N° dossier];Depenses;Exclusions)`), whose result spills. A row's
+result depends only on its own cells and the tables, so both give the same cells. For the per-row form the tables
+are parsed once per recalculation (`cache`), and under Office.js the add-in's client sends the rows of a
+recalculation in one request, each table once (`fitn_xl.addin.batchcall`): both forms cost about the same.
+
+Names: classic xlwings (VBA) uses the Python names, e.g. `FITN_FORFAIT`; Office.js uses `name=` under the add-in
+namespace, e.g. `FITN.FORFAIT`.
 
 Outside Excel (Linux, tests) the xlwings decorators are pass-throughs and these are plain Python functions.
 """
@@ -23,7 +33,7 @@ from ..core.model import Application
 from ..perf import gc_paused
 from ..schema import APPLICATIONS, NO, YES, Column
 from ..values import CellError, parse_column
-from . import ranges
+from . import cache, ranges
 from .ranges import ERROR_PREFIX, RangeError, broadcast, excel_value, shape
 
 # Function argument -> attribute of `Application` (its « Candidatures » column gives the kind and the label).
@@ -62,7 +72,8 @@ class Cells(Converter):
 # optional is not written here: it depends on the function (`depenses` is required by FITN.DEPENSES_EXCLUES, optional
 # in FITN.COUT_ELIGIBLE), so `argument_doc` adds « ; facultatif… » from each function's signature.
 DOC = {
-    "dossier": "N° dossier (une cellule ou la colonne Candidatures[N° dossier])",
+    "dossier": "N° dossier : [@[N° dossier]] pour une formule par ligne dans un tableau, ou Candidatures[N° dossier] "
+               "pour une seule formule dont le résultat se répand sur la colonne",
     "mesure": "Mesure : 3a, 3b, 3c ou 3d (une cellule ou une colonne)",
     "type_candidat": "Type de candidat, valeur de la liste (une cellule ou une colonne)",
     "population": "Population de la collectivité, en habitants (une cellule ou une colonne)",
@@ -74,11 +85,12 @@ DOC = {
     "demande": "Financement demandé (€)",
     "part_collectivites": "Mesure 3d : part du coût assumée par les collectivités (€) ; vide = pas de plafond",
     "forfaits": "Tableau Forfaits (Mesure, Type de candidat, Population min, Population max, Montant (€))",
-    "depenses": "Tableau Depenses (N° dossier, Libellé, Catégorie, Fournisseur ou éditeur, Pays de l'éditeur, "
-                "Montant (€))",
+    "depenses": "Tableau Depenses entier (N° dossier, Libellé, Catégorie, Fournisseur ou éditeur, Pays de "
+                "l'éditeur, Montant (€)), le même sur chaque ligne",
     "exclusions": "Tableau Exclusions (catégories de dépenses exclues)",
     "parametres": "Tableau Parametres ou la cellule « Échéance des résultats »",
-    "notation": "Tableau Notation (N° dossier, Évaluateur, Conflit d'intérêts, Critère 1 … Critère 5)",
+    "notation": "Tableau Notation entier (N° dossier, Évaluateur, Conflit d'intérêts, Critère 1 … Critère 5), le "
+                "même sur chaque ligne",
     "grille": "Tableau Grille (Mesure, N°, Critère, Pondération, Note maximale)",
 }
 
@@ -172,8 +184,19 @@ def _per_row(arguments: dict[str, object], compute):
         return shape(out, as_row)
 
 
+# The arguments that take a whole table (the same range for every row of a calculated column): parsed once per
+# recalculation (`cache`), and what the add-in's batch endpoint sends once per batch.
+TABLE_ARGS = frozenset({"forfaits", "depenses", "exclusions", "parametres", "notation", "grille"})
+
+
+def _table(kind: str, value, parse):
+    """`parse(value)` for the table argument `kind`, once per distinct range within a recalculation (one formula
+    per row passes the same « Depenses » to every row)."""
+    return cache.parsed(kind, value, parse)
+
+
 def _guard(build):
-    """Parse the tables once; a bad table gives its error in the cell."""
+    """Parse the tables (once per recalculation); a bad table gives its error in the cell."""
     try:
         with gc_paused():
             return build(), None
@@ -189,8 +212,8 @@ def _guard(build):
 @xw.arg("forfaits", "raw", doc=DOC["forfaits"])
 def fitn_forfait(mesure, type_candidat, population, forfaits):
     """Forfait de financement (€) de la mesure pour ce type de candidat et cette population, d'après le tableau
-    Forfaits ; vide quand aucune ligne ne correspond."""
-    rules_, error = _guard(lambda: ranges.forfait_rules(forfaits))
+    Forfaits ; vide quand aucune ligne ne correspond. Par ligne ([@…]) ou pour toute la colonne."""
+    rules_, error = _guard(lambda: _table("forfaits", forfaits, ranges.forfait_rules))
     if error:
         return error
     return _per_row(
@@ -201,7 +224,8 @@ def fitn_forfait(mesure, type_candidat, population, forfaits):
 
 def _spending_function(dossier, cout_global, depenses, exclusions, pick):
     def build():
-        return ranges.expenses_by_dossier(depenses), ranges.excluded_categories(exclusions)
+        return (_table("depenses", depenses, ranges.expenses_by_dossier),
+                _table("exclusions", exclusions, ranges.excluded_categories))
 
     built, error = _guard(build)
     if error:
@@ -224,7 +248,7 @@ def _spending_function(dossier, cout_global, depenses, exclusions, pick):
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_depenses_exclues(dossier, depenses, exclusions=None):
     """Dépenses exclues (€) du dossier : somme de ses lignes de dépenses dont la catégorie est exclue (par
-    défaut : équipement informatique pour les agents)."""
+    défaut : équipement informatique pour les agents). Par ligne ([@…]) ou pour toute la colonne."""
     return _spending_function(dossier, None, depenses, exclusions, lambda s: s.excluded)
 
 
@@ -236,7 +260,7 @@ def fitn_depenses_exclues(dossier, depenses, exclusions=None):
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
     """Coût éligible (€) : coût du projet (somme des lignes de dépenses, sinon coût global déclaré) moins les
-    dépenses exclues."""
+    dépenses exclues. Par ligne ([@…]) ou pour toute la colonne."""
     return _spending_function(dossier, cout_global, depenses, exclusions, lambda s: s.eligible_cost)
 
 
@@ -248,7 +272,7 @@ def fitn_cout_eligible(dossier, cout_global, depenses=None, exclusions=None):
 @xw.arg("exclusions", "raw", doc=DOC["exclusions"])
 def fitn_part_hors_ue(dossier, cout_global, depenses, exclusions=None):
     """Part des licences d'éditeurs hors Union européenne dans le coût éligible (fraction : 0,12 = 12 %) ; vide
-    quand le coût éligible est nul."""
+    quand le coût éligible est nul. Par ligne ([@…]) ou pour toute la colonne."""
     return _spending_function(dossier, cout_global, depenses, exclusions, lambda s: s.extra_eu_share)
 
 
@@ -257,7 +281,7 @@ _ELIGIBILITY_ARGS = ("mesure", "type_candidat", "financee_collectivites", "engag
 
 
 def _reasons_function(values: dict, parametres, render):
-    deadline, error = _guard(lambda: ranges.results_deadline(parametres))
+    deadline, error = _guard(lambda: _table("parametres", parametres, ranges.results_deadline))
     if error:
         return error
     params = ranges.parameters(deadline=deadline)
@@ -277,7 +301,7 @@ def _eligibility_decorators(f):
 def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                   demande, parametres=None):
     """Éligibilité du dossier aux critères de la fiche (type de candidat, engagement décisionnel, transformation
-    numérique, échéance des résultats, montants) : Oui ou Non."""
+    numérique, échéance des résultats, montants) : Oui ou Non. Par ligne ([@…]) ou pour toute la colonne."""
     values = dict(zip(_ELIGIBILITY_ARGS, (mesure, type_candidat, financee_collectivites, engagement, transformation,
                                           date_fin, cout_global, demande), strict=True))
     return _reasons_function(values, parametres, lambda reasons: NO if reasons else YES)
@@ -288,7 +312,8 @@ def fitn_eligible(mesure, type_candidat, financee_collectivites, engagement, tra
 @_eligibility_decorators
 def fitn_motifs(mesure, type_candidat, financee_collectivites, engagement, transformation, date_fin, cout_global,
                 demande, parametres=None):
-    """Motifs d'inéligibilité du dossier, un par ligne (vide quand le dossier est éligible)."""
+    """Motifs d'inéligibilité du dossier, un par ligne (vide quand le dossier est éligible).
+    Par ligne ([@…]) ou pour toute la colonne."""
     values = dict(zip(_ELIGIBILITY_ARGS, (mesure, type_candidat, financee_collectivites, engagement, transformation,
                                           date_fin, cout_global, demande), strict=True))
     return _reasons_function(values, parametres, lambda reasons: "\n".join(reasons))
@@ -319,11 +344,14 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
                          date_fin, cout_global, demande, part_collectivites, forfaits, parametres=None, dossier=None,
                          depenses=None, exclusions=None):
     """Montant proposé (€) : 0 si le dossier est inéligible ; sinon le plus petit du forfait (s'il existe), du
-    financement demandé et du coût éligible ; pour la mesure 3d, au plus la part des collectivités."""
+    financement demandé et du coût éligible ; pour la mesure 3d, au plus la part des collectivités.
+    Par ligne ([@…]) ou pour toute la colonne."""
 
     def build():
-        return (ranges.forfait_rules(forfaits), ranges.results_deadline(parametres),
-                ranges.expenses_by_dossier(depenses), ranges.excluded_categories(exclusions))
+        return (_table("forfaits", forfaits, ranges.forfait_rules),
+                _table("parametres", parametres, ranges.results_deadline),
+                _table("depenses", depenses, ranges.expenses_by_dossier),
+                _table("exclusions", exclusions, ranges.excluded_categories))
 
     built, error = _guard(build)
     if error:
@@ -354,31 +382,22 @@ def fitn_montant_propose(mesure, type_candidat, population, financee_collectivit
 @xw.arg("grille", "raw", doc=DOC["grille"])
 def fitn_note(dossier, mesure, notation, grille):
     """Note /20 du dossier : moyenne des notes pondérées des évaluateurs sans conflit d'intérêts ayant noté tous
-    les critères de la grille de sa mesure ; vide sans note complète."""
-    criteria, error = _guard(lambda: ranges.grid(grille))
+    les critères de la grille de sa mesure ; vide sans note complète. Par ligne ([@…]) ou pour toute la colonne."""
+    criteria, error = _guard(lambda: _table("grille", grille, ranges.grid))
     if error:
         return error
     params = ranges.parameters(grid=criteria)
-    measure_of: dict[str, str] = {}  # the measure of each dossier, from its rows without a bad cell
-    try:
-        _, _, columns = broadcast({"dossier": dossier, "mesure": mesure})
-    except RangeError:
-        pass  # the per-row pass below reports it
-    else:
-        apps, bad = _applications(*_parse_arguments(columns))
-        for i, app in enumerate(apps):
-            if i not in bad:
-                measure_of.setdefault(app.dossier_id, app.measure)
     grid_of = {m: params.criteria_of(m) for m in {c.measure for c in criteria}}  # each measure's grid, sorted once
-    built, error = _guard(lambda: ranges.scores_by_dossier(notation, lambda d: grid_of.get(measure_of.get(d), ())))
+    scale_of = {m: {c.number: c for c in grid} for m, grid in grid_of.items()}
+    rows_of, error = _guard(lambda: _table("notation", notation, ranges.score_rows))
     if error:
         return error
-    scores, score_errors = built
 
-    def compute_row(app):
-        if app.dossier_id in score_errors:
-            raise RangeError(score_errors[app.dossier_id])
-        return scoring.dossier_score(scores.get(app.dossier_id, ()), grid_of.get(app.measure, ())).average
+    def compute_row(app):  # each row's scores checked against its own measure's grid
+        scores, problem = ranges.checked_scores(rows_of.get(app.dossier_id, ()), scale_of.get(app.measure, {}))
+        if problem:
+            raise RangeError(problem)
+        return scoring.dossier_score(scores, grid_of.get(app.measure, ())).average
 
     return _per_row({"dossier": dossier, "mesure": mesure}, compute_row)
 

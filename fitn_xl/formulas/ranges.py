@@ -375,11 +375,12 @@ def expenses_by_dossier(value) -> tuple[dict[str, list[Expense]], dict[str, str]
     return by_dossier, errors
 
 
-def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[str, str]]:
-    """The « Notation » table grouped by N° dossier; `criteria_of(dossier_id)` gives the dossier's grid (to check
-    each score against its criterion's scale, as the workbook reader does)."""
-    by_dossier: dict[str, list[Score]] = {}
-    errors: dict[str, str] = {}
+def score_rows(value) -> dict[str, list[tuple]]:
+    """The « Notation » table grouped by N° dossier, parsed once whatever the grids: each dossier's rows in table
+    order, as (row number, its criteria values, its `Score`) or, for a row with a bad cell, (row number, None, the
+    French message); '' holds the rows whose N° dossier is empty or bad. `checked_scores` then checks one dossier's
+    rows against its grid."""
+    by_dossier: dict[str, list[tuple]] = {}
     numbers, columns = raw_columns(value, schema.SCORES, required=False)
     parsed, bad = parse_columns(schema.SCORES, numbers, columns)
     n = len(numbers)
@@ -390,24 +391,37 @@ def scores_by_dossier(value, criteria_of) -> tuple[dict[str, list[Score]], dict[
     ids, evaluators, conflicts, comments = (column("dossier_id", ""), column("evaluator", ""),
                                             column("conflict", None), column("comment", ""))
     rows = list(zip(*(column(f"criterion_{i}", None) for i in range(1, schema.N_CRITERIA + 1)), strict=True))
-    scales: dict[int, tuple] = {}  # id of a grid -> (the grid, kept alive; its criteria by number)
     for j, (r, dossier_id, values) in enumerate(zip(numbers, ids, rows, strict=True)):
         if j in bad:  # one bad line only spoils its own dossier ('' when its N° dossier is empty)
-            errors.setdefault("" if isinstance(dossier_id, CellError) else dossier_id, bad[j])
+            by_dossier.setdefault("" if isinstance(dossier_id, CellError) else dossier_id, []).append(
+                (r, None, bad[j]))
             continue
-        grid = criteria_of(dossier_id)
-        scale = scales.get(id(grid))
-        if scale is None:
-            scale = scales[id(grid)] = (grid, {c.number: c for c in grid})
-        for i, v in enumerate(values, start=1):
-            if v is not None:
-                crit = scale[1].get(i)
-                if crit is None:
-                    errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
-                                                  f"la grille de ce dossier n'a pas de critère {i}")
-                elif v < 0 or v > crit.max_score:
-                    errors.setdefault(dossier_id, f"tableau « Notation », ligne {r}, colonne « Critère {i} » : "
-                                                  f"{v} hors de l'échelle (0 à {crit.max_score})")
         by_dossier.setdefault(dossier_id, []).append(
-            Score(dossier_id, evaluators[j], conflicts[j], values, comments[j]))
-    return by_dossier, errors
+            (r, values, Score(dossier_id, evaluators[j], conflicts[j], values, comments[j])))
+    return by_dossier
+
+
+def checked_scores(rows: Sequence[tuple], scale: dict[int, Criterion]) -> tuple[list[Score], str | None]:
+    """One dossier's rows (see `score_rows`) checked against its grid (`scale`: criterion number -> criterion), as
+    the workbook reader checks them: its scores, and the first problem in table order (a bad cell, a criterion the
+    grid lacks, a score off its scale; None when there is none)."""
+    scores: list[Score] = []
+    problem = None
+    for r, values, item in rows:
+        if values is None:
+            problem = problem or item
+            continue
+        if problem is None:
+            for i, v in enumerate(values, start=1):
+                if v is not None:
+                    crit = scale.get(i)
+                    if crit is None:
+                        problem = (f"tableau « Notation », ligne {r}, colonne « Critère {i} » : la grille de ce "
+                                   f"dossier n'a pas de critère {i}")
+                    elif v < 0 or v > crit.max_score:
+                        problem = (f"tableau « Notation », ligne {r}, colonne « Critère {i} » : {v} hors de "
+                                   f"l'échelle (0 à {crit.max_score})")
+                    if problem:
+                        break
+        scores.append(item)
+    return scores, problem
