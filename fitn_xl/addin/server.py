@@ -169,9 +169,10 @@ def app():
         if type(exc).__name__ != "LicenseError":
             raise
         raise ServeError(f"{LICENSE_REFUSED}\n\n{LICENSE_EXPLAINED}", code=1) from None
-    from . import fastcall
+    from . import batchcall, fastcall
 
     fastcall.install(fastapi_app)
+    batchcall.install(fastapi_app)
     return main_app
 
 
