@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import settings
 
 from fitn_xl.core.model import Application, Expense, Provider, Registry, Report, Score
 from fitn_xl.core.params import parameters_for
+
+# Property tests explore a fixed, reproducible set of examples in every run (CI included): a failure seen once is
+# seen again. `HYPOTHESIS_PROFILE=explore` draws new random examples, to look for more.
+settings.register_profile("fixed", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
 def _app(dossier_id: str, **kw) -> Application:
