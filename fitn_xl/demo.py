@@ -453,8 +453,10 @@ def _expenses(dossier_id: str, d: _Dossier) -> list[Expense]:
         supplier, country = "", ""
         if category == LICENCE:
             supplier, country = PUBLISHERS[rest[0]]
-        elif d.providers:
-            supplier = COMPANIES[d.providers[0][0]].name
+        elif d.providers:  # the provider ordered this line's amount, else the dossier's only provider
+            same = [key for key, ordered in d.providers if Decimal(str(ordered)) == Decimal(amount)]
+            key = same[0] if same else (d.providers[0][0] if len(d.providers) == 1 else "")
+            supplier = COMPANIES[key].name if key else ""
         out.append(Expense(dossier_id, label, category, supplier, country, Decimal(amount)))
     return out
 

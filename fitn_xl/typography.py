@@ -21,11 +21,16 @@ _BEFORE = frozenset(";:!?»")  # take a narrow no-break space before them
 _GLUED_OK = frozenset(";!?»")  # and get one when glued to a word (not « : »: 18:00, https://)
 
 
+_TRIGGERS = re.compile(r"[;:!?«»]")
+
+
 def _edits(text: str) -> list[str]:
     """For each character of `text`, what it becomes (itself, '', a narrow space, or a narrow space + itself)."""
     out = list(text)
     n = len(text)
-    for i, c in enumerate(text):
+    for m in _TRIGGERS.finditer(text):
+        i = m.start()
+        c = text[i]
         if c in _BEFORE:
             j = i
             while j > 0 and text[j - 1] in _SPACES:
@@ -42,7 +47,7 @@ def _edits(text: str) -> list[str]:
                         out[i] = NNBSP + c
                 elif (prev.isalnum() or prev in ")»%€") and (nxt in _SPACES or nxt in "\n\t»)" or i + 1 == n):
                     out[i] = NNBSP + c
-        elif c == "«":
+        if c == "«":
             j = i + 1
             while j < n and text[j] in _SPACES:
                 j += 1
@@ -51,7 +56,7 @@ def _edits(text: str) -> list[str]:
                 for k in range(i + 2, j):
                     out[k] = ""
             elif j < n and text[j] not in "\n»":
-                out[i] = c + NNBSP
+                out[i] = out[i] + NNBSP
     return out
 
 
@@ -89,10 +94,7 @@ def _paragraph_texts(p) -> list:
     paragraphs nested in it (text boxes) are left to their own pass."""
     out: list = []
     for el in p.iter(_T, *_BREAKS):
-        owner = el.getparent()
-        while owner is not None and owner.tag != _P:
-            owner = owner.getparent()
-        if owner is not p:
+        if next(el.iterancestors(_P)) is not p:
             continue
         out.append(el if el.tag == _T else None)
     return out
@@ -102,6 +104,9 @@ def french_xml(root, words: Iterable[str] = ()) -> None:
     """Fix every paragraph under the lxml element `root` in place (see `french`); `words` are made unbreakable."""
     words = tuple(w for w in words if w and "-" in w)
     for p in root.iter(_P):
+        quick = "".join(t.text or "" for t in p.iter(_T))
+        if not _TRIGGERS.search(quick) and not (words and any(w in quick for w in words)):
+            continue  # most paragraphs: nothing to do
         texts = _paragraph_texts(p)
         segments: list[list] = [[]]
         for t in texts:
@@ -121,7 +126,7 @@ def french_xml(root, words: Iterable[str] = ()) -> None:
                         t.text = fixed_words[pos:pos + len(t.text)]
                         pos += len(t.text)
                     joined = fixed_words
-            if not any(c in joined for c in ";:!?«»"):
+            if not _TRIGGERS.search(joined):
                 continue
             edits = _edits(joined)
             pos = 0
