@@ -43,6 +43,7 @@ def registry(tmp_path) -> Path:
 
 ANNEX1_VALUES = {
     "applicant": "Commune de Riom",
+    "civility": "M.",
     "representative": "Jean Dupont",
     "representative_role": "Maire",
     "address": "1 place de la Mairie\n63200 Riom",
@@ -162,7 +163,7 @@ def test_round_trip_annex1_every_value_in_the_registry(blanks, registry, tmp_pat
     assert app.measure == "3a"
     assert app.applicant == "Commune de Riom"
     assert app.applicant_type == "Commune"
-    assert app.representative == "Jean Dupont" and app.representative_role == "Maire"
+    assert app.representative == "Jean Dupont" and app.representative_role == "Maire" and app.civility == "M."
     assert app.address == "1 place de la Mairie\n63200 Riom"
     assert app.email == "mairie@riom.example" and app.phone == "04 73 00 00 00"
     assert app.title == "Accompagnement à la dématérialisation"

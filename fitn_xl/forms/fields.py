@@ -79,6 +79,7 @@ def F(tag, label, control, column, required=False, what="", choices=()) -> Field
 def _applicant_fields(entity_label: str) -> list[Field]:
     return [
         F("applicant", entity_label, TEXT, _app("Collectivité"), True, "le nom de l'entité"),
+        F("civility", "Civilité", DROPDOWN, _app("Civilité"), False, "Mme ou M.", [(c, c) for c in schema.CIVILITIES]),
         F("representative", "Nom Prénom", TEXT, _app("Représentant"), True, "le nom et le prénom"),
         F("representative_role", "Fonction", TEXT, _app("Fonction"), True, "la fonction"),
         F("address", "Adresse", MULTILINE, _app("Adresse"), True, "l'adresse postale"),
