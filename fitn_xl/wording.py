@@ -213,6 +213,12 @@ def _contract(preposition: str, phrase: str) -> str:
     return f"{preposition} {phrase}"
 
 
+def of(phrase: str) -> str:
+    """« de » before `phrase`, elided or contracted as French writes it: « d'avril 2021 », « de mai 2021 », « du
+    département »."""
+    return _contract("de", phrase)
+
+
 def collectivity(name: str, applicant_type: str = "") -> Collectivity:
     name = (name or "").strip()
     low = name.lower()

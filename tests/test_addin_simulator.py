@@ -15,9 +15,12 @@ import python_calamine
 from test_addin_functions import server_functions
 
 from fitn_xl.addin import server
+from fitn_xl.book import native
 from fitn_xl.book.build import build_workbook
 from fitn_xl.book.simulator import (
+    _CASE,
     ADDIN_CELL,
+    ADDIN_NONE,
     ADDIN_OFFICEJS,
     ADDIN_VBA,
     INPUT_CELLS,
@@ -73,9 +76,11 @@ def test_formulas_are_live_and_values_cached_like_the_core(tmp_path, addin):
     ws = openpyxl.load_workbook(path)[SHEET]
     assert ws[ADDIN_CELL].value == addin
     choice = ws.data_validations.dataValidation
-    assert any(ADDIN_CELL in dv.sqref and dv.formula1 == f'"{ADDIN_VBA},{ADDIN_OFFICEJS}"' for dv in choice)
+    assert any(ADDIN_CELL in dv.sqref and dv.formula1 == f'"{ADDIN_NONE},{ADDIN_VBA},{ADDIN_OFFICEJS}"'
+               for dv in choice)
     assert ws[RESULT_CELLS["Forfait (€)"]].value == (
-        '=IF($B$15="Office.js",_xldudf_FITN_FORFAIT(B4,B5,B6,Forfaits),FITN_FORFAIT(B4,B5,B6,Forfaits))')
+        f'=IF($B$15="{ADDIN_NONE}",{native.forfait(_CASE)},'
+        'IF($B$15="Office.js",_xldudf_FITN_FORFAIT(B4,B5,B6,Forfaits),FITN_FORFAIT(B4,B5,B6,Forfaits)))')
     proposed = ws[RESULT_CELLS["Montant proposé (€)"]].value
     assert "_xldudf_FITN_MONTANT_PROPOSE(B4,B5,B6," in proposed and ",FITN_MONTANT_PROPOSE(B4,B5,B6," in proposed
     params = load_registry(path).registry.parameters

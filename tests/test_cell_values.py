@@ -214,11 +214,12 @@ def test_a_blank_row_inside_a_parameter_table_is_skipped_and_noted_never_the_end
     assert loaded.issues == []  # no « paramètre absent », no lost grid
     assert result.status == 0
     notes = {(n.sheet, n.row): n.message for n in loaded.notes}
-    assert notes == {(P, 5): "ligne vide dans le tableau « Forfaits », ignorée (les lignes suivantes sont lues)",
-                     (P, 8): "ligne vide dans le tableau « Grille », ignorée (les lignes suivantes sont lues)",
-                     (P, 3): "ligne vide dans le tableau « Exclusions », ignorée (les lignes suivantes sont lues)",
-                     (P, 6): "ligne vide dans le tableau « Parametres », ignorée (les lignes suivantes sont lues)"}
-    assert "Remarque : Feuille « Paramètres », ligne 5 : ligne vide dans le tableau « Forfaits »" in result.text()
+    tail = ", ignorée (les lignes suivantes sont lues)"
+    assert notes == {(P, 5): f"ligne vide dans le tableau des forfaits{tail}",
+                     (P, 8): f"ligne vide dans le tableau de la grille de notation{tail}",
+                     (P, 3): f"ligne vide dans le tableau des catégories exclues{tail}",
+                     (P, 6): f"ligne vide dans le tableau des paramètres{tail}"}
+    assert "Remarque : Feuille « Paramètres », ligne 5 : ligne vide dans le tableau des forfaits" in result.text()
     expected = sample_registry().parameters
     params = loaded.registry.parameters
     assert params.forfaits == expected.forfaits

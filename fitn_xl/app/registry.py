@@ -77,7 +77,7 @@ def record(result: Result, registry: Path, rows: list[Mapping[str, object]], *, 
     try:
         append_journal(registry, rows, force=force)
     except Exception as exc:  # the documents exist: the journal must not hide them
-        result.lines.append(Line(failed.format(error=exc), failure_level))
+        result.lines.append(Line(failed.format(error=str(exc).rstrip(".")), failure_level))
         if failure_level == ERROR:
             result.fail()
         return False

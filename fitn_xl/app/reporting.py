@@ -60,11 +60,11 @@ def _ditp(registry: Path, the_month: Month, output: str | Path, send: bool, forc
         if sent and not force:
             last = sent[-1]
             if last.uncertain:
-                raise Refused(f"Erreur : la liste de {the_month.label} a peut-être déjà été envoyée : l'envoi du "
+                raise Refused(f"Erreur : la liste {the_month.of_label} a peut-être déjà été envoyée : l'envoi du "
                               f"{last.timestamp} à {last.recipient} a été interrompu pendant la transmission (feuille "
                               f"« Journal », ligne {last.row}). Vérifiez auprès du destinataire qu'elle n'est pas "
                               "arrivée, puis ajoutez --force pour l'envoyer de nouveau.")
-            raise Refused(f"Erreur : la liste de {the_month.label} a déjà été envoyée ({last.timestamp}, à "
+            raise Refused(f"Erreur : la liste {the_month.of_label} a déjà été envoyée ({last.timestamp}, à "
                           f"{last.recipient} ; feuille « Journal », ligne {last.row}). Ajoutez --force pour "
                           "l'envoyer de nouveau.")
     try:
@@ -76,7 +76,7 @@ def _ditp(registry: Path, the_month: Month, output: str | Path, send: bool, forc
     for dossier in listing.skipped_dossiers:
         report_skipped(result, f"Dossier {dossier} écarté de la liste (erreurs de saisie) :", dossier, listing.skipped)
     s = "s" if listing.count > 1 else ""
-    result.info(f"Liste de {the_month.label} : {listing.count} lauréat{s}, {fmt.eur(listing.total)}.")
+    result.info(f"Liste {the_month.of_label} : {listing.count} lauréat{s}, {fmt.eur(listing.total)}.")
     for path in result.files:
         result.info(f"  {path}")
     if listing.skipped_dossiers:

@@ -129,11 +129,12 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
     (schema.SHEET_REPORTS, "Les états des lieux trimestriels des lauréats : date, état, avancement, date de fin "
                            "révisée."),
     (schema.SHEET_DASHBOARD, "Enveloppes (montant, engagé, proposé, reste), nombre de dossiers par mesure et par "
-                             "statut, lauréats en retard, avec deux graphiques. Mis à jour par fitn-xl recalc."),
+                             "statut, lauréats en retard, avec trois graphiques (dossiers par mesure et par statut, "
+                             "enveloppes, notes moyennes). Mis à jour par fitn-xl recalc."),
     (SIMULATOR_SHEET, "Un cas saisi dans les cellules jaunes (mesure, type, population, dates, montants) donne "
-                      "forfait, éligibilité, motifs et montant proposé, calculés par les fonctions FITN du "
-                      "complément Excel choisi dans la feuille (xlwings VBA ou Office.js) ; sans le complément, "
-                      "les résultats du cas d'exemple restent affichés."),
+                      "forfait, éligibilité, motifs et montant proposé : par les formules de la feuille (« Sans "
+                      "complément », le choix par défaut, dans LibreOffice comme dans Excel) ou par les fonctions "
+                      "FITN du complément Excel choisi dans la feuille (xlwings VBA ou Office.js)."),
     (schema.SHEET_JOURNAL, "La trace des documents produits et des listes envoyées (conventions, courriers, liste "
                            "DITP, imports). Rempli par fitn-xl ; ne pas modifier."),
 )

@@ -32,11 +32,12 @@ from .. import schema
 from ..files import atomic_write
 from ..formulas import functions
 from ..workbook.build import font
-from ..workbook.cells import DATE_FORMAT, EURO_FORMAT
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, row_height, wrapped_lines
 from ..workbook.read import load_registry
+from . import native
 
 SHEET = "Simulateur"
-TITLE = "Simulateur : un cas saisi, calculé par les fonctions FITN du complément"
+TITLE = "Simulateur : les règles de la fiche appliquées à un cas saisi"
 FIRST_ROW = 4  # first input row
 
 # (label, example value, drop-down) — the order of the function arguments
@@ -58,7 +59,8 @@ RESULT_ROW = FIRST_ROW + len(INPUTS) + 2
 # The add-in that computes the results: the drop-down on the results' heading row.
 ADDIN_VBA = "xlwings (VBA)"
 ADDIN_OFFICEJS = "Office.js"
-ADDINS = (ADDIN_VBA, ADDIN_OFFICEJS)
+ADDIN_NONE = "Sans complément"  # the sheet's own formulas (`book.native`): LibreOffice, Excel without Python
+ADDINS = (ADDIN_NONE, ADDIN_VBA, ADDIN_OFFICEJS)
 ADDIN_CELL = f"B{RESULT_ROW - 1}"
 NAMESPACE = "FITN"  # Office.js namespace of the functions (the server's XLWINGS_FUNCTIONS_NAMESPACE)
 OFFICEJS_FILE_PREFIX = "_xldudf_"  # how Excel stores an Office.js custom function's name in a formula
@@ -84,11 +86,16 @@ def officejs_file_name(function: str) -> str:
     return OFFICEJS_FILE_PREFIX + officejs_name(function).replace(".", "_")
 
 
-def _call(function: str, args: str) -> str:
-    """`function` applied to `args` by the add-in chosen in `ADDIN_CELL` (formula text without its `=`)."""
+def _call(function: str, args: str, without: str) -> str:
+    """`function` applied to `args` by the add-in chosen in `ADDIN_CELL`, or the formula `without` when the choice
+    is « Sans complément » (formula text without its `=`). IF computes only the branch chosen: LibreOffice and
+    Excel never look up the name of an add-in that is not chosen."""
     choice = "$" + ADDIN_CELL[0] + "$" + ADDIN_CELL[1:]
-    return (f'IF({choice}="{ADDIN_OFFICEJS}",{officejs_file_name(function)}({args}),'
-            f'{classic_name(function)}({args}))')
+    return (f'IF({choice}="{ADDIN_NONE}",{without},IF({choice}="{ADDIN_OFFICEJS}",{officejs_file_name(function)}'
+            f'({args}),{classic_name(function)}({args})))')
+
+
+_CASE = native.Case(*(INPUT_CELLS[label] for label, _, _ in INPUTS))
 
 
 def _eligibility_args() -> str:
@@ -103,37 +110,47 @@ NO_REASON = "Aucun : le cas est éligible"
 # (label, formula, Python function name) — the results, computed by the add-in's functions
 RESULTS: tuple[tuple[str, str, str], ...] = (
     ("Forfait (€)",
-     "=" + _call("fitn_forfait", f"{_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits"),
+     "=" + _call("fitn_forfait", f"{_ref('Mesure')},{_ref('Type de candidat')},{_ref('Population')},Forfaits",
+                 native.forfait(_CASE)),
      "fitn_forfait"),
-    ("Éligible", "=" + _call("fitn_eligible", f"{_eligibility_args()},Parametres"), "fitn_eligible"),
+    ("Éligible", "=" + _call("fitn_eligible", f"{_eligibility_args()},Parametres", native.eligible(_CASE)),
+     "fitn_eligible"),
     # an eligible case shows a word, not an empty text: a formula cached as '' is recalculated (#NAME? without
     # the add-in) by LibreOffice
     ("Motifs", f'=IF(B{RESULT_ROW + 1}="Oui","{NO_REASON}",'
-               + _call("fitn_motifs", f"{_eligibility_args()},Parametres") + ")",
+               + _call("fitn_motifs", f"{_eligibility_args()},Parametres", native.motifs(_CASE)) + ")",
      "fitn_motifs"),
     ("Montant proposé (€)",
      "=" + _call("fitn_montant_propose",
-                 ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres"),
+                 ",".join(_ref(label) for label, _, _ in INPUTS) + ",Forfaits,Parametres",
+                 native.proposed(_CASE, f"B{RESULT_ROW}", f"B{RESULT_ROW + 1}")),
      "fitn_montant_propose"),
 )
 RESULT_CELLS = {label: f"B{RESULT_ROW + i}" for i, (label, _, _) in enumerate(RESULTS)}
 
 
-def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
+NOTE = (
+    "Saisissez le cas dans les cellules jaunes ; les résultats se calculent aussitôt. En " + ADDIN_CELL + ", « "
+    + ADDIN_NONE + " » (le choix par défaut) les calcule par les formules de la feuille, dans LibreOffice comme "
+    "dans Excel ; « " + ADDIN_VBA + " » (fonctions FITN_…, Python sur le poste Windows) ou « " + ADDIN_OFFICEJS
+    + " » (fonctions FITN.…, serveur fitn-xl : Excel sur le web, Mac, Windows) les font calculer par fitn-xl "
+    "lui-même. Les trois donnent les mêmes résultats pour un cas sans lignes de dépenses ; sans le complément "
+    "choisi, les résultats deviennent une erreur de nom : revenez alors à « " + ADDIN_NONE + " »."
+)
+
+
+def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_NONE):
     """Add the « Simulateur » sheet (inputs with drop-downs, the add-in choice set to `addin`, result formulas) to
     an openpyxl `workbook`; returns the worksheet. Formulas refer to the tables `Forfaits` and `Parametres` of
-    « Paramètres »."""
+    « Paramètres » and to the list `Liste_Types`."""
 
     ws = workbook.create_sheet(title)
     ws["A1"] = TITLE
     ws["A1"].font = font(bold=True, size=13, color="000091")
-    ws["A2"] = ("Saisissez le cas dans les cellules jaunes et choisissez en " + ADDIN_CELL + " le complément "
-                "installé sur ce poste : « " + ADDIN_VBA + " » (fonctions FITN_…, Python sur le poste Windows) ou "
-                "« " + ADDIN_OFFICEJS + " » (fonctions FITN.…, serveur fitn-xl : Excel sur le web, Mac, Windows). "
-                "Sans complément, les résultats gardent les valeurs du dernier calcul.")
+    ws["A2"] = NOTE
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:C2")
-    ws.row_dimensions[2].height = 60
+    ws.row_dimensions[2].height = row_height(wrapped_lines(NOTE, 44 + 34 + 40))
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 40
@@ -163,7 +180,7 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
             dv.error, dv.errorTitle = "Choisissez une valeur de la liste.", "Valeur non prévue"
             ws.add_data_validation(dv)
             dv.add(cell)
-    ws[f"A{RESULT_ROW - 1}"] = "Résultats, calculés par le complément :"
+    ws[f"A{RESULT_ROW - 1}"] = "Résultats, calculés par :"
     ws[f"A{RESULT_ROW - 1}"].font = font(bold=True)
     if addin not in ADDINS:
         raise ValueError(f"addin: {addin!r} not in {ADDINS}")
@@ -172,11 +189,13 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
     choice.fill = yellow
     choice.font = font(bold=True)
     dv = DataValidation(type="list", formula1='"' + ",".join(ADDINS) + '"', allow_blank=False)
-    dv.error, dv.errorTitle = "Choisissez « " + ADDIN_VBA + " » ou « " + ADDIN_OFFICEJS + " ».", "Complément"
-    dv.prompt, dv.promptTitle = "Le complément Excel installé sur ce poste.", "Complément"
+    dv.error, dv.errorTitle = ("Choisissez « " + ADDIN_NONE + " », « " + ADDIN_VBA + " » ou « " + ADDIN_OFFICEJS
+                               + " ».", "Calcul")
+    dv.prompt, dv.promptTitle = ("« " + ADDIN_NONE + " » : les formules de la feuille (LibreOffice, tout Excel) ; "
+                                 "sinon le complément installé sur ce poste.", "Calcul")
     ws.add_data_validation(dv)
     dv.add(choice)
-    ws[f"C{RESULT_ROW - 1}"] = "← le complément de ce poste"
+    ws[f"C{RESULT_ROW - 1}"] = "← formules de la feuille, ou complément du poste"
     for i, (label, formula, _) in enumerate(RESULTS):
         row = RESULT_ROW + i
         ws.cell(row, 1, label)
@@ -188,11 +207,12 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_VBA):
     return ws
 
 
-def simulate(path: str | Path) -> dict[str, object]:
-    """The results the add-in's functions give for the case typed in the « Simulateur » sheet of the registry
-    at `path` (its Forfaits and Parametres tables): result label -> value."""
+def simulate(path: str | Path, sheet: str = SHEET) -> dict[str, object]:
+    """The results the add-in's functions give for the case typed in the « Simulateur » sheet (or another made by
+    `add_simulator_sheet`, `sheet`) of the registry at `path` (its Forfaits and Parametres tables): result label
+    -> value."""
     book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
-    values = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
     def cell(ref: str):
         row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
@@ -253,7 +273,7 @@ def _write_cached(path: Path, tmp: Path, results: dict[str, object]) -> None:
                 v.text = repr(value) if isinstance(value, float) else str(value)
             else:
                 c.set("t", "str")
-                v.text = str(value)
+                v.text = "" if value is None else str(value)
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
             for info in archive.infolist():

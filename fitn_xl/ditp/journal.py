@@ -75,8 +75,8 @@ def send_row(month: Month, recipient: str, count: int, amount, hashes: dict[str,
         "amount": amount,
         "file": " ; ".join(hashes),
         "sha256": " ; ".join(hashes.values()),
-        "detail": (f"{UNCERTAIN} de la liste de {month.label} (connexion interrompue pendant la transmission) : "
+        "detail": (f"{UNCERTAIN} de la liste {month.of_label} (connexion interrompue pendant la transmission) : "
                    "vérifier sa réception avant tout nouvel envoi" if uncertain else
-                   f"Liste de {month.label} envoyée par SMTP"),
+                   f"Liste {month.of_label} envoyée par SMTP"),
     }
     return {_HEADERS[attr]: v for attr, v in values.items()}

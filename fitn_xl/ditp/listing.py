@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..core.followup import latest_report
 from ..core.model import Registry, Report
 from ..schema import LAUREATE_STATUSES
+from ..wording import of
 from . import fmt
 
 # Headers of the list (xlsx, docx and consolidation): a contract, in column order.
@@ -65,6 +66,11 @@ class Month:
     def label(self) -> str:
         """'juin 2021'."""
         return fmt.month_label(self.year, self.month)
+
+    @property
+    def of_label(self) -> str:
+        """'de juin 2021', 'd'avril 2021': « la liste d'avril 2021 »."""
+        return of(self.label)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

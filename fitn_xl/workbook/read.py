@@ -125,6 +125,21 @@ class _Rows:
         return repeat(None, len(self.excel_rows)) if values is None else values
 
 
+_TABLE_LABELS = {
+    schema.PARAMETERS.name: "le tableau des paramètres", schema.FORFAITS.name: "le tableau des forfaits",
+    schema.GRID.name: "le tableau de la grille de notation", schema.EXCLUSIONS.name: "le tableau des catégories "
+    "exclues", schema.APPLICATIONS.name: "le tableau des candidatures", schema.EXPENSES.name: "le tableau des dépenses",
+    schema.PROVIDERS.name: "le tableau des prestataires", schema.SCORES.name: "le tableau de notation",
+    schema.REPORTS.name: "le tableau de suivi", schema.JOURNAL.name: "le tableau du journal",
+}
+
+
+def table_label(table: Table) -> str:
+    """How a message names a table of the registry: « le tableau des forfaits », not its Excel name (ASCII,
+    « Depenses »), which the sheet named beside it makes useless."""
+    return _TABLE_LABELS.get(table.name, f"le tableau « {table.name} »")
+
+
 def _open(path: Path) -> python_calamine.CalamineWorkbook:
     if not path.exists():
         raise RegistryError(f"Le fichier « {path} » n'existe pas.")
@@ -261,8 +276,8 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
                 while end + 1 < len(row) and parse_text(row[end + 1]):
                     end += 1
                 return r, c, end
-    issues.append(Issue(table.sheet, None, None, f"le tableau « {table.name} » est introuvable (en-tête « {first} » "
-                                                  "absent)", blocking=True))
+    issues.append(Issue(table.sheet, None, None, f"{table_label(table)} est introuvable (en-tête « {first} » absent)",
+                        blocking=True))
     return None
 
 
@@ -302,8 +317,8 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], notes: lis
                 gaps.append(r)
             continue
         if gaps:
-            notes.extend(Issue(table.sheet, g + 1, None, f"ligne vide dans le tableau « {table.name} », ignorée (les "
-                                                         "lignes suivantes sont lues)") for g in gaps)
+            notes.extend(Issue(table.sheet, g + 1, None, f"ligne vide dans {table_label(table)}, ignorée (les lignes "
+                                                         "suivantes sont lues)") for g in gaps)
             gaps = []
         excel_rows.append(r + 1)
         picked_rows.append(picked)
