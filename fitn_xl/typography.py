@@ -175,3 +175,19 @@ def ordinary_gaps(text: str) -> list[str]:
 
 __all__ = ["NB_HYPHEN", "NBSP", "NNBSP", "french", "french_docx", "french_part", "french_xml", "ordinary_gaps",
            "plural", "unbreakable"]
+
+
+def for_display(text: str, encoding: str | None = None) -> str:
+    """`french(text)` for a screen whose character set is `encoding` (None: Unicode): where it has no narrow
+    no-break space (a Windows console's cp850, VBA's message box in cp1252), an ordinary no-break space stands in,
+    and a plain space where it has neither."""
+    text = french(text)
+    if encoding is None or NNBSP not in text:
+        return text
+    for space in (NNBSP, NBSP, " "):
+        try:
+            space.encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            continue
+        return text.replace(NNBSP, space)
+    return text.replace(NNBSP, " ")

@@ -148,7 +148,7 @@ def test_recalculer_through_custom_scripts_call_alerts_in_french(tmp_path):
     actions = book.json()["actions"]
     alerts = [a for a in actions if a["func"] == "alert"]
     assert len(alerts) == 1
-    assert alerts[0]["args"][0].startswith("Registre recalculé : registre.xlsx\n  6 dossier(s), ")
+    assert alerts[0]["args"][0].startswith("Registre recalculé\u00a0: registre.xlsx\n  6 dossier(s), ")
 
 
 def test_a_book_that_is_not_a_registry_gets_a_french_message(tmp_path):
@@ -226,14 +226,15 @@ def test_unexpected_error_detail_only_with_fitn_xl_debug(tmp_path, monkeypatch):
                                                           typehint_to_value={xw.Book: _inconsistent_book(tmp_path)}))
     (alert,) = book.json()["actions"]
     assert alert["func"] == "alert" and alert["args"][3] == "critical"
-    assert alert["args"][0].startswith("Recalcul : erreur inattendue (NoSuchObjectError), le travail n'a pas abouti.")
+    assert alert["args"][0].startswith("Recalcul\u00a0: erreur inattendue (NoSuchObjectError), le travail n'a pas "
+                                       "abouti.")
     assert "nimportequoi" not in alert["args"][0] and "Détail" not in alert["args"][0]
 
     monkeypatch.setenv("FITN_XL_DEBUG", "1")
     book = asyncio.run(xlwings.server.custom_scripts_call(remote, "recalculer",
                                                           typehint_to_value={xw.Book: _inconsistent_book(tmp_path)}))
     (alert,) = book.json()["actions"]
-    assert "Détail (FITN_XL_DEBUG) :" in alert["args"][0] and "nimportequoi" in alert["args"][0]
+    assert "Détail (FITN_XL_DEBUG)\u00a0:" in alert["args"][0] and "nimportequoi" in alert["args"][0]
     assert len(alert["args"][0]) <= scripts.MAX_ALERT
 
 
@@ -307,3 +308,18 @@ def test_a_book_open_in_excel_is_read_as_its_file_error_cells_and_control_charac
     got = sorted((i.sheet, i.row, i.column, i.message) for i in bookio.read_registry(
         xw.Book(json=payload_from_xlsx(path))).issues)
     assert got == expected
+
+
+def test_alerts_have_french_spacing_each_client_can_show(tmp_path):
+    """Office.js shows narrow no-break spaces; VBA's message box (cp1252) gets ordinary no-break spaces."""
+    path = tmp_path / "registre.xlsx"
+    write_sample(path, 4)
+    shown = {}
+    for client in ("Office.js", "VBA"):
+        book = xw.Book(json=payload_from_xlsx(path, client=client))
+        book = asyncio.run(xlwings.server.custom_scripts_call(remote, "recalculer",
+                                                              typehint_to_value={xw.Book: book}))
+        shown[client] = next(a for a in book.json()["actions"] if a["func"] == "alert")["args"][0]
+    assert shown["Office.js"].startswith("Registre recalculé\u202f: ") and "\u00a0:" not in shown["Office.js"]
+    assert shown["VBA"].startswith("Registre recalculé\u00a0: ") and "\u202f" not in shown["VBA"]
+    shown["VBA"].encode("cp1252")

@@ -44,3 +44,42 @@ def test_a_file_that_is_not_a_registry_gets_a_french_message_not_a_traceback(tmp
     assert "n'est pas un classeur Excel" in err and "Traceback" not in err
     assert main(["recalc", str(tmp_path / "absent.xlsx")]) == 1
     assert "n'existe pas" in capsys.readouterr().err
+
+
+def _run_in_terminal(args: list[str], encoding: str) -> str:
+    """`fitn-xl ARGS` in a pseudo-terminal whose character set is `encoding`: what the terminal receives."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    parent, child = pty.openpty()
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "fitn_xl.cli", *args], stdin=child, stdout=child, stderr=child,
+                            env=env)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(parent, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(parent)
+    return b"".join(chunks).decode(encoding)
+
+
+def test_at_a_terminal_messages_get_french_spacing_its_character_set_can_show(blank_registry, capsys):
+    import subprocess
+    import sys
+
+    args = ["new", str(blank_registry), "--departement", "63"]  # refused: the file exists
+    utf8 = _run_in_terminal(args, "utf-8")
+    assert "Erreur\u202f: «\u202f" in utf8 and "\u202f» existe déjà" in utf8
+    cp850 = _run_in_terminal(args, "cp850")  # a French Windows console
+    assert "Erreur\u00a0: «\u00a0" in cp850 and "\u202f" not in cp850
+    piped = subprocess.run([sys.executable, "-m", "fitn_xl.cli", *args], capture_output=True, text=True)
+    assert "Erreur : « " in piped.stderr  # for other programs and files: plain spaces

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import xlwings as xw
 
+from ..typography import for_display
 from . import scripts
 from .downloads import purge
 from .settings import downloads_dir, public_url
@@ -59,8 +60,11 @@ def alert_text(outcome: scripts.Outcome, token: str | None = None, folder: Path 
 
 
 def _finish(book, outcome: scripts.Outcome, token: str | None = None, folder: Path | None = None) -> None:
-    book.app.alert(alert_text(outcome, token, folder), title=scripts.TITLE, buttons="ok",
-                   mode="info" if outcome.ok else "critical")
+    """The alert, with French spacing: narrow no-break spaces in Office.js, ordinary no-break spaces for VBA's
+    message box (it shows only its Windows code page)."""
+    client = book.api.get("client") if isinstance(book.api, dict) else None
+    text = for_display(alert_text(outcome, token, folder), None if client == "Office.js" else scripts.MSGBOX_ENCODING)
+    book.app.alert(text, title=scripts.TITLE, buttons="ok", mode="info" if outcome.ok else "critical")
 
 
 def _run(book, label: str, work: Callable[[], scripts.Outcome], token: str | None = None,

@@ -25,11 +25,13 @@ import xlwings as xw
 
 from .. import app
 from ..app.result import SYSTEM_CLOCK, Clock, Result
+from ..typography import for_display
 from ..workbook.lock import acting_as, registry_lock
 from . import bookio
 
 TITLE = "FITN7 axe 3"
 MAX_ALERT = 900  # characters: Excel's MsgBox (VBA clients) shows about 1 024 and drops the rest
+MSGBOX_ENCODING = "cp1252"  # Excel's message boxes (VBA MsgBox) show the Windows code page, not all of Unicode
 DEBUG_ENV = "FITN_XL_DEBUG"  # set (e.g. to 1): an unexpected error's technical detail is shown to the user too
 
 logger = logging.getLogger("fitn_xl.addin")
@@ -219,7 +221,8 @@ def next_to(book, job: Job) -> Path:
 def _alert(book, outcome: Outcome) -> None:
     try:
         app = book.app if book is not None else xw.apps.active
-        app.alert(shorten(outcome.message), title=TITLE, mode="info" if outcome.ok else "critical")
+        app.alert(for_display(shorten(outcome.message), MSGBOX_ENCODING), title=TITLE,
+                  mode="info" if outcome.ok else "critical")
     except Exception:  # no Excel to show it (or an Excel without alert support): the VBA side shows nothing more
         print(outcome.message)
 

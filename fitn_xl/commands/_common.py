@@ -8,13 +8,24 @@ from contextlib import contextmanager
 
 from ..app.result import INFO, Result
 from ..files import readable
+from ..typography import for_display
 
 
 def print_result(result: Result) -> int:
-    """Print the job's report (information on stdout, warnings and errors on stderr); return its exit code."""
-    for line in result.lines:  # a file name the system accepts may not be valid text: shown readable
-        print(readable(line.text), file=sys.stdout if line.level == INFO else sys.stderr)
+    """Print the job's report (information on stdout, warnings and errors on stderr); return its exit code. At a
+    terminal the lines get French spacing (`typography.for_display`, as the terminal's character set allows);
+    piped to a file or another program they keep plain spaces."""
+    for line in result.lines:
+        stream = sys.stdout if line.level == INFO else sys.stderr
+        print(shown(line.text, stream), file=stream)
     return result.status
+
+
+def shown(text: str, stream) -> str:
+    """`text` as `stream` shows it: readable (a file name the system accepts may not be valid text), with French
+    spacing at a terminal."""
+    text = readable(text)
+    return for_display(text, stream.encoding) if stream.isatty() else text
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import sys
 from .. import app
 from ..app.registry import envelope_line
 from ..core.text import eur
-from ._common import print_result
+from ._common import print_result, shown
 
 
 def _first_lines(text: str, n: int = 2) -> str:
@@ -30,14 +30,14 @@ def run(args) -> int:
 
     loaded, computation = result.loaded, result.computation
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
-    headline, *issues = result.lines
+    headline, *issues = (shown(line.text, sys.stdout) for line in result.lines)
     if issues:
-        console.print(f"[bold]Erreurs de saisie[/bold] — {headline.text}")
+        console.print(f"[bold]Erreurs de saisie[/bold] — {headline}", markup=True)
         for line in issues:
-            print(line.text)
+            print(line)
         console.print()
     else:
-        console.print(headline.text)
+        console.print(headline)
     bad = loaded.dossiers_with_errors
     table = Table(title=f"Dossiers ({len(result.cells)})", show_lines=False)
     for header in ("N° dossier", "Mesure", "Forfait", "Éligible / motifs", "Proposé", "Note", "Rang", "Alertes"):
@@ -58,5 +58,5 @@ def run(args) -> int:
     if result.cells:
         console.print(table)
     for name, env in computation.envelopes.items():
-        console.print(envelope_line(name, env))
+        console.print(shown(envelope_line(name, env), sys.stdout))
     return result.status
