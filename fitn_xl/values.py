@@ -147,6 +147,9 @@ def _control_name(ch: str) -> str:
     return f"{name} U+{ord(ch):04X}"
 
 
+MAX_TEXT = 32_767  # characters in one cell: Excel's own limit
+
+
 def check_value(value) -> None:
     """Raise `CellError` when `value` is no data at all in any column: an Excel error, a formula without computed
     value, a text holding a control character (invisible, and refused by Word and Excel files)."""
@@ -157,6 +160,9 @@ def check_value(value) -> None:
         if not value.isprintable() and (ch := control_character(value)) is not None:  # isprintable: quick
             raise CellError(f"{quote(value)} contient un caractère invisible ({_control_name(ch)}, souvent collé "
                             "depuis Word) : retapez le texte de la cellule")
+        if len(value) > MAX_TEXT:  # no cell of Excel holds more (issue 12: a 300 MB text copied into documents)
+            raise CellError(f"texte de {len(value):,} caractères".replace(",", "\u202f") + ", plus que les 32\u202f767 "
+                            "qu'une cellule d'Excel peut contenir : raccourcissez-le")
     elif cls is ExcelError:
         raise CellError(_error_message(value))
     elif cls is Uncomputed:

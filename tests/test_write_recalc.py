@@ -416,7 +416,7 @@ def test_recalc_reads_the_registry_once_and_scores_land_on_their_rows(registry_f
     edit_cells(registry_file, schema.SHEET_SCORES, {(3, schema.DOSSIER_ID): "99-999"})  # not a known dossier
     opened = []
     real_open = read._open
-    monkeypatch.setattr(read, "_open", lambda path: opened.append(path) or real_open(path))
+    monkeypatch.setattr(read, "_open", lambda path, *rest: opened.append(path) or real_open(path, *rest))
     recalc(registry_file, today=TODAY)
     assert len(opened) == 1
     ws = openpyxl.load_workbook(registry_file)[schema.SHEET_SCORES]

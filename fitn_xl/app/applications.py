@@ -106,7 +106,7 @@ def _import(path: Path, files: Sequence[str | Path], mapping: str | Path | None,
 
 
 def _plan_export_file(plan: Plan, export: Path, columns, loaded, journal, received: date, now, take_decisions: bool):
-    if not export.is_file():
+    if not export.exists():  # a folder or a pipe: said by the reader (issue 12)
         plan.errors.append(f"Export DS « {export.name} » : le fichier n'existe pas")
         return
     if kind_of(export) is None:

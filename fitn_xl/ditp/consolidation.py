@@ -16,13 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import python_calamine
 
 from .. import schema
 from ..files import atomic_write
 from ..schema import MEASURE_LABELS
 from ..workbook.build import font, new_workbook
-from ..workbook.read import RegistryError, load_registry
+from ..workbook.read import RegistryError, load_registry, open_workbook
 from .listing import (
     H_AMOUNT,
     H_DEPARTMENT,
@@ -79,7 +78,7 @@ class Consolidation:
 
 def _is_registry(path: Path) -> bool:
     try:
-        names = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names
+        names = open_workbook(path).sheet_names  # checked first (issue 12): a hostile file must not crash this
     except Exception:  # not a workbook: the list reader says so in French
         return False
     return schema.SHEET_APPLICATIONS in names and SHEET_LIST not in names

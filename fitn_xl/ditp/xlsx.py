@@ -5,7 +5,6 @@ Text cells are always stored as text: a name such as « =1+1 » or « @SUM(A1) �
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,6 +18,7 @@ from ..files import atomic_write
 from ..values import CellError, check_value
 from ..workbook.build import font, new_workbook
 from ..workbook.cells import DATE_FORMAT, EURO_FORMAT
+from ..workbook.guard import WorkbookRefused
 from ..workbook.read import open_workbook
 from .listing import (
     AMOUNT_HEADERS,
@@ -175,18 +175,19 @@ def read_list_xlsx(path: Path) -> ListFile:
     """Read a list written by `write_list_xlsx`. Raises `NotAListError` (French, names the file) otherwise."""
     path = Path(path)
     name = path.name
-    if not path.is_file():
+    if not path.exists():
         raise NotAListError(f"« {name} » : fichier introuvable.")
-    if not zipfile.is_zipfile(path):
-        raise NotAListError(f"« {name} » n'est pas un classeur Excel (.xlsx).")
-    try:
-        book = open_workbook(path)
-    except Exception as exc:  # calamine raises several private error types
-        raise NotAListError(f"« {name} » ne peut pas être lu comme un classeur Excel : {exc}") from None
+    try:  # not a workbook, renamed, encrypted, truncated, a zip bomb, a value far beyond the list (issue 12)
+        book = open_workbook(path, (SHEET_LIST,))
+    except WorkbookRefused as exc:
+        raise NotAListError(str(exc)) from None
     if SHEET_LIST not in book.sheet_names:
         raise NotAListError(f"« {name} » n'est pas une liste mensuelle DITP : la feuille « {SHEET_LIST} » est "
                             f"absente.")
-    values = book.sheet_values(SHEET_LIST)  # as a registry is read: an Excel error is no empty cell
+    try:
+        values = book.sheet_values(SHEET_LIST)  # as a registry is read: an Excel error is no empty cell
+    except WorkbookRefused as exc:
+        raise NotAListError(str(exc)) from None
     header = tuple(_text(v) for v in (values[0] if values else []))
     header = header[: len(LIST_HEADERS)] if len(header) >= len(LIST_HEADERS) else header
     if header != LIST_HEADERS:
@@ -197,7 +198,13 @@ def read_list_xlsx(path: Path) -> ListFile:
 
     info: dict[str, object] = {}
     if SHEET_INFO in book.sheet_names:
-        for line in book.get_sheet_by_name(SHEET_INFO).to_python():
+        try:
+            lines = book.get_sheet_by_name(SHEET_INFO).to_python()
+        except WorkbookRefused as exc:
+            raise NotAListError(str(exc)) from None
+        except Exception:  # calamine's private errors (English): the sheet of information is only a help
+            lines = []
+        for line in lines:
             if len(line) >= 2:
                 info[_text(line[0])] = line[1]
     month = None

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import python_calamine
 
+from ..workbook import guard
 from ..workbook.read import open_workbook
 from .docx_in import FormError, check_zip
 
@@ -59,6 +60,11 @@ def read_tables(path: str | Path) -> Tables:
         return Tables(CSV, {MAIN_SHEET: _csv_rows(path)})
     if kind is None:
         raise FormError("ce n'est pas un export Démarches Simplifiées (.xlsx, .ods ou .csv attendu)")
+    try:  # sizes, renamed formats, encryption, DTDs, cells far beyond the data (issue 12)
+        guard.inspect(path, expected=kind)
+    except guard.WorkbookRefused as exc:
+        if exc.reason != guard.UNRECOGNISED:  # bytes of no known format: said below
+            raise FormError(exc.local()) from None
     if not zipfile.is_zipfile(path):
         what = "classeur Excel (.xlsx)" if kind == XLSX else "classeur OpenDocument (.ods)"
         raise FormError(f"ce n'est pas un {what} exporté de Démarches Simplifiées")
@@ -79,8 +85,10 @@ def read_tables(path: str | Path) -> Tables:
                 python_calamine.CalamineWorkbook.from_path(str(path))
             sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                       for name in book.sheet_names}
-    except Exception as exc:  # calamine raises several private error types (English text)
-        raise FormError(f"classeur illisible ({type(exc).__name__})") from None
+    except guard.WorkbookRefused as exc:  # a sheet beyond the limits
+        raise FormError(exc.local()) from None
+    except Exception:  # calamine raises several private error types (English text)
+        raise FormError(f"classeur illisible : {guard.DAMAGED}") from None
     return Tables(kind, sheets)
 
 

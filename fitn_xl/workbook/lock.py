@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -216,11 +217,16 @@ class FileStamp:
     def of(cls, path: str | Path) -> FileStamp | None:
         """The stamp of `path` now; None when it does not exist."""
         try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # a folder, a pipe (opening it would wait for a writer)…
+                return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, "")
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())
                 f.seek(max(st.st_size - _TAIL_BYTES, 0))
                 tail = hashlib.blake2b(f.read(_TAIL_BYTES), digest_size=16).hexdigest()
         except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # unreadable: the reader says why, in French
             return None
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, tail)
 

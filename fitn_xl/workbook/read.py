@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,10 +35,11 @@ from ..core.model import (
 )
 from ..core.params import default_parameters
 from ..core.text import number
+from ..files import readable
 from ..perf import gc_paused
 from ..schema import DOSSIER_ID, LAUREATE_STATUSES, Column, Table
 from ..values import CellError, check_value, parse_cell, parse_column, parse_text
-from . import cellscan
+from . import cellscan, guard
 from .errors import RegistryError
 from .lock import FileStamp
 
@@ -140,24 +142,35 @@ def table_label(table: Table) -> str:
     return _TABLE_LABELS.get(table.name, f"le tableau « {table.name} »")
 
 
-def _open(path: Path) -> python_calamine.CalamineWorkbook:
-    if not path.exists():
-        raise RegistryError(f"Le fichier « {path} » n'existe pas.")
-    if not zipfile.is_zipfile(path):
-        raise RegistryError(f"« {path.name} » n'est pas un classeur Excel (.xlsx).")
+# the sheets `load_registry` reads, in the order it reads them
+REGISTRY_SHEETS = (schema.SHEET_PARAMETERS, schema.SHEET_APPLICATIONS, schema.SHEET_EXPENSES, schema.SHEET_PROVIDERS,
+                   schema.SHEET_SCORES, schema.SHEET_REPORTS)
+
+
+def _open(path: Path, sheets: tuple[str, ...] = ()) -> _TablesFromParts:
+    """The workbook at `path` for reading values, once `guard` found nothing to refuse in it (`WorkbookRefused`, a
+    `RegistryError`: empty, renamed, encrypted, truncated, a zip bomb, a value in XFD1048576…). `sheets`: those the
+    caller will read, in order."""
+    package = guard.inspect(path)
+    return _TablesFromParts(_calamine(path, package), path, package, sheets)
+
+
+def _calamine(path: Path, package: guard.Package) -> python_calamine.CalamineWorkbook:
+    """python-calamine's book, its errors (English, several private types) said in French. A name the system
+    accepts but that is not valid text (bytes of another encoding) is opened through a file object."""
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several private error types
-        raise RegistryError(f"« {path.name} » ne peut pas être lu comme un classeur Excel : {exc}") from None
-    return _TablesFromParts(book, path)
+        if str(path).encode("utf-8", "surrogateescape") != str(path).encode("utf-8", "replace"):
+            return python_calamine.CalamineWorkbook.from_filelike(open(path, "rb"))  # noqa: SIM115 - calamine keeps it
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:
+        raise guard.WorkbookRefused(package.name, f"le classeur ne peut pas être lu. {guard.DAMAGED}") from None
 
 
-def open_workbook(path: str | Path):
+def open_workbook(path: str | Path, sheets: tuple[str, ...] = ()):
     """Any .xlsx opened for reading values as the registry is read (`sheet_values(name)`: Excel errors and formulas
     without computed value in place, as `ExcelError` and `Uncomputed`); the importers read their files this way.
-    Raises calamine's errors."""
-    path = Path(path)
-    return _TablesFromParts(python_calamine.CalamineWorkbook.from_path(str(path)), path)
+    Raises `guard.WorkbookRefused` (a `RegistryError`, French) for a file fitn-xl does not read."""
+    return _open(Path(path), sheets)
 
 
 @dataclass(frozen=True)
@@ -174,11 +187,14 @@ class _TablesFromParts:
     """A calamine book whose table lookups read the `ref` of the table parts (xl/tables/*.xml, a few hundred
     bytes each): calamine's `get_table_by_name` reads every cell of the table, as long as the sheet itself."""
 
-    def __init__(self, book, path: Path):
+    def __init__(self, book, path: Path, package: guard.Package | None = None, sheets: tuple[str, ...] = ()):
         from .xlsx import XlsxPackage
 
         self._book = book
         self._path = path
+        self._package = package
+        self._ahead = _Ahead(path, package, sheets) if package is not None and package.kind == guard.XLSX and sheets \
+            else None
         self._tables: dict[str, _TableRef] = {}
         self._sheet_parts: dict[str, str] = {}
         self._from_parts = True  # False: table lookups by calamine (a workbook without tables is no odd package)
@@ -190,27 +206,45 @@ class _TablesFromParts:
                     self._tables[name] = _TableRef((r0, c0 - 1), (r1 - 1, c1 - 1), t.headers)
         except Exception:  # an odd package: fall back on calamine's own table reading
             self._tables, self._from_parts = {}, False
-            self._book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+            try:
+                self._book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+            except Exception:  # no table calamine can read either (an .ods, a name calamine cannot open)
+                self._from_parts = True
 
     def sheet_values(self, name: str) -> list[list]:
         """The values of sheet `name` from A1, as calamine reads them, with the cells calamine reads as empty
         although they are not (Excel errors, formulas without computed value: `cellscan`) in place."""
         part = self._sheet_parts.get(name)
-        xml = b""
-        if part:
-            try:
-                with zipfile.ZipFile(self._path) as zf:
-                    xml = zf.read(part)
-            except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
-                xml = b""
+        xml = self._checked_xml(name) if part else b""
         found = cellscan.special_cells(xml) if xml and cellscan.has_special_cells(xml) else {}
         patched = cellscan.calamine_safe(xml, found) if found else None
-        if patched is None:
-            values = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        else:  # calamine refuses a sheet holding an error it does not know: read it with those written #N/A
-            values = _patched_book(self._path, {part: patched}).get_sheet_by_name(name).to_python(
-                skip_empty_area=False)
+        try:
+            if patched is None:
+                values = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            else:  # calamine refuses a sheet holding an error it does not know: read it with those written #N/A
+                values = _patched_book(self._path, {part: patched}).get_sheet_by_name(name).to_python(
+                    skip_empty_area=False)
+        except Exception:  # calamine's private error types, English: malformed XML, a reference it cannot place…
+            raise guard.WorkbookRefused(self._path.name, f"la feuille est illisible. {guard.DAMAGED}", name) from None
         return cellscan.overlay(values, found) if found else values
+
+    def _checked_xml(self, name: str) -> bytes:
+        """The worksheet part of `name`, checked by `guard` (`WorkbookRefused` when it exceeds a limit)."""
+        package = self._package
+        if package is None or package.kind != guard.XLSX:
+            return b""
+        if self._ahead is not None:
+            ready = self._ahead.take(name)
+            if ready is not None:
+                return ready
+        with zipfile.ZipFile(self._path) as zf:
+            return package.check_sheet(zf, name)
+
+    def get_sheet_by_name(self, name: str):
+        """calamine's sheet, once `guard` checked its part."""
+        if name in self._sheet_parts:
+            self._checked_xml(name)
+        return self._book.get_sheet_by_name(name)
 
     @property
     def table_names(self) -> list[str]:
@@ -221,6 +255,50 @@ class _TablesFromParts:
 
     def __getattr__(self, name):
         return getattr(self._book, name)
+
+
+class _Ahead:
+    """The worksheet parts a reader will read, decompressed and checked by `guard` in a thread, each while calamine
+    (which releases the interpreter) reads the previous sheet: the check costs the reader next to nothing."""
+
+    def __init__(self, path: Path, package: guard.Package, sheets: tuple[str, ...]):
+        self._order = [s for s in dict.fromkeys(sheets) if s in package.sheet_parts]
+        self._done = {s: threading.Event() for s in self._order}
+        self._results: dict[str, bytes | BaseException] = {}
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, args=(path, package), daemon=True,
+                                        name="fitn-xl-lecture")
+        self._thread.start()
+
+    def _run(self, path: Path, package: guard.Package) -> None:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for sheet in self._order:
+                    if self._stop:
+                        break
+                    try:
+                        self._results[sheet] = package.check_sheet(zf, sheet)
+                    except BaseException as exc:  # given to the reader, in its thread
+                        self._results[sheet] = exc
+                    self._done[sheet].set()
+        except BaseException as exc:
+            for sheet in self._order:
+                self._results.setdefault(sheet, exc)
+        finally:
+            for event in self._done.values():
+                event.set()
+
+    def take(self, sheet: str) -> bytes | None:
+        """The checked part of `sheet` (None when it was not read ahead); raises what checking it raised."""
+        event = self._done.get(sheet)
+        if event is None:
+            return None
+        event.wait()
+        result = self._results.pop(sheet, None)
+        if isinstance(result, BaseException):
+            self._stop = True
+            raise result
+        return result
 
 
 def _patched_book(path: Path, parts: dict[str, bytes]) -> python_calamine.CalamineWorkbook:
@@ -236,7 +314,10 @@ def _patched_book(path: Path, parts: dict[str, bytes]) -> python_calamine.Calami
 def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
     if sheet not in cache:
         if sheet not in book.sheet_names:
-            raise RegistryError(f"La feuille « {sheet} » est absente du classeur : ce n'est pas un registre fitn-xl.")
+            path = getattr(book, "_path", None)
+            where = f"« {readable(path.name)} » : l" if isinstance(path, Path) else "L"
+            raise RegistryError(f"{where}a feuille « {sheet} » est absente du classeur : ce n'est pas un registre "
+                                "fitn-xl (ou la feuille a été renommée : rendez-lui son nom).")
         read = getattr(book, "sheet_values", None)  # a file: with the cells calamine reads as empty
         try:
             cache[sheet] = read(sheet) if read else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -549,7 +630,7 @@ def _children(
 def journal_rows(path: str | Path) -> list[tuple[int, dict[str, object]]]:
     """The rows of the « Journal » table: (Excel row, {attr of `schema.JOURNAL`: raw cell value}), empty rows left
     out; [] when the registry has no journal. Raises `RegistryError` when the file is not a workbook."""
-    book = _open(Path(path))
+    book = _open(Path(path), (schema.SHEET_JOURNAL,))
     if schema.SHEET_JOURNAL not in book.sheet_names:
         return []
     rows = _read_table(book, schema.JOURNAL, {}, [])
@@ -561,7 +642,7 @@ def load_registry(path: str | Path) -> LoadedRegistry:
     """Read and validate a registry. Raises `RegistryError` only when the file is not a registry at all."""
     path = Path(path)
     stamp = FileStamp.of(path)  # before reading: a change made during the reading is a change too
-    book = _open(path)
+    book = _open(path, REGISTRY_SHEETS)
     with gc_paused():  # a few objects per cell, no reference cycle
         loaded = read_book(book, path)
     loaded.stamp = stamp

@@ -28,6 +28,7 @@ from lxml import etree
 
 from ..files import readable
 from ..values import ExcelError, Uncomputed, is_date_format
+from . import guard
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
 
@@ -404,7 +405,8 @@ class ChartXml:
 
 # --- the package ---------------------------------------------------------------------------------------------
 
-_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
+_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True, load_dtd=False,
+                          no_network=True)
 
 
 def _rels_path(part: str) -> str:
@@ -432,8 +434,9 @@ class XlsxPackage:
         self.path = Path(path)
         try:
             self.zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise RegistryError(f"« {self.path.name} » n'est pas un classeur Excel lisible ({exc}).") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise RegistryError(f"« {readable(self.path.name)} » n'est pas un classeur Excel lisible (archive "
+                                "incomplète ou endommagée).") from None
         self.names = self.zip.namelist()
         self._xml: dict[str, etree._Element] = {}
         self._sheets: dict[str, SheetXml] = {}
@@ -461,11 +464,15 @@ class XlsxPackage:
 
     def xml(self, part: str) -> etree._Element:
         if part not in self._xml:
+            if part in self._new:
+                data = self._new[part]
+            else:  # at most guard.MAX_PART_BYTES, CRC checked, no DTD (issue 12)
+                data = guard.read_part(self.zip, part, self.path.name)
             try:
-                data = self._new[part] if part in self._new else self.zip.read(part)
-            except KeyError:
-                raise RegistryError(f"partie « {part} » absente du classeur") from None
-            self._xml[part] = etree.fromstring(data, _PARSER)
+                self._xml[part] = etree.fromstring(data, _PARSER)
+            except etree.XMLSyntaxError:
+                raise RegistryError(f"« {readable(self.path.name)} » : la partie interne « {part} » n'est pas un XML "
+                                    f"valide. {guard.DAMAGED}") from None
         return self._xml[part]
 
     def touch(self, part: str) -> None:
@@ -476,7 +483,9 @@ class XlsxPackage:
         if name not in self._sheets:
             part = self.sheet_parts.get(name)
             if not part or (part not in self.names and part not in self._new):
-                raise RegistryError(f"La feuille « {name} » est absente du classeur.")
+                raise RegistryError(f"« {readable(self.path.name)} » : la feuille « {name} » est absente du classeur "
+                                    "(renommée ou supprimée ?) : rendez-lui son nom, ou repartez d'un registre créé "
+                                    "par fitn-xl new.")
             self._sheets[name] = SheetXml(self.xml(part), self.style_with_quote_prefix)
             self.touch(part)
         return self._sheets[name]
@@ -518,7 +527,10 @@ class XlsxPackage:
     def table(self, name: str) -> TableXml:
         table = self.tables().get(name)
         if table is None:
-            raise RegistryError(f"Le tableau « {name} » est absent du classeur.")
+            raise RegistryError(f"« {readable(self.path.name)} » : le tableau Excel « {name} » est absent du classeur "
+                                "(converti en plage ?) : recréez-le (sélectionnez ses lignes, Insertion > Tableau, "
+                                f"puis nommez-le « {name} » dans Création de tableau), ou repartez d'un registre créé "
+                                "par fitn-xl new.")
         self.touch(table.part)
         return table
 

@@ -1,0 +1,209 @@
+"""Every command on every bad file (`badfiles.py`): never a crash, a hang, a traceback or « Erreur inattendue »; a
+French sentence naming the file; the inputs untouched. Plus the guard's own promises: real files are read as before,
+odd names work, a text longer than a cell is an error where it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_ditp_support import standard_registry
+
+from fitn_xl import schema
+from fitn_xl.cli import main
+from fitn_xl.workbook import guard
+from fitn_xl.workbook.read import journal_rows, load_registry
+from fitn_xl.workbook.xlsx import XlsxPackage
+
+HERE = Path(__file__).resolve().parent
+# words of the English messages of the libraries underneath (calamine, zipfile, lxml, openpyxl, the system)
+ENGLISH = re.compile(r"\b(the|not found|no such|error|errno|failed|invalid|cannot|unexpected|expecting|worksheet|"
+                     r"range is|missing|permission denied|directory|truncated|encrypted|password|unsupported|"
+                     r"traceback|bad|zipfile|calamine|exception|none|os error|file is)\b", re.I)
+
+
+SHARES = 2  # driver processes, side by side (the machines have two cores)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> list[dict]:
+    folder = tmp_path_factory.mktemp("corpus")
+    start = time.monotonic()
+    subprocess.run([sys.executable, str(HERE / "badfiles.py"), "build", str(folder)], check=True, timeout=300,
+                   cwd=HERE)
+    built = time.monotonic()
+    drivers = [subprocess.Popen([sys.executable, str(HERE / "badfiles.py"), "run", str(folder), str(i), str(SHARES)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE)
+               for i in range(SHARES)]
+    runs = []
+    for driver in drivers:
+        out, err = driver.communicate(timeout=600)
+        records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        started = [r for r in records if "start" in r]
+        assert driver.returncode == 0, (f"the driver died ({driver.returncode}) during "
+                                        f"« {started[-1] if started else '?'} »\n{err[-3000:]}")
+        assert records[-1].get("untouched") == [], f"inputs changed: {records[-1]}"
+        runs += [r for r in records if "command" in r]
+    assert not list(folder.rglob("*.fitn-verrou*")), "a registry lock was left behind"
+    print(f"{len(runs)} runs: corpus built in {built - start:.1f} s, run in {time.monotonic() - built:.1f} s")
+    return runs
+
+
+def _messages(run: dict) -> str:
+    """What the user reads; for `check --json`, the messages inside the document (its keys are the contract)."""
+    if run["command"] == "check --json" and run["out"].startswith("{"):
+        document = json.loads(run["out"])
+        return run["err"] + "\n".join(e["message"] for e in document.get("errors", []))
+    return run["out"] + run["err"]
+
+
+def test_the_corpus_covers_every_kind_of_bad_file_and_every_command(corpus):
+    kinds = {r["file"] for r in corpus}
+    assert len(kinds) >= 30
+    for needed in ("empty", "random bytes", "truncated zip", "a .docx renamed", "encrypted by msoffcrypto-tool",
+                   "a part declaring 300 MB", "billion laughs in workbook.xml", "a value in XFD1048576 (dimension "
+                   "says so)", "XFD1048576 behind a dimension A1:B2", "no _rels/.rels", "the registry without its "
+                   "Excel tables", "an OpenDocument spreadsheet", "a folder", "a Latin-1 file name"):
+        assert needed in kinds
+    commands = {r["command"] for r in corpus}
+    assert commands >= {"check", "recalc", "conventions", "letters", "ditp", "ditp --send", "relances", "committee",
+                        "scoring", "import (registre)", "import (export DS)", "forms --registre", "consolidate"}
+
+
+def test_no_bad_file_crashes_hangs_or_speaks_english(corpus):
+    problems = []
+    for run in corpus:
+        text = _messages(run)
+        where = f"{run['command']} on {run['file']}"
+        if run["code"] not in ((0, 1, 2) if run["valid"] else (1, 2)):
+            problems.append(f"{where}: exit {run['code']}")
+        if "Erreur inattendue" in text or "Traceback" in text:
+            problems.append(f"{where}: {text[:200]!r}")
+        english = ENGLISH.findall(text.replace("fitn-xl", ""))
+        if english:
+            problems.append(f"{where}: English {sorted(set(english))} in {text[:300]!r}")
+        if not run["valid"] and run["name"] not in text:
+            problems.append(f"{where}: the message does not name « {run['name']} »: {text[:200]!r}")
+        if run["changed"]:
+            problems.append(f"{where}: changed {run['changed']}")
+        if run["seconds"] > 10:
+            problems.append(f"{where}: {run['seconds']} s")
+    assert not problems, "\n".join(problems)
+
+
+def test_refusals_say_what_the_file_is_and_what_to_do(corpus):
+    said = {r["file"]: r["err"] for r in corpus if r["command"] == "check"}
+    assert "est vide (0 octet)" in said["empty"] and "version précédente" in said["empty"]
+    assert "est un document Word (.docx), pas un classeur Excel" in said["a .docx renamed"]
+    assert "est protégé par un mot de passe" in said["encrypted by msoffcrypto-tool"]
+    assert "retirez le mot de passe" in said["encrypted by msoffcrypto-tool"]
+    assert "Excel 97-2003 (.xls)" in said["an OLE (.xls) file"]
+    assert "dépasse 256 Mo une fois décompressée" in said["a part declaring 300 MB"]
+    assert "contrôle d'intégrité faux" in said["a part inflating to 40 MB, declared 1 KB"]
+    assert "déclaration de DTD ou d'entités" in said["billion laughs in workbook.xml"]
+    for far in ("a value in XFD1048576 (dimension says so)", "XFD1048576 behind a dimension A1:B2",
+                "the far cell written in lower case, attribute last"):
+        assert "feuille « Candidatures » : une valeur en XFD1048576 : la feuille dépasse" in said[far]
+        assert "250\u202f000 lignes" in said[far] and "Ctrl+Fin" in said[far]
+    assert "feuille « Dépenses » : une valeur en XFD100000" in said["a value in XFD100000 of Dépenses"]
+    assert "jusqu'à la ligne 300\u202f002" in said["300 000 rows of empty texts in Dépenses"]
+    assert "« _rels/.rels » est absente" in said["no _rels/.rels"]
+    assert "est un dossier, pas un fichier" in said["a folder"]
+    assert "n'est pas un fichier ordinaire" in said["a named pipe"]
+    consolidated = {r["file"]: r["err"] for r in corpus if r["command"] == "consolidate"}
+    assert "une valeur en XFD1048576" in consolidated["a value in XFD1048576 (dimension says so)"]
+    imported = {r["file"]: r["err"] for r in corpus if r["command"] == "import (export DS)"}
+    assert "Export DS « chiffre.xlsx » : le fichier est protégé" in imported["encrypted by msoffcrypto-tool"]
+
+
+def test_odd_registries_work_in_every_command(corpus):
+    """A Latin-1 file name, quotes and spaces, a registry without its Excel tables: read and written like any."""
+    for kind in ("a Latin-1 file name", "spaces, quotes and accents", "the registry without its Excel tables"):
+        runs = {r["command"]: r for r in corpus if r["file"] == kind}
+        for command in ("check", "recalc", "relances", "scoring", "forms --registre", "consolidate"):
+            assert runs[command]["code"] == 0, (kind, command, runs[command]["err"])
+    latin1 = {r["command"]: r for r in corpus if r["file"] == "a Latin-1 file name"}
+    assert "Registre recalculé : registre-prefecture-été.xlsx" in latin1["recalc"]["out"]
+
+
+# --- the guard on real files -------------------------------------------------------------------------------------
+
+
+def test_a_real_registry_is_read_in_one_search_per_sheet(tmp_path, monkeypatch):
+    """The bench-like path: a registry written by fitn-xl never takes the cell-by-cell count."""
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    counted = []
+    real = guard._extent
+    monkeypatch.setattr(guard, "_extent", lambda xml: counted.append(1) or real(xml))
+    loaded = load_registry(registry)
+    assert len(loaded.registry.applications) == 6 and counted == []
+
+
+def test_a_formatted_far_cell_without_value_is_read(tmp_path):
+    """Excel writes a formatted empty cell where a user only set a format: calamine reads past it, so does fitn-xl."""
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    part = XlsxPackage(registry).sheet_parts[schema.SHEET_APPLICATIONS]
+    out = tmp_path / "formatee.xlsx"
+    with zipfile.ZipFile(registry) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>')
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+            zout.writestr(info, data)
+    assert len(load_registry(out).registry.applications) == 6
+
+
+def test_a_libreoffice_ods_passes_the_guard(tmp_path):
+    """LibreOffice writes its trailing empty rows as one row repeated a million times: not refused."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+               '<table:table table:name="Feuille1"><table:table-row><table:table-cell office:value-type="string">'
+               '<text:p>N° dossier</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16383"/>'
+               '</table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell '
+               'table:number-columns-repeated="16384"/></table:table-row></table:table></office:spreadsheet>'
+               '</office:body></office:document-content>')
+    path = tmp_path / "libre.ods"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+    assert guard.inspect(path).kind == guard.ODS
+    with pytest.raises(guard.WorkbookRefused, match="renommé"):
+        renamed = tmp_path / "libre.xlsx"
+        renamed.write_bytes(path.read_bytes())
+        guard.inspect(renamed)
+
+
+def test_a_text_longer_than_a_cell_is_an_error_where_it_is(tmp_path, capsys):
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    with XlsxPackage(registry) as pkg:
+        pkg.sheet(schema.SHEET_APPLICATIONS).set_values({"D2": "x" * 40_000})
+        pkg.save(tmp_path / "long.xlsx")
+    assert main(["check", str(tmp_path / "long.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert ("Feuille « Candidatures », ligne 2, colonne « Collectivité » : texte de 40\u202f000 caractères, plus que "
+            "les 32\u202f767 qu'une cellule d'Excel peut contenir") in out
+
+
+def test_documents_in_a_folder_with_a_latin1_name_are_journaled(tmp_path, capsys):
+    """The folder a user gives may have a name in another encoding: the documents are written there and journaled
+    (the committee's row holds the whole path, shown readable)."""
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    out = tmp_path / os.fsdecode("sorties-\xe9t\xe9".encode("latin-1"))
+    assert main(["letters", str(registry), "-o", str(out)]) == 0, capsys.readouterr().err
+    assert "Documents consignés" in capsys.readouterr().out
+    assert main(["committee", str(registry), "-o", str(out)]) == 0, capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "sorties-été" in printed.out and "Attention" not in printed.out + printed.err
+    rows = [row for _, row in journal_rows(registry) if row.get("operation")]
+    assert len(rows) == len(list(out.iterdir()))
+    assert "sorties-été" in str(rows[-1]["file"])
