@@ -168,6 +168,16 @@ def _forms(p):
                    help="prendre la préfecture et l'échéance dans les paramètres de ce registre")
 
 
+def _upgrade(p):
+    _registry(p)
+    p.add_argument("--force", action="store_true",
+                   help="abandonner les colonnes et feuilles propres au fichier, que la mise à jour ne reprend pas ; "
+                        "écrire même si le fichier semble ouvert")
+    p.epilog = ("Reconstruit un registre créé par une version précédente de fitn-xl avec les feuilles, tableaux et "
+                "colonnes de cette version : toutes les saisies et le Journal sont repris, la version précédente est "
+                "gardée à côté (REGISTRE.precedent.xlsx). Refusé tant qu'une saisie est en erreur (fitn-xl check).")
+
+
 def _import(p):
     _registry(p)
     p.add_argument("fichiers", nargs="+", metavar="FICHIER",
@@ -211,6 +221,7 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("serve", "serve", "serveur du complément Excel (xlwings Server)", _serve),
     ("forms", "forms", "formulaires Word vierges de demande de financement (annexes 1 et 2)", _forms),
     ("import", "importer", "importe des formulaires remplis ou un export Démarches Simplifiées", _import),
+    ("upgrade", "upgrade", "met à jour un registre créé par une version précédente de fitn-xl", _upgrade),
 ]
 
 

@@ -318,6 +318,45 @@ JOURNAL = Table(
 )
 
 INPUT_TABLES: tuple[Table, ...] = (APPLICATIONS, EXPENSES, PROVIDERS, SCORES, REPORTS)
+
+# The tables and their input columns as the first fitn-xl (0.1) wrote them. A registry made by an earlier version
+# lacks what came after: the reader reads such a column or table as empty, with a note, and `fitn-xl upgrade`
+# rebuilds the registry with it. A column of this first contract that is missing was removed by hand: it blocks.
+FIRST_CONTRACT: dict[str, frozenset[str]] = {
+    "Candidatures": frozenset((
+        "N° dossier", "Date de réception", "Mesure", "Collectivité", "Type de candidat", "Code INSEE ou SIREN",
+        "Population", "Financée exclusivement par des collectivités", "Représentant", "Fonction", "Adresse",
+        "Courriel", "Téléphone", "Intitulé du projet", "Présentation", "Engagement décisionnel",
+        "Projet de transformation numérique", "Date de fin prévue", "Coût global (€)", "Financement demandé (€)",
+        "Part collectivités (€)", "Mode de contractualisation (Convention ou CRTE)", "Statut", "Date de décision",
+        "Montant accordé (€)")),
+    "Depenses": frozenset(("N° dossier", "Libellé", "Catégorie", "Fournisseur ou éditeur", "Pays de l'éditeur",
+                           "Montant (€)")),
+    "Prestataires": frozenset(("N° dossier", "Raison sociale", "SIRET", "Département du siège",
+                               "Montant commandé (€)")),
+    "Notation": frozenset(("N° dossier", "Évaluateur", "Conflit d'intérêts", "Critère 1", "Critère 2", "Critère 3",
+                           "Critère 4", "Critère 5", "Commentaire")),
+    "Suivi": frozenset(("N° dossier", "Date", "État", "Avancement (%)", "Date de fin révisée", "Commentaire")),
+    "Parametres": frozenset(("Paramètre", "Valeur")),
+    "Forfaits": frozenset(("Mesure", "Type de candidat", "Population min", "Population max", "Montant (€)")),
+    "Grille": frozenset(("Mesure", "N°", "Critère", "Pondération", "Note maximale")),
+    "Exclusions": frozenset(("Catégorie exclue",)),
+    "Journal": frozenset(("Date et heure", "Opération", "N° dossier", "Mois", "Destinataire", "Nombre",
+                          "Montant (€)", "Fichier", "SHA-256", "Détail")),
+}
+
+
+FIRST_PARAMETERS: frozenset[str] = frozenset((
+    "Département", "Nom du département", "Service instructeur", "Signataire", "Enveloppe départementale (€)",
+    "Enveloppe 3d (€)", "Échéance des résultats", "Seuil licences hors UE", "Seuil de population", "Adresse DITP",
+    "Date de référence"))
+
+
+def added_later(table: Table, header: str | None = None) -> bool:
+    """Whether `table` (or its input column `header`) came after the first contract: an older registry may lack
+    it."""
+    first = FIRST_CONTRACT.get(table.name)
+    return first is None or (header is not None and header not in first)
 PARAMETER_TABLES: tuple[Table, ...] = (PARAMETERS, FORFAITS, GRID, EXCLUSIONS)
 
 

@@ -25,6 +25,7 @@ _JOBS = {
     "forms": "applications", "import_files": "applications",
     "new_registry": "new",
     "demo": "demonstration",
+    "upgrade": "migration",
 }
 
 __all__ = ["EXIT_DATA", "EXIT_OK", "EXIT_USAGE", "SYSTEM_CLOCK", "Clock", "Line", "Result", *_JOBS]

@@ -108,6 +108,7 @@ class RecalcResult(Result):
     rows_written: int = 0
     envelopes: dict[str, Envelope] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)  # noticed, not errors (an older registry's missing columns…)
     blocking: bool = False
     extended_tables: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
@@ -152,7 +153,8 @@ def _recalc(target: RecalcTarget, clock: Clock) -> RecalcResult:
         path=getattr(target, "path", None), dossiers=len(computation.results),
         eligible=sum(1 for r in results if r.eligible), late=sum(1 for r in results if r.late),
         with_errors=len(loaded.dossiers_with_errors), rows_written=written.rows_written,
-        envelopes=dict(computation.envelopes), issues=loaded.issues, blocking=loaded.blocking,
+        envelopes=dict(computation.envelopes), issues=loaded.issues, notes=loaded.notes,
+        blocking=loaded.blocking,
         extended_tables=written.extended_tables, previous=written.previous, repaired_formats=written.repaired_formats,
         missing_columns=[c.header for c in schema.APPLICATIONS.computed if c.header not in positions],
         reference_date=computation.reference_date)
@@ -183,6 +185,8 @@ def _report(result: RecalcResult, name: str) -> None:
                     "inconnu ou en double) : ces lignes sont ignorées, voir « fitn-xl check ».")
     if result.previous is not None and result.previous.exists():
         result.info(f"  Version précédente gardée : {result.previous.name}")
+    for note in result.notes:
+        result.info(f"Remarque : {note}")
     ordered = sorted(result.issues, key=lambda i: (i.sheet, i.row or 0, i.column or ""))
     for issue in ordered[:MAX_SHOWN]:
         result.warn(str(issue))

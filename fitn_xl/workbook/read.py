@@ -91,6 +91,9 @@ class LoadedRegistry:
     notes: list[Issue] = field(default_factory=list)
     """What the reader noticed without it being an error (an empty row inside a parameter table, skipped): `check`
     shows them, nothing is refused for them."""
+    outdated: list[Issue] = field(default_factory=list)
+    """The columns and tables a later version of fitn-xl added that this registry lacks (made by an earlier version):
+    read as empty, each also in `notes`; `fitn-xl upgrade` rebuilds the registry with them."""
     stamp: FileStamp | None = None
     """The file as it was when it was read (`fitn_xl.workbook.lock.FileStamp`): a job writing back what it computed
     from this reading gives it to `atomic_update`, which refuses to replace a file changed since."""
@@ -332,7 +335,35 @@ def _sheet_values(book, sheet: str, cache: dict) -> list[list]:
     return cache[sheet]
 
 
-def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tuple[int, int, int] | None:
+UPGRADE_HINT = "« fitn-xl upgrade REGISTRE.xlsx » les ajoute en gardant toutes les saisies"
+
+
+def _outdated(table: Table, header: str | None, row: int | None) -> Issue:
+    """What a registry of an earlier version lacks: a table (`header` None) or one of its columns."""
+    what = f"{table_label(table)} absent" if header is None else "colonne absente"
+    return Issue(table.sheet, row, header, f"{what} (registre créé par une version précédente de fitn-xl)")
+
+
+def outdated_notes(outdated: list[Issue]) -> list[Issue]:
+    """One note per sheet for what an earlier version's registry lacks: « il lui manque les colonnes « A », « B »
+    (lues vides) ; … »."""
+    by_sheet: dict[str, list[Issue]] = {}
+    for issue in outdated:
+        by_sheet.setdefault(issue.sheet, []).append(issue)
+    notes = []
+    for sheet, items in by_sheet.items():
+        names = [f"« {i.column} »" for i in items if i.column]
+        parts = [f"la colonne {names[0]} (lue vide)" if len(names) == 1 else
+                 f"les colonnes {', '.join(names)} (lues vides)"] if names else []
+        parts += [i.message.split(" absent")[0] + (" (valeur par défaut)" if "paramètre" in i.message else
+                                                   " (lu vide)") for i in items if not i.column]
+        notes.append(Issue(sheet, None, None, "ce registre a été créé par une version précédente de fitn-xl, il lui "
+                                              f"manque {' et '.join(parts)} ; {UPGRADE_HINT}"))
+    return notes
+
+
+def _locate(book, table: Table, values: list[list], issues: list[Issue],
+            outdated: list[Issue] | None = None) -> tuple[int, int, int] | None:
     """(header row index, first col index, last col index), 0-based, of `table` in its sheet."""
     if table.name in book.table_names:
         t = book.get_table_by_name(table.name)
@@ -357,16 +388,25 @@ def _locate(book, table: Table, values: list[list], issues: list[Issue]) -> tupl
                 while end + 1 < len(row) and parse_text(row[end + 1]):
                     end += 1
                 return r, c, end
-    issues.append(Issue(table.sheet, None, None, f"{table_label(table)} est introuvable (en-tête « {first} » absent)",
-                        blocking=True))
+    if outdated is not None and schema.added_later(table):
+        outdated.append(_outdated(table, None, None))
+    else:
+        issues.append(Issue(table.sheet, None, None, f"{table_label(table)} est introuvable (en-tête « {first} » "
+                                                     "absent)", blocking=True))
     return None
 
 
-def _read_table(book, table: Table, cache: dict, issues: list[Issue], notes: list[Issue] | None = None) -> _Rows:
+def _read_table(book, table: Table, cache: dict, issues: list[Issue], notes: list[Issue] | None = None,
+                outdated: list[Issue] | None = None) -> _Rows:
     """The rows of `table`, down to the last filled one: an empty row is skipped, never the end of the table
-    (`notes`, when given, gets a note for each empty row between filled ones)."""
+    (`notes`, when given, gets a note for each empty row between filled ones). With `outdated`, a table or an
+    input column that a later version added (`schema.added_later`) and the workbook lacks is read as empty and
+    noted there, instead of blocking."""
+    if outdated is not None and table.sheet not in book.sheet_names and schema.added_later(table):
+        outdated.append(_outdated(table, None, None))
+        return _Rows(table, [], {}, {}, 1, None)
     values = _sheet_values(book, table.sheet, cache)
-    where = _locate(book, table, values, issues)
+    where = _locate(book, table, values, issues, outdated)
     if where is None:
         return _Rows(table, [], {}, {}, 1, None)
     r0, c0, c1 = where
@@ -376,6 +416,8 @@ def _read_table(book, table: Table, cache: dict, issues: list[Issue], notes: lis
     for col in table.columns:
         if col.header in positions:
             columns.append((col, positions[col.header]))
+        elif outdated is not None and schema.added_later(table, col.header):
+            outdated.append(_outdated(table, col.header, r0 + 1))
         else:
             issues.append(Issue(table.sheet, r0 + 1, col.header, "colonne absente du tableau", blocking=True))
     excel_rows: list[int] = []
@@ -488,7 +530,8 @@ def _builder(model, parsed: _Parsed, attrs: tuple[str, ...] | None = None) -> Ca
     return built.__getitem__
 
 
-def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_grids: set[str]) -> Parameters:
+def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_grids: set[str],
+                outdated: list[Issue]) -> Parameters:
     """The parameters; `broken_grids` gets the measures whose grid has a row in error (already reported: their
     scores are not reported again against the criteria that row would have given)."""
     p = _Parser(issues, blocking=True)  # the parameters: a problem there skews every dossier
@@ -525,10 +568,12 @@ def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_gri
             p.issue(schema.PARAMETERS, excel_row, "Valeur", f"{spec.label} : {exc}", None)
     for spec in schema.PARAMETER_ROWS:
         if spec.required and spec.label not in seen:
-            issues.append(
-                Issue(schema.SHEET_PARAMETERS, None, "Paramètre", f"le paramètre « {spec.label} » est absent",
-                      blocking=True)
-            )
+            if spec.label in schema.FIRST_PARAMETERS:
+                issues.append(Issue(schema.SHEET_PARAMETERS, None, "Paramètre",
+                                    f"le paramètre « {spec.label} » est absent", blocking=True))
+            else:  # a parameter of a later version: its default meanwhile
+                outdated.append(Issue(schema.SHEET_PARAMETERS, None, None, f"le paramètre « {spec.label} » absent "
+                                                                           "(registre d'une version précédente)"))
 
     forfaits: list[ForfaitRule] = []
     forfait_rows: list[int] = []
@@ -657,11 +702,12 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     cache: dict[str, list[list]] = {}
     issues: list[Issue] = []
     notes: list[Issue] = []
+    outdated: list[Issue] = []
     broken_grids: set[str] = set()
-    params = _parameters(book, cache, issues, notes, broken_grids)
+    params = _parameters(book, cache, issues, notes, broken_grids, outdated)
     parser = _Parser(issues)
 
-    apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues)
+    apps_rows = _read_table(book, schema.APPLICATIONS, cache, issues, outdated=outdated)
     parsed = parser.parse(apps_rows)
     build_application = _builder(Application, parsed)
     applications: list[Application] = []
@@ -754,7 +800,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     header_rows = {schema.APPLICATIONS.name: apps_rows.header_row}
     for table, builder in ((schema.EXPENSES, expenses), (schema.PROVIDERS, providers), (schema.SCORES, scores),
                            (schema.REPORTS, reports)):
-        rows = _read_table(book, table, cache, issues)
+        rows = _read_table(book, table, cache, issues, outdated=outdated)
         parsed = parser.parse(rows)
         tables[table.name], record_rows[table.name] = _children(parsed, parser, known, builder(parsed))
         last_rows[table.name] = rows.last_row
@@ -770,7 +816,8 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         reports=tuple(tables[schema.REPORTS.name]),
     )
     return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows,
-                          {name: row for name, row in header_rows.items() if row is not None}, notes)
+                          {name: row for name, row in header_rows.items() if row is not None},
+                          notes + outdated_notes(outdated), outdated)
 
 
 __all__ = ["Issue", "LoadedRegistry", "RegistryError", "load_registry", "open_workbook", "read_book"]
