@@ -180,6 +180,9 @@ EXCEL_EPOCH = date(1899, 12, 30)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 """Bounds of a plausible year in a date of the scheme (reception, end of project, decision, reports…): a date
 outside them is a typo (« 31/12/0022 », « 01/01/0000 », « 31/12/2202 ») and an error, never read as another year."""
+TWO_DIGIT_PIVOT = 30
+"""A two-digit year below it is in the 2000s, from it in the 1900s (Excel's default window): « 31/12/22 » is 2022,
+« 31/12/99 » is 1999 (an error), never 2099."""
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _TIME = r"(?:[T ]+\d{1,2}[:h]\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"  # a time of day after a date, ignored
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})" + _TIME + "$")
@@ -299,7 +302,8 @@ def parse_percent(value) -> Decimal | None:
 
 
 def parse_date(value) -> date | None:
-    """A date cell (a date-time is its date), or text '31/12/2022', '31-12-22' (a two-digit year is 20..),
+    """A date cell (a date-time is its date), or text '31/12/2022', '31-12-22' (a two-digit year as Excel reads it:
+    00-29 is 20.., 30-99 is 19.., hence implausible),
     '2022-12-31', '30/06/2022 14:30', or an Excel serial number (a date cell without date format, or a date-time as
     Office.js passes it: 44742.604 is 30/06/2022). The year must lie within FIRST_YEAR..LAST_YEAR; impossible dates
     are errors."""
@@ -320,8 +324,8 @@ def parse_date(value) -> date | None:
     text = str(value).strip()
     if m := _DATE_DMY.match(text):
         d, mth, y = (int(g) for g in m.groups())
-        if len(m.group(3)) == 2:
-            y += 2000
+        if len(m.group(3)) == 2:  # as Excel reads a two-digit year: 00-29 -> 2000s, 30-99 -> 1900s
+            y += 2000 if y < TWO_DIGIT_PIVOT else 1900
     elif m := _DATE_ISO.match(text):
         y, mth, d = (int(g) for g in m.groups())
     else:

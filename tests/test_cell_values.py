@@ -245,7 +245,8 @@ def test_grid_errors_name_the_right_column(registry_file):
 
 @pytest.mark.parametrize(("typed", "year"), [("31/12/0022", "0022"), ("01/01/0000", "0000"), ("31/12/2202", "2202"),
                                               ("1999-12-31", "1999"), (datetime(1900, 1, 1), "1900"),
-                                              (date(2999, 1, 1), "2999")])
+                                              (date(2999, 1, 1), "2999"),
+                                              ("31/12/99", "1999"), ("01-01-30", "1930")])  # as Excel reads them
 def test_an_implausible_year_is_an_error_not_another_year(typed, year):
     with pytest.raises(CellError, match=f"année {year} invraisemblable \\(attendue entre 2000 et 2100\\)"):
         parse_date(typed)
@@ -257,6 +258,7 @@ def test_an_implausible_year_is_an_error_not_another_year(typed, year):
     ("30/06/2022 14:30", date(2022, 6, 30)),
     ("2022-06-30T14:30:00", date(2022, 6, 30)),
     ("31/12/22", date(2022, 12, 31)),
+    ("31/12/29 08:00", date(2029, 12, 31)),
     ({"type": "FormattedNumber", "basicValue": 44742.604, "numberFormat": "dd/mm/yyyy hh:mm"}, date(2022, 6, 30)),
 ])
 def test_a_date_time_is_its_date(typed, expected):
