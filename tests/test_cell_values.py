@@ -360,6 +360,26 @@ def test_licences_from_eu_territories_are_not_extra_eu_through_the_reader_and_th
             assert share == 1 and by_function == 1, name
 
 
+def test_a_country_typed_but_not_understood_is_reported_once_where_it_is(tmp_path):
+    """« Germany » on a licence line: « not a known country », not also « required for a licence » (it is typed)."""
+    from fitn_xl.core import Application, Expense, Registry, parameters_for
+
+    params = parameters_for("63", "Puy-de-Dôme", reference_date=date(2021, 12, 31))
+    app_ = Application("63-001", date(2021, 3, 1), "3c", "Commune", "Commune", population=8000,
+                       decision_commitment=True, digital_transformation=True, planned_end=date(2022, 6, 30),
+                       total_cost=D(2000), requested=D(800), title="Projet", status="Reçu")
+    lines = (Expense("63-001", "Licence", schema.LICENCE, "Éditeur", "DE", D(1000)),
+             Expense("63-001", "Licence", schema.LICENCE, "Éditeur", "DE", D(1000)))
+    path = tmp_path / "r.xlsx"
+    build_registry(path, params, Registry(params, (app_,), lines))
+    edit_cells(path, E, {(2, "Pays de l'éditeur"): "Germany", (3, "Pays de l'éditeur"): ""})
+    issues = [(i.row, i.column, i.message) for i in load_registry(path).issues]
+    assert issues == [
+        (2, "Pays de l'éditeur",
+         "« Germany » n'est pas un pays connu (nom français, ex. « Allemagne », ou code « DE »)"),
+        (3, "Pays de l'éditeur", "obligatoire pour une licence")], issues
+
+
 def test_the_drop_down_and_the_rule_come_from_the_same_curated_list(blank_registry):
     from stdnum.eu.vat import MEMBER_STATES
 

@@ -743,8 +743,12 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         category, country, amount = (parsed.column(a) for a in ("category", "publisher_country", "amount"))
         category, country, amount = (list(c) for c in (category, country, amount))
 
+        unreadable_country = {i for i, bad in parsed.errors.items()
+                              if any(col.attr == "publisher_country" for col, _ in bad)}
+
         def expense(i, excel_row, dossier_id):
-            if rules.missing_country(category[i], country[i]):
+            # a country typed but not understood is already reported as such: not « missing » as well
+            if rules.missing_country(category[i], country[i]) and i not in unreadable_country:
                 parser.issue(schema.EXPENSES, excel_row, "Pays de l'éditeur", rules.MISSING_COUNTRY, dossier_id)
             return make(i) if amount[i] is not None else None
 
