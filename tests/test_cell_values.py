@@ -97,6 +97,16 @@ def test_the_issue_cases_are_named_by_check_and_no_amount_moves_silently(registr
     # no rule is made of a half-read forfait row: 3a Commune rows left are the 5 000+ one only
     rules = [r for r in result.loaded.registry.parameters.forfaits if r.applicant_type == "Commune"]
     assert [(r.population_min, r.population_max, r.amount) for r in rules] == [(5000, None, D(10000))]
+    # recalc writes what it did: the forfait row left out (no forfait), not « the default values » (5 000 €)
+    edit_cells(registry_file, C, {(4, "Population"): 4000})  # 63-003, 3a Commune: under the half-read row
+    assert app.recalc(registry_file, clock=CLOCK).status == 1
+    ws = openpyxl.load_workbook(registry_file)[C]
+    col = {c.value: c.column for c in ws[1]}
+    assert (ws.cell(4, col["Mesure"]).value, ws.cell(4, col["Type de candidat"]).value) == ("3a", "Commune")
+    forfait, alerts = (ws.cell(4, col[h]).value for h in ("Forfait (€)", "Alertes"))
+    assert forfait is None
+    assert alerts.startswith("Paramètres en erreur : 2 (voir fitn-xl check) — calcul provisoire : un paramètre "
+                             "illisible prend sa valeur par défaut, une ligne de tableau en erreur est ignorée")
 
 
 def test_a_formula_saved_without_its_value_is_an_error(registry_file):

@@ -18,7 +18,10 @@ from ..workbook.read import LoadedRegistry
 from .dashboard import chart_titles, dashboard_values
 
 ERRORS_ALERT = "Erreurs de saisie : {n} (voir fitn-xl check)"
-PARAMETERS_ALERT = "Paramètres en erreur : {n} (voir fitn-xl check) — calcul fait avec les valeurs par défaut"
+# What the reader does with a parameter in error (`workbook.read._parameters`): a row of « Parametres » takes its
+# default value, a row of « Forfaits », « Grille » or « Exclusions » is left out (no rule rather than a wrong one).
+PARAMETERS_ALERT = ("Paramètres en erreur : {n} (voir fitn-xl check) — calcul provisoire : un paramètre illisible "
+                    "prend sa valeur par défaut, une ligne de tableau en erreur est ignorée")
 STRUCTURE_ALERT = "Colonne ou tableau absent : {n} (voir fitn-xl check) — calcul incomplet, résultats non fiables"
 
 
