@@ -133,7 +133,7 @@ def test_a_bad_table_gives_its_error_on_every_row(page):
     spec = load_arguments(browser, {"fitn_forfait": forfait}, TABLE_ARGS)["fitn_forfait"]
     rows = cell_values(calculated_column(browser, "fitn_forfait", spec, N, "rows"), "rows")
     column = cell_values(calculated_column(browser, "fitn_forfait", spec, N, "column"), "column")
-    message = "Erreur : tableau « Forfaits », ligne 2 : population max inférieure à la population min"
+    message = "Erreur : tableau « Forfaits », ligne 2, colonne « Population max » : inférieure à la population min"
     assert column == [message] and rows == [message] * N
 
 

@@ -248,6 +248,13 @@ def test_grid_errors_name_the_right_column(registry_file):
     got = places(load_registry(registry_file))
     assert got == {(P, 2, "Pondération"): "la pondération ne peut pas être négative",
                    (P, 3, "Note maximale"): "la note maximale doit être positive"}
+    # the FITN functions name the same column as the reader
+    header = list(schema.GRID.headers)
+    for row, message in ((["3a", 1, "Impact", -1, 5], "colonne « Pondération » : la pondération ne peut pas être "
+                                                       "négative"),
+                         (["3a", 1, "Impact", 1, 0], "colonne « Note maximale » : la note maximale doit être positive"),
+                         (["3a", 7, "Impact", 1, 5], "colonne « N° » : le numéro de critère doit aller de 1 à 5")):
+        assert f.fitn_note("63-001", "3a", None, [header, row]) == f"Erreur : tableau « Grille », ligne 2, {message}"
 
 
 # --- dates ------------------------------------------------------------------------------------------------------

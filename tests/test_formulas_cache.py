@@ -109,7 +109,8 @@ def test_a_bad_table_gives_the_same_error_on_every_row_parsed_once():
            ["3a", "Commune", 5000, 100, 5000]]
     cache.clear()
     cells = [f.fitn_forfait("3a", "Commune", p, com(bad)) for p in (100, 6000, "abc")]
-    assert cells == ["Erreur : tableau « Forfaits », ligne 2 : population max inférieure à la population min"] * 3
+    assert cells == ["Erreur : tableau « Forfaits », ligne 2, colonne « Population max » : inférieure à la "
+                     "population min"] * 3
     assert cache.stats()["entries"] == 1
     assert f.fitn_forfait([["3a"], ["3a"]], [["Commune"], ["Commune"]], [[100], [6000]], bad) == cells[0]
 

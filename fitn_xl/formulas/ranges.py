@@ -268,7 +268,8 @@ def forfait_rules(value) -> tuple[ForfaitRule, ...]:
     for r, rec in table_records(value, schema.FORFAITS, required=False):
         lo, hi = rec.get("population_min"), rec.get("population_max")
         if lo is not None and hi is not None and lo > hi:
-            raise RangeError(f"tableau « Forfaits », ligne {r} : population max inférieure à la population min")
+            raise RangeError(f"tableau « Forfaits », ligne {r}, colonne « Population max » : inférieure à la "
+                             "population min")
         rule = ForfaitRule(rec["measure"], rec["applicant_type"], rec["amount"], lo, hi)
         if (k := rules.forfait_conflict(rule, out)) is not None:
             raise RangeError(f"tableau « Forfaits », ligne {r}, colonne « Population min » : populations communes "
@@ -284,15 +285,15 @@ def grid(value) -> tuple[Criterion, ...]:
     seen: set[tuple[str, int]] = set()
     for r, rec in table_records(value, schema.GRID):
         number = rec["number"]
+        where = f"tableau « Grille », ligne {r}, colonne"  # the column named as the reader names it
         if not 1 <= number <= schema.N_CRITERIA:
-            raise RangeError(f"tableau « Grille », ligne {r} : le numéro de critère doit aller de 1 à "
-                             f"{schema.N_CRITERIA}")
+            raise RangeError(f"{where} « N° » : le numéro de critère doit aller de 1 à {schema.N_CRITERIA}")
         if (rec["measure"], number) in seen:
-            raise RangeError(f"tableau « Grille », ligne {r} : critère {number} en double pour la mesure "
-                             f"{rec['measure']}")
-        if rec["max_score"] <= 0 or rec["weight"] < 0:
-            raise RangeError(f"tableau « Grille », ligne {r} : la note maximale doit être positive et la "
-                             "pondération non négative")
+            raise RangeError(f"{where} « N° » : critère {number} en double pour la mesure {rec['measure']}")
+        if rec["max_score"] <= 0:
+            raise RangeError(f"{where} « Note maximale » : la note maximale doit être positive")
+        if rec["weight"] < 0:
+            raise RangeError(f"{where} « Pondération » : la pondération ne peut pas être négative")
         seen.add((rec["measure"], number))
         out.append(Criterion(rec["measure"], number, rec["name"], rec["weight"], rec["max_score"]))
     return tuple(out)
