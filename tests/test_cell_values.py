@@ -4,6 +4,7 @@ characters, blank rows inside parameter tables, implausible years."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal as D
@@ -72,6 +73,18 @@ def test_an_excel_error_is_an_error_naming_its_cell_in_every_kind_of_column(regi
     assert all(i.blocking for i in loaded.issues if i.sheet == P)
     assert {i.dossier_id for i in loaded.issues if i.sheet == C} == {"63-001", "63-002", "63-003", "63-004",
                                                                        "63-005"}
+
+
+@pytest.mark.parametrize(("shown", "code"), [("#VALEUR!", "#VALUE!"), ("#NOM?", "#NAME?"), ("#NOMBRE!", "#NUM!"),
+                                           ("#NUL!", "#NULL!"), ("#PROPAGATION!", "#SPILL!"), ("#EPARS!", "#SPILL!"),
+                                           ("#CHAMP!", "#FIELD!"), ("#n/a", "#N/A")])
+def test_an_error_under_its_french_name_is_that_error(shown, code):
+    """As a French Excel shows it (a cell's text, an Office.js error value's basicValue, an export written by
+    hand): the error it names, in a function's cell as in check."""
+    with pytest.raises(CellError, match=f"^« {re.escape(code)} » : valeur d'erreur Excel"):
+        check_value(shown)
+    assert client_value({"type": "Error", "basicValue": shown}) == ExcelError(code)
+    assert f.fitn_forfait("3a", "Commune", shown, None).startswith(f"Erreur : Population : « {code} » : valeur")
 
 
 def test_the_issue_cases_are_named_by_check_and_no_amount_moves_silently(registry_file, capsys):
