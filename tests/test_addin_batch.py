@@ -124,6 +124,29 @@ def test_one_recalculation_mixing_functions_and_forms_is_one_request(page):
     assert len(alone["spill"][0]["value"]) == N  # the spill of one row is the whole column
 
 
+def test_ranges_alike_in_the_rows_the_client_samples_are_still_told_apart(page):
+    """Two « Depenses » of the same size, equal in their first, middle and last rows (what the client's fingerprint
+    looks at) but not in their second: two per-row columns in one recalculation each get their own table."""
+    browser, _ = page
+    _, args = spoiled()
+    first = dict(args["fitn_depenses_exclues"])
+    other = dict(args["fitn_cout_eligible"])
+    depenses = [list(row) for row in first["depenses"]]
+    assert len(depenses) > 4
+    depenses[1][5] = depenses[1][5] + 1000  # row 1: neither 0, n // 2 nor n - 1
+    other["depenses"] = depenses
+    specs = load_arguments(browser, {"fitn_depenses_exclues": first, "fitn_cout_eligible": other}, TABLE_ARGS)
+    entries = [f"{{id: '{name.upper()}', lists: fitnExcel.build({json.dumps(specs[name])}, {N}, 'rows', {copies})}}"
+               for name in ("fitn_depenses_exclues", "fitn_cout_eligible") for copies in ("false", "true")]
+    together = browser.evaluate(f"fitnExcel.invokeTogether([{', '.join(entries)}])")
+    (batch,) = browser.evaluate("fitnBatch.batches.slice(-1)")
+    assert batch["calls"] == 4 * N and batch["ranges"] == 3  # the two Depenses and one Exclusions
+    runs = [cell_values(run, "rows") for run in together]
+    assert runs[0] == runs[1] == python_column("fitn_depenses_exclues", first)
+    assert runs[2] == runs[3] == python_column("fitn_cout_eligible", other)
+    assert runs[2] != python_column("fitn_cout_eligible", {**other, "depenses": first["depenses"]})
+
+
 def test_a_bad_table_gives_its_error_on_every_row(page):
     browser, _ = page
     _, args = spoiled()
