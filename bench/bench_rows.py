@@ -15,10 +15,12 @@ registries of 300 and 5 000 dossiers (tests/test_addin_fixtures.sample_registry:
 scores per dossier). Times run from the first invocation to the last result, measured alternately in the same run
 (medians; ratio: median of the per-trial ratios). Both forms give the same cells (checked on the first trial).
 
-The stub hands every invocation the same table object (as if Excel marshalled the range once). With « --copies »
-(default for 300 rows) each invocation gets its own copy of each table, as Excel's deserialised messages would:
-the client then recognises the copies by their cells. At 5 000 rows, 5 000 copies of the tables would take
-several GB in the page, so that case uses shared objects only.
+The stub hands every invocation the same table object (as if Excel marshalled the range once). In the « copies »
+column (sizes up to COPIES_MAX_ROWS) each invocation gets its own copy of each table, as Excel's deserialised
+messages would (Office.js's custom-functions runtime hands each invocation the parameterValues of its own message
+entry): the client then recognises the copies by their cells, a cost that grows with rows × table cells. At 5 000
+rows, 5 000 copies of the tables would take several GB in the page, so that case uses shared objects only: the
+≤ 2× target is measured under the shared-object assumption.
 
 « sans lot » estimates the per-row column sent one request per cell (xlwings' own transport, batching off):
 the mean of --before single calls, times N.
