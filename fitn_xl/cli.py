@@ -156,6 +156,10 @@ def _serve(p):
     p.add_argument("--keyfile", metavar="CLE.pem", help="clé privée du certificat HTTPS")
     p.add_argument("--jetons", metavar="FICHIER", help="jetons d'accès, une ligne « nom:jeton » par agent "
                                                        "(obligatoire hors 127.0.0.1, sauf Entra ID)")
+    p.add_argument("--url", metavar="URL",
+                   help="adresse du serveur telle que les postes l'appellent, pour le manifeste et les liens de "
+                        "téléchargement ; seule adresse (avec 127.0.0.1 et localhost) à laquelle il répond (par "
+                        "défaut : http(s)://HÔTE:PORT)")
     p.add_argument("--telechargements", metavar="DOSSIER",
                    help="dossier des fichiers produits par les boutons, supprimés après 7 jours (par défaut : "
                         "~/.fitn-xl/telechargements)")

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
+from ..files import readable
 from .settings import downloads_dir
 
 KEEP_DAYS = 7  # produced files are deleted after this many days
@@ -53,10 +54,18 @@ def purge(root: Path | None = None, keep_days: float = KEEP_DAYS, now: float | N
 
 
 def _inside(token: str, path: str = ""):
-    root = downloads_dir().resolve()
-    target = (root / token / path).resolve()
-    if root not in target.parents or not target.exists():
-        raise HTTPException(status_code=404, detail="Fichier introuvable.")
+    """The file (or folder) `path` of the downloads of `token`; 404 for anything else: a name that is no token, a
+    path leaving the folder, a name the system refuses (a NUL byte, too long, undecodable)."""
+    missing = HTTPException(status_code=404, detail="Fichier introuvable.")
+    if not TOKEN_NAME.fullmatch(token) or "\x00" in path or len(path) > 1024:
+        raise missing
+    try:
+        root = downloads_dir().resolve()
+        target = (root / token / path).resolve()
+        if root not in target.parents or not target.exists():
+            raise missing
+    except (OSError, ValueError, UnicodeError):
+        raise missing from None
     return target
 
 
@@ -78,4 +87,4 @@ async def file_download(token: str, path: str):
     target = _inside(token, path)
     if not target.is_file():
         raise HTTPException(status_code=404, detail="Fichier introuvable.")
-    return FileResponse(target, filename=target.name)
+    return FileResponse(target, filename=readable(target.name))

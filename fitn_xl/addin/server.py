@@ -14,9 +14,10 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import auth
-from .settings import DOWNLOADS_ENV, URL_ENV
+from .settings import DOWNLOADS_ENV, PORT_ENV, URL_ENV, listen_port, public_url
 
 PROJECT_DIR = Path(__file__).parent / "server_project"
 NAMESPACE = "FITN"
@@ -47,6 +48,11 @@ Sans serveur, le complément classique (boutons RunPython et fonctions UDF de xl
 utilisable : voir macros/README.md."""
 
 LICENSE_HELP = f"{LICENSE_MISSING}\n\n{LICENSE_EXPLAINED}"
+
+# The authentication providers the server accepts: the project's tokens, Entra ID. xlwings Server's own « custom »
+# provider is a placeholder that accepts the public token « test-token »: never.
+PROVIDERS = ("fitn", "entraid")
+ENTRAID_ENV = ("XLWINGS_AUTH_ENTRAID_CLIENT_ID", "XLWINGS_AUTH_ENTRAID_TENANT_ID")
 
 
 class ServeError(ValueError):
@@ -92,12 +98,16 @@ class Config:
     keyfile: str | None = None
     tokens_file: str | None = None
     downloads: str | None = None
+    public_url: str | None = None  # the address clients use (--url), for the manifest and the download links
 
     @property
     def https(self) -> bool:
         return bool(self.certfile)
 
     def url(self) -> str:
+        """The server's address as clients reach it: `public_url`, else built from the host and the port."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
         host = self.host
         if host in ("0.0.0.0", "::", ""):
             host = socket.getfqdn()
@@ -129,6 +139,26 @@ def configure(config: Config) -> dict[str, str]:
     providers = _auth_providers()
     if tokens and "fitn" not in providers:
         providers.append("fitn")
+    unknown = [p for p in providers if p not in PROVIDERS]
+    if unknown:
+        raise ServeError(f"XLWINGS_AUTH_PROVIDERS : fournisseur d'identité « {unknown[0]} » refusé. Le serveur accepte "
+                         "les jetons d'accès de fitn-xl (« fitn » : --jetons FICHIER ou FITN_XL_JETONS) et Entra ID "
+                         "(« entraid », avec XLWINGS_AUTH_ENTRAID_CLIENT_ID et XLWINGS_AUTH_ENTRAID_TENANT_ID) ; le "
+                         "fournisseur « custom » de xlwings Server n'est qu'un exemple qui accepte un jeton public.")
+    if "fitn" in providers and not tokens:
+        raise ServeError("XLWINGS_AUTH_PROVIDERS demande les jetons d'accès de fitn-xl, mais aucun n'est configuré : "
+                         "donnez --jetons FICHIER (une ligne « nom:jeton » par agent) ou la variable FITN_XL_JETONS.")
+    if "entraid" in providers:
+        missing = [name for name in ENTRAID_ENV if not os.environ.get(name, "").strip()
+                   and not (name.endswith("TENANT_ID") and os.environ.get("XLWINGS_AUTH_ENTRAID_MULTITENANT",
+                                                                            "").lower() in ("1", "true", "yes"))]
+        if missing:
+            raise ServeError(f"Entra ID (XLWINGS_AUTH_PROVIDERS) : définissez {' et '.join(missing)} (l'application "
+                             "enregistrée pour le complément dans Entra ID).")
+    url = config.url() if config.public_url else (os.environ.get(URL_ENV) or config.url())
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ServeError(f"--url : « {url} » n'est pas une adresse http(s)://nom:port.")
     if not providers and not is_loopback(config.host):
         raise ServeError(
             f"Refus d'écouter sur « {config.host} » sans authentification : le serveur donnerait accès aux "
@@ -148,7 +178,8 @@ def configure(config: Config) -> dict[str, str]:
         "XLWINGS_LOG_LEVEL": os.environ.get("XLWINGS_LOG_LEVEL", "WARNING"),  # no log line per cell call
         "XLWINGS_AUTH_PROVIDERS": json.dumps(providers),
         "DOTENV_PATH": str(PROJECT_DIR / ".env"),  # never read a .env of the current folder
-        URL_ENV: os.environ.get(URL_ENV) or config.url(),
+        URL_ENV: url.rstrip("/"),
+        PORT_ENV: str(config.port),
         DOWNLOADS_ENV: str(Path(config.downloads or os.environ.get(DOWNLOADS_ENV) or
                                 Path.home() / ".fitn-xl" / "telechargements").resolve()),
     })
@@ -169,11 +200,19 @@ def app():
         if type(exc).__name__ != "LicenseError":
             raise
         raise ServeError(f"{LICENSE_REFUSED}\n\n{LICENSE_EXPLAINED}", code=1) from None
-    from . import batchcall, fastcall
+    from xlwings_server.config import settings
 
+    from . import batchcall, fastcall, gate, manifest, scriptcall
+
+    unknown = [p for p in settings.auth_providers or () if p not in PROVIDERS]
+    if unknown:  # configure() refuses them; an app built otherwise must not run with them either
+        raise ServeError(f"Fournisseur d'identité « {unknown[0]} » refusé (acceptés : {', '.join(PROVIDERS)}).")
     fastcall.install(fastapi_app)
     batchcall.install(fastapi_app)
-    return main_app
+    scriptcall.install(fastapi_app)
+    manifest.install(fastapi_app)
+    return gate.Gate(main_app, url=public_url(), port=listen_port(), cors=settings.cors_allow_origins or (),
+                     auth=gate.xlwings_auth if settings.auth_providers else None)
 
 
 def serve(config: Config, announce=None) -> None:

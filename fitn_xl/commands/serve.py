@@ -11,7 +11,8 @@ def run(args) -> int:
     from ..addin.server import Config, ServeError, serve
 
     config = Config(host=args.host, port=args.port, certfile=args.certfile, keyfile=args.keyfile,
-                    tokens_file=getattr(args, "jetons", None), downloads=getattr(args, "telechargements", None))
+                    tokens_file=getattr(args, "jetons", None), downloads=getattr(args, "telechargements", None),
+                    public_url=getattr(args, "url", None))
     try:
         serve(config, announce=lambda text: print(text, file=sys.stderr, flush=True))
     except ServeError as exc:
