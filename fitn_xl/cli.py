@@ -205,6 +205,38 @@ def _ds_decisions(p):
                         "dans les Alertes")
 
 
+def _payments(p):
+    _registry(p)
+    p.add_argument("--dossier", required=True, metavar="N", help="N° dossier du lauréat")
+    _out(p)
+    p.add_argument("--force", action="store_true",
+                   help="préparer de nouveau une demande déjà consignée au journal ; écrire même si le registre "
+                        "semble ouvert dans Excel ou LibreOffice")
+
+
+def _opendata(p):
+    _registry(p)
+    p.add_argument("-o", "--sortie", dest="output", required=True, metavar="FICHIER.csv",
+                   help="fichier CSV à écrire (format SCDL subventions 2.1.1)")
+    p.add_argument("--seuil", type=_amount, default=None, metavar="MONTANT",
+                   help="seulement les subventions de plus de MONTANT euros (par défaut : 23000, seuil du décret "
+                        "n° 2017-779 ; 0 : toutes)")
+    p.add_argument("--force", action="store_true",
+                   help="écrire le fichier même s'il ne respecte pas le schéma (les problèmes sont affichés)")
+
+
+def _amount(value: str) -> str:
+    from .values import CellError, parse_amount
+
+    try:
+        amount = parse_amount(value)
+    except CellError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if amount is None:
+        raise argparse.ArgumentTypeError("un montant est attendu")
+    return str(amount)
+
+
 COMMANDS: list[tuple[str, str, str, object]] = [
     ("demo", "demo", "crée un registre fictif réaliste et tous les documents dans DOSSIER", _demo),
     ("new", "new", "crée un registre vierge avec les paramètres par défaut", _new),
@@ -226,6 +258,9 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("forms", "forms", "formulaires Word vierges de demande de financement (annexes 1 et 2)", _forms),
     ("import", "importer", "importe des formulaires remplis ou un export Démarches Simplifiées", _import),
     ("upgrade", "upgrade", "met à jour un registre créé par une version précédente de fitn-xl", _upgrade),
+    ("payments", "payments", "demande de mise en paiement (Word) de la prochaine échéance d'un lauréat", _payments),
+    ("opendata", "opendata", "fichier des subventions attribuées au format SCDL (données ouvertes), vérifié",
+     _opendata),
 ]
 
 

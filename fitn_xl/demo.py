@@ -17,13 +17,13 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from stdnum import luhn
 
-from .core import Application, Expense, Parameters, Provider, Registry, Report, Score, parameters_for
+from .core import Application, Expense, Parameters, Payment, Provider, Registry, Report, Score, parameters_for
 from .schema import ABROAD, LICENCE, PERSONNE_MORALE, STRUCTURE_PILOTE
 from .wording import split_civility
 
@@ -58,6 +58,10 @@ def demo_parameters() -> Parameters:
         sgar_signatory="Pour le préfet de région et par délégation, la secrétaire générale pour les affaires "
                        "régionales, Mme Anne Vernet",
         sgar_town="Lyon",
+        grantor_name=GRANTOR_NAME,
+        grantor_siret=siret(17630001),
+        grantor_name_3d=GRANTOR_NAME_3D,
+        grantor_siret_3d=siret(17690001),
     )
 
 
@@ -374,6 +378,33 @@ _DOSSIERS: list[_Dossier] = [
              contact=("M. Antoine Duprat", "Directeur"), code="256300456", quality=4),
 ]
 
+# Payments of the laureates, by dossier number: (date of signature of the convention, or of the CRTE act;
+# [(date, nature, amount)]). The avance is 50 % of the grant about two weeks after the signature; two dossiers are
+# settled (Soldé), one with a solde reduced because its dépenses acquittées fell short of the eligible cost; one
+# laureate (n° 10) still waits for its avance 34 days after signing (an alert, and the demo's payment request).
+_PAYMENTS: dict[int, tuple[date, list[tuple[date, str, str]]]] = {
+    1: (D(2021, 4, 9), [(D(2021, 4, 23), "Avance", "2500")]),
+    2: (D(2021, 6, 10), [(D(2021, 6, 24), "Avance", "5000")]),
+    3: (D(2021, 4, 14), [(D(2021, 4, 22), "Avance", "2500"), (D(2021, 6, 28), "Solde", "2177.42")]),
+    4: (D(2021, 5, 5), [(D(2021, 5, 19), "Avance", "10000")]),
+    8: (D(2021, 6, 22), [(D(2021, 6, 29), "Avance", "10000")]),
+    10: (D(2021, 5, 27), []),
+    12: (D(2021, 5, 4), [(D(2021, 5, 18), "Avance", "10000")]),
+    17: (D(2021, 5, 6), [(D(2021, 5, 20), "Avance", "7500")]),
+    18: (D(2021, 6, 14), [(D(2021, 6, 28), "Avance", "6000")]),
+    24: (D(2021, 4, 13), [(D(2021, 4, 27), "Avance", "2400"), (D(2021, 6, 29), "Solde", "2400")]),
+    26: (D(2021, 5, 4), [(D(2021, 5, 18), "Avance", "10360")]),
+    27: (D(2021, 6, 22), [(D(2021, 6, 29), "Avance", "18000")]),
+    28: (D(2021, 4, 1), [(D(2021, 4, 15), "Avance", "9500")]),
+    36: (D(2021, 6, 21), [(D(2021, 6, 29), "Avance", "12000")]),
+    37: (D(2021, 6, 9), [(D(2021, 6, 23), "Avance", "30000")]),
+}
+# Dépenses acquittées given with the final report (« Terminé »), by dossier number: n° 3 spent 5 800 € of its
+# 6 200 € (solde reduced to 2 177,42 €), n° 24 all of its 4 800 €.
+_PAID_EXPENSES: dict[int, str] = {3: "5800", 24: "4800"}
+DEMO_PAYMENT_REQUEST = "63-2021-010"  # the payment request the demo writes (its avance)
+GRANTOR_NAME, GRANTOR_NAME_3D = "Préfecture du Puy-de-Dôme", "Préfecture de la région Auvergne-Rhône-Alpes"
+
 # Evaluators: the départementale team scores 3a–3c, the SGAR scores 3d.
 EVALUATORS = ("A. Roux", "B. Fabre", "C. Meunier")
 EVALUATORS_3D = ("D. Chabrol (SGAR)", "E. Vernet (SGAR)", "F. Lacombe (SGAR)")
@@ -497,17 +528,53 @@ def _reports(dossier_id: str, d: _Dossier) -> list[Report]:
     ]
 
 
+def _siret_of_siren(siren: str) -> str:
+    nic = siren + "0001"
+    return nic + luhn.calc_check_digit(nic)
+
+
+def beneficiary_siret(code: str, n: int) -> str:
+    """A SIRET for the applicant, made up from its « Code INSEE ou SIREN » with valid Luhn keys: a 9-digit SIREN
+    kept when its key is valid (its first 8 digits otherwise), a commune's INSEE code as a commune's SIREN
+    (21 + département + 0 + commune), else made from the dossier number."""
+    if code.isdigit() and len(code) == 9:
+        siren = code if luhn.is_valid(code) else code[:8] + luhn.calc_check_digit(code[:8])
+    elif code.isdigit() and len(code) == 5:
+        body = f"21{code[:2]}0{code[2:]}"
+        siren = body + luhn.calc_check_digit(body)
+    else:
+        body = f"2{n:07d}"
+        siren = body + luhn.calc_check_digit(body)
+    return _siret_of_siren(siren)
+
+
+def _legal_commitment(n: int) -> str:
+    """A made-up Chorus « engagement juridique » number (10 digits)."""
+    return f"2103{n:03d}{(n * 389) % 1000:03d}"
+
+
+def _payments(n: int, dossier_id: str) -> list[Payment]:
+    _, rows = _PAYMENTS.get(n, (None, []))
+    return [Payment(dossier_id, when, nature, Decimal(amount), _legal_commitment(n),
+                    "Solde réduit à due proportion des dépenses acquittées" if n == 3 and nature == "Solde" else "")
+            for when, nature, amount in rows]
+
+
 def demo_registry() -> Registry:
     """The demo registry: 40 fictional dossiers of the Puy-de-Dôme (same value on every call)."""
     rng = random.Random(DEMO_SEED)
-    apps, expenses, providers, scores, reports = [], [], [], [], []
+    apps, expenses, providers, scores, reports, payments = [], [], [], [], [], []
     for n, d in enumerate(_DOSSIERS, start=1):
         app = _application(n, d)
+        app = replace(app, beneficiary_siret=beneficiary_siret(d.code, n),
+                      convention_signed_on=_PAYMENTS[n][0] if n in _PAYMENTS else None)
         apps.append(app)
         expenses += _expenses(app.dossier_id, d)
         providers += _providers(app.dossier_id, d)
         scores += _scores(app.dossier_id, d, rng)
-        reports += _reports(app.dossier_id, d)
+        reports += [replace(r, paid_expenses=Decimal(_PAID_EXPENSES[n])) if r.state == "Terminé" and n in
+                    _PAID_EXPENSES else r for r in _reports(app.dossier_id, d)]
+        payments += _payments(n, app.dossier_id)
     return Registry(
         parameters=demo_parameters(),
         applications=tuple(apps),
@@ -515,7 +582,9 @@ def demo_registry() -> Registry:
         providers=tuple(providers),
         scores=tuple(scores),
         reports=tuple(reports),
+        payments=tuple(payments),
     )
 
 
-__all__ = ["DEMO_MONTH", "DEMO_REFERENCE_DATE", "demo_parameters", "demo_registry", "siret"]
+__all__ = ["DEMO_MONTH", "DEMO_PAYMENT_REQUEST", "DEMO_REFERENCE_DATE", "beneficiary_siret", "demo_parameters",
+           "demo_registry", "siret"]

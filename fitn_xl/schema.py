@@ -62,6 +62,9 @@ PENDING_STATUSES: frozenset[str] = frozenset({"Reçu", "En instruction", "Éligi
 REFUSAL_STATUSES: frozenset[str] = frozenset({"Inéligible", "Refusé"})
 
 REPORT_STATES: tuple[str, ...] = ("Non démarré", "En cours", "Terminé", "En difficulté", "Abandonné")
+FINISHED = "Terminé"  # the end-of-project report (« bilan »), after which the solde is paid
+ADVANCE, INSTALMENT, BALANCE = "Avance", "Acompte", "Solde"
+PAYMENT_NATURES: tuple[str, ...] = (ADVANCE, INSTALMENT, BALANCE)
 CONTRACT_MODES: tuple[str, ...] = ("Convention", "CRTE")
 YES, NO = "Oui", "Non"
 # « État du dossier » in Démarches Simplifiées, as its exports write it
@@ -142,6 +145,7 @@ SHEET_EXPENSES = "Dépenses"
 SHEET_PROVIDERS = "Prestataires"
 SHEET_SCORES = "Notation"
 SHEET_REPORTS = "Suivi"
+SHEET_PAYMENTS = "Versements"
 SHEET_DASHBOARD = "Tableau de bord"
 SHEET_JOURNAL = "Journal"
 
@@ -193,6 +197,10 @@ APPLICATIONS = Table(
            help="« Motivation de la décision » dans Démarches Simplifiées (rempli par l'import DS)"),
         _c("Instructeurs DS", "ds_instructors", width=24,
            help="Instructeurs qui suivent le dossier dans Démarches Simplifiées (rempli par l'import DS)"),
+        _c("SIRET du bénéficiaire", "beneficiary_siret", Kind.SIRET, width=17,
+           help="SIRET de la collectivité bénéficiaire (14 chiffres, clé vérifiée) : données ouvertes des subventions"),
+        _c("Date de signature de la convention", "convention_signed_on", Kind.DATE, width=12,
+           help="Date de la convention signée (ou de l'acte CRTE) : départ de l'avance, données ouvertes"),
     ),
     (
         _c("Dépenses exclues (€)", "excluded", Kind.AMOUNT, width=13),
@@ -208,6 +216,8 @@ APPLICATIONS = Table(
         _c("En retard", "late", Kind.YES_NO, width=9),
         _c("Écart max. entre évaluateurs", "max_disagreement", Kind.NUMBER, width=12),
         _c("Note suggérée localisation", "suggested_location_score", Kind.NUMBER, width=12),
+        _c("Versé (€)", "paid", Kind.AMOUNT, width=13),
+        _c("Reste à verser (€)", "remaining", Kind.AMOUNT, width=13),
     ),
 )
 
@@ -265,6 +275,23 @@ REPORTS = Table(
         _c("Avancement (%)", "progress", Kind.PERCENT, width=11),
         _c("Date de fin révisée", "revised_end", Kind.DATE, width=12),
         _c("Commentaire", "comment", width=40),
+        _c("Dépenses acquittées (€)", "paid_expenses", Kind.AMOUNT, width=13,
+           help="Avec l'état des lieux final (Terminé) : total de l'état récapitulatif des dépenses acquittées"),
+    ),
+)
+
+PAYMENTS = Table(
+    SHEET_PAYMENTS,
+    "Versements",
+    (
+        _c(DOSSIER_ID, "dossier_id", required=True, width=12),
+        _c("Date", "date", Kind.DATE, required=True, width=12, help="Date de la mise en paiement"),
+        _c("Nature (Avance, Acompte, Solde)", "nature", Kind.CHOICE, required=True, choices=PAYMENT_NATURES,
+           width=12),
+        _c("Montant (€)", "amount", Kind.AMOUNT, required=True, width=13),
+        _c("N° d'engagement juridique (Chorus)", "legal_commitment", width=16,
+           help="N° de l'engagement juridique (EJ) de la subvention dans Chorus"),
+        _c("Commentaire", "comment", width=40),
     ),
 )
 
@@ -317,7 +344,7 @@ JOURNAL = Table(
     ),
 )
 
-INPUT_TABLES: tuple[Table, ...] = (APPLICATIONS, EXPENSES, PROVIDERS, SCORES, REPORTS)
+INPUT_TABLES: tuple[Table, ...] = (APPLICATIONS, EXPENSES, PROVIDERS, SCORES, REPORTS, PAYMENTS)
 
 # The tables and their input columns as the first fitn-xl (0.1) wrote them. A registry made by an earlier version
 # lacks what came after: the reader reads such a column or table as empty, with a note, and `fitn-xl upgrade`
@@ -397,6 +424,16 @@ PARAMETER_ROWS: tuple[ParameterRow, ...] = (
                  "Mesure 3d : signataire des conventions et courriers ; vide = le préfet de région"),
     ParameterRow("Ville du SGAR", "sgar_town", Kind.TEXT, False,
                  "Mesure 3d : lieu de signature ; vide = chef-lieu de la région"),
+    ParameterRow("Nom de l'attribuant", "grantor_name", Kind.TEXT, False,
+                 "Données ouvertes (SCDL) : nom officiel de l'autorité qui attribue ; vide = « Préfecture du … »"),
+    ParameterRow("SIRET de l'attribuant", "grantor_siret", Kind.SIRET, False,
+                 "Données ouvertes (SCDL) : SIRET de la préfecture (14 chiffres)"),
+    ParameterRow("Nom de l'attribuant 3d", "grantor_name_3d", Kind.TEXT, False,
+                 "Mesure 3d (préfet de région) ; vide = comme ci-dessus"),
+    ParameterRow("SIRET de l'attribuant 3d", "grantor_siret_3d", Kind.SIRET, False,
+                 "Mesure 3d : SIRET de la préfecture de région ; vide = comme ci-dessus"),
+    ParameterRow("Taux de l'avance", "advance_rate", Kind.PERCENT, False,
+                 "Part du montant accordé versée en avance à la signature de la convention ; le solde suit le bilan"),
 )
 
 COMPUTED_HEADERS: tuple[str, ...] = tuple(c.header for c in APPLICATIONS.computed)

@@ -294,6 +294,8 @@ def parse_percent(value) -> Decimal | None:
         return None
     is_text_percent = isinstance(value, str) and "%" in value
     number = parse_number(value.replace("%", "") if is_text_percent else value, "un pourcentage")
+    if number is None:  # « % » alone: no number in it
+        raise CellError(f"{quote(value)} n'est pas un pourcentage")
     if is_text_percent or number > 1:
         number = number / 100
     if number < 0 or number > 1:

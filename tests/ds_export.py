@@ -615,7 +615,7 @@ INSTRUCTEUR = "instructeur@puy-de-dome.gouv.fr"
 def volvic(**changes) -> Dossier:
     """A 3b dossier en instruction: 3-decimal cost, population left empty, two expense lines, one provider."""
     d = Dossier(
-        101, "21630470300016", "COMMUNE DE VOLVIC", state="en_instruction", instructeurs=(INSTRUCTEUR,),
+        101, "21630470900019", "COMMUNE DE VOLVIC", state="en_instruction", instructeurs=(INSTRUCTEUR,),
         depose_at=datetime(2021, 3, 1, 10, 30), updated_at=datetime(2021, 3, 5, 9, 0),
         en_instruction_at=datetime(2021, 3, 5, 9, 0),
         champs={1634701: "Commune de Volvic", 1634702: "Mme Claire Martin", 1634703: "Maire",
@@ -637,7 +637,7 @@ def volvic(**changes) -> Dossier:
 def dombes(**changes) -> Dossier:
     """A 3a dossier of an intercommunality, classé sans suite (withdrawn), with a provider abroad."""
     d = Dossier(
-        102, "20004012600014", "CC DOMES SANCY ARTENSE", state="sans_suite", instructeurs=(INSTRUCTEUR,),
+        102, "20004012900013", "CC DOMES SANCY ARTENSE", state="sans_suite", instructeurs=(INSTRUCTEUR,),
         depose_at=datetime(2021, 3, 2, 14, 0), updated_at=datetime(2021, 3, 20, 16, 45),
         en_instruction_at=datetime(2021, 3, 8, 9, 0), processed_at=datetime(2021, 3, 20, 16, 45),
         motivation="Demande retirée par la communauté de communes",
@@ -657,7 +657,7 @@ def dombes(**changes) -> Dossier:
 def riom(**changes) -> Dossier:
     """A 3c dossier accepted in DS, with the amount granted in a private annotation."""
     d = Dossier(
-        103, "21630300000017", "COMMUNE DE RIOM", state="accepte", instructeurs=(INSTRUCTEUR,),
+        103, "21630300800017", "COMMUNE DE RIOM", state="accepte", instructeurs=(INSTRUCTEUR,),
         depose_at=datetime(2021, 3, 3, 11, 15), updated_at=datetime(2021, 5, 2, 10, 0),
         en_instruction_at=datetime(2021, 3, 10, 9, 0), processed_at=datetime(2021, 5, 2, 10, 0),
         champs={1634701: "Commune de Riom", 1634702: "M. Pierre Fayolle", 1634703: "Maire",
@@ -677,7 +677,7 @@ def association(**changes) -> Dossier:
     """A dossier DS accepted that the registry cannot take as it is: « Autre » typed in the applicant type, a
     negative requested amount."""
     d = Dossier(
-        104, "77567227200011", "ASSOCIATION NUMERIQUE POUR TOUS", state="en_construction",
+        104, "77567227200017", "ASSOCIATION NUMERIQUE POUR TOUS", state="en_construction",
         depose_at=datetime(2021, 3, 4, 8, 0), updated_at=datetime(2021, 3, 4, 8, 0),
         champs={1634701: "Association Numérique pour tous", 1634702: "Mme Lucie Bernard", 1634703: "Présidente",
                 1634704: "12 rue des Écoles\n63000 Clermont-Ferrand", 1634705: "contact@numerique-pour-tous.fr",

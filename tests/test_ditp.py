@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from test_ditp_support import DITP, app, make_registry, standard_registry
 
 from fitn_xl.cli import main
-from fitn_xl.core import Registry, Report, parameters_for
+from fitn_xl.core import Payment, Registry, Report, parameters_for
 from fitn_xl.ditp import LIST_HEADERS, ListError, Month, NoLaureateError, build_monthly_list, monthly_rows
-from fitn_xl.ditp.listing import NO_REPORT
+from fitn_xl.ditp.listing import EXTRA_HEADERS, NO_REPORT
 from fitn_xl.typography import NB_HYPHEN
 
 FORMULA_LIKE = {"2021-001": "=1+1", "2021-002": "@SUM(A1)", "2021-003": "-2"}
@@ -51,6 +51,22 @@ def test_rows_follow_the_month_end_and_the_reports_known_then():
         monthly_rows(reg, Month.parse("2021-04"))
 
 
+def test_paid_and_remaining_at_the_month_end():
+    """Extras after the DITP's columns: what was paid by the month's end (« Versements ») and what remains."""
+    params = parameters_for("63", "Puy-de-Dôme")
+    reg = Registry(params, (app(1, decided_on=date(2021, 5, 3)), app(2, decided_on=date(2021, 5, 3))), payments=(
+        Payment("2021-001", date(2021, 6, 30), "Avance", Decimal(2500)),
+        Payment("2021-001", date(2021, 7, 1), "Solde", Decimal(1000)),
+    ))
+    june = {r.dossier_id: r for r in monthly_rows(reg, Month.parse("2021-06"))}
+    granted = june["2021-001"].amount
+    assert (june["2021-001"].paid, june["2021-001"].remaining) == (2500, granted - 2500)
+    assert (june["2021-002"].paid, june["2021-002"].remaining) == (0, june["2021-002"].amount)
+    july = {r.dossier_id: r for r in monthly_rows(reg, Month.parse("2021-07"))}
+    assert july["2021-001"].paid == 3500
+    assert len(june["2021-001"].values()) == len(LIST_HEADERS)  # the DITP's columns, unchanged
+
+
 def test_xlsx_keeps_formula_like_text_as_text_and_totals_right(registry, tmp_path):
     result = build_monthly_list(registry, "2021-06", tmp_path / "out", today=date(2021, 7, 1))
     assert result.xlsx.name == "liste-ditp_63_2021-06.xlsx"
@@ -61,7 +77,7 @@ def test_xlsx_keeps_formula_like_text_as_text_and_totals_right(registry, tmp_pat
                 assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
     wb = load_workbook(result.xlsx)
     ws = wb["Lauréats"]
-    assert tuple(c.value for c in ws[1]) == LIST_HEADERS
+    assert tuple(c.value for c in ws[1]) == LIST_HEADERS + EXTRA_HEADERS  # the DITP's columns, then the extras
     assert ws.freeze_panes == "A2"
     rows = {ws.cell(r, 2).value: [c for c in ws[r]] for r in range(2, ws.max_row + 1)}
     for dossier, text in FORMULA_LIKE.items():

@@ -14,8 +14,11 @@ expected outputs of `fitn_xl.core.compute` per dossier and per envelope. Format 
     proposed = 5000
 
 Expected keys: forfait, eligible, reasons (exact list), proposed, excluded, eligible_cost, extra_eu_share, score,
-max_disagreement, rank, late, suggested_location_score, warnings (exact list), warning_prefixes (each starts one
-warning), no_warning_prefixes (none starts a warning). The string "vide" stands for an empty cell (None).
+max_disagreement, rank, late, suggested_location_score, paid, remaining, warnings (exact list), warning_prefixes
+(each starts one warning), no_warning_prefixes (none starts a warning); next_nature and next_amount (the next
+instalment `core.payments.next_instalment` gives) or next_refused (the start of why none can be requested). The
+string "vide" stands for an empty cell (None). `[[case.payments]]` rows are « Versements » (dossier, date, nature,
+amount).
 Non-breaking and narrow spaces of the French formatting compare as plain spaces.
 """
 
@@ -34,6 +37,7 @@ from fitn_xl.core import (
     Criterion,
     Expense,
     ForfaitRule,
+    Payment,
     Provider,
     Registry,
     Report,
@@ -42,6 +46,7 @@ from fitn_xl.core import (
     parameters_for,
     rules,
 )
+from fitn_xl.core.payments import NoInstalment, next_instalment
 from fitn_xl.schema import LICENCE
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
@@ -65,7 +70,7 @@ DEFAULT_APPLICATION = dict(
 
 DECIMAL_FIELDS = {
     "total_cost", "requested", "authorities_share", "granted", "amount", "progress", "envelope", "envelope_3d",
-    "extra_eu_threshold", "disagreement_threshold", "weight", "max_score",
+    "extra_eu_threshold", "disagreement_threshold", "weight", "max_score", "paid_expenses", "advance_rate",
 }
 
 
@@ -111,6 +116,7 @@ def build_registry(case: dict) -> Registry:
         providers=tuple(Provider(**convert(p)) for p in case.get("providers", [])),
         scores=tuple(scores),
         reports=tuple(Report(**convert(r)) for r in case.get("reports", [])),
+        payments=tuple(Payment(**convert(p)) for p in case.get("payments", [])),
     )
 
 
@@ -142,7 +148,7 @@ CASES = load_cases()
 def test_every_rule_file_has_cases():
     files = {p.stem for p in CASES_DIR.glob("*.toml")}
     assert {"forfait", "eligibility", "spending", "proposed", "warnings", "scoring", "followup",
-            "envelope"} <= files
+            "envelope", "payments"} <= files
     assert len(CASES) >= 60
 
 
@@ -166,6 +172,8 @@ def test_rule_case(case):
             "rank": result.rank,
             "late": result.late,
             "suggested_location_score": result.suggested_location_score,
+            "paid": result.payments.paid,
+            "remaining": result.payments.remaining,
         }
         warnings = [plain(w) for w in result.warnings]
         for key, want in expected.items():
@@ -183,12 +191,27 @@ def test_rule_case(case):
                     assert not any(w.startswith(plain(prefix)) for w in warnings), f"{where}: {warnings}"
             elif key == "rank" and want == EMPTY:
                 assert actual["rank"] is None, where
+            elif key.startswith("next_"):
+                app = next(a for a in registry.applications if a.dossier_id == dossier_id)
+                try:
+                    instalment = next_instalment(
+                        app, [p for p in registry.payments if p.dossier_id == dossier_id],
+                        [r for r in registry.reports if r.dossier_id == dossier_id],
+                        result.spending.eligible_cost, registry.parameters)
+                except NoInstalment as exc:
+                    assert key == "next_refused", f"{where}: {exc}"
+                    assert plain(str(exc)).startswith(plain(want)), f"{where}: {exc}"
+                    continue
+                assert key != "next_refused", f"{where}: {instalment}"
+                got = instalment.nature if key == "next_nature" else instalment.amount
+                assert got == expected_value(want), f"{where}: {got!r} != {want!r}"
             else:
                 assert key in actual, f"unknown expected key {key!r} in case {case['name']!r}"
                 assert actual[key] == expected_value(want), f"{where}: {actual[key]!r} != {want!r}"
         # the computed cells agree with the result
         assert cells["eligible"] == ("Oui" if result.eligible else "Non")
         assert cells["proposed"] == result.proposed
+        assert (cells["paid"], cells["remaining"]) == (result.payments.paid, result.payments.remaining)
     for name, expected in case.get("envelopes", {}).items():
         env = computation.envelopes[name]
         for key, want in expected.items():

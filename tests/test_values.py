@@ -219,3 +219,11 @@ def test_parse_column_keeps_numbers_of_different_types_apart_and_memo_keys_alike
         assert out == [one_by_one(v, column) for v in raw]
         assert set(memo) == {(type(v), v) for v in raw}
     assert parse_column([1, True], amount)[1] == [1]
+
+
+def test_a_percent_sign_alone_is_not_a_percentage():
+    """« % » alone (found by the reader's fuzz test) is a French error, not a TypeError."""
+    from fitn_xl.values import CellError, parse_percent
+
+    with pytest.raises(CellError, match="n'est pas un pourcentage"):
+        parse_percent("%")

@@ -1,6 +1,7 @@
-"""Build the Word templates of fitn-xl (convention, acceptance letter, refusal letter) with python-docx.
+"""Build the Word templates of fitn-xl (convention, acceptance letter, refusal letter, payment request) with
+python-docx.
 
-Run: `.venv/bin/python word_templates/build_templates.py` (rewrites the three .docx files beside this script).
+Run: `.venv/bin/python word_templates/build_templates.py` (rewrites the .docx files beside this script).
 The documents are plain Word files whose fields are Jinja tags typed as text ({{ field }}, {%p %}, {%tr %}), so a
 clerk can reword them in Word; the fields are listed in README.md.
 """
@@ -460,10 +461,145 @@ def build_refusal() -> Document:
     return doc
 
 
+def label_rows(doc, rows: list[tuple[str, str]], condition: dict[int, str] | None = None):
+    """A two-column table of labels and values; `condition` maps a row index to a Jinja test keeping that row."""
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    condition = condition or {}
+    for i, (label, value) in enumerate(rows):
+        if i in condition:
+            cell_text(table.add_row().cells[0], f"{{%tr if {condition[i]} %}}")
+        cells = table.add_row().cells
+        cell_text(cells[0], label, bold=True, size=9)
+        shade(cells[0], "E3E3FD")
+        cell_text(cells[1], value, size=9)
+        if i in condition:
+            cell_text(table.add_row().cells[0], "{%tr endif %}")
+    table.autofit = False
+    for column, width in zip(table.columns, (5.5, 11.0), strict=True):
+        column.width = Cm(width)  # the grid, which LibreOffice reads
+    widths(table, [5.5, 11.0])
+    para(doc, "", space_after=0).paragraph_format.line_spacing = 0.6
+    return table
+
+
+def build_payment_request() -> Document:
+    doc = _base_document()
+    state_header(doc)
+    page_footer(doc, "Demande de mise en paiement — dossier n° {{ dossier_id }}")
+    para(doc, "DEMANDE DE MISE EN PAIEMENT", bold=True, size=15, color=BLUE, align=WD_ALIGN_PARAGRAPH.CENTER,
+         space_before=12, space_after=4)
+    para(doc, "Subvention France Relance — Fonds de transformation numérique des collectivités territoriales",
+         bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    para(doc, "Axe 3 « guichets territoriaux » — mesure {{ measure }} : {{ measure_label }}", italic=True,
+         align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    para(doc, "{% if instalment.nature == 'Avance' %}Avance à la notification de la convention"
+              "{% else %}{{ instalment.nature }} à l'achèvement du projet{% endif %}",
+         bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=12, space_after=8)
+
+    para(doc, "Bénéficiaire", bold=True, size=11, color=BLUE, space_after=3, keep_next=True)
+    label_rows(doc, [
+        ("Bénéficiaire", "{{ applicant }}"),
+        ("SIRET", "{{ beneficiary_siret }}"),
+        ("Adresse", "{{ address }}"),
+        ("Projet", "« {{ title }} »"),
+    ])
+    para(doc, "Références", bold=True, size=11, color=BLUE, space_after=3, keep_next=True)
+    label_rows(doc, [
+        ("N° dossier", "{{ dossier_id }}"),
+        ("Décision d'attribution", "{{ decided_on|date_longue }}"),
+        ("Convention signée le", "{{ convention_signed_on|date_longue }}"),
+        ("N° d'engagement juridique (Chorus)", "{% if legal_commitment %}{{ legal_commitment }}"
+                                               "{% else %}……………………{% endif %}"),
+        ("Imputation budgétaire", "{{ budget_line }}"),
+    ], condition={4: "budget_line"})
+
+    para(doc, "Montants", bold=True, size=11, color=BLUE, space_after=3, keep_next=True)
+    table = doc.add_table(rows=2, cols=4)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    heads = ("Montant accordé", "Déjà versé", "Présente demande ({{ instalment.label }})",
+             "Reste à verser après paiement")
+    values = ("{{ instalment.granted|eur }}", "{{ instalment.paid|eur }}", "{{ instalment.amount|eur }}",
+              "{{ instalment.remaining_after|eur }}")
+    for cell, text in zip(table.rows[0].cells, heads, strict=True):
+        cell_text(cell, text, bold=True, size=9, align=WD_ALIGN_PARAGRAPH.CENTER)
+        shade(cell, "E3E3FD")
+    for i, (cell, text) in enumerate(zip(table.rows[1].cells, values, strict=True)):
+        cell_text(cell, text, bold=i == 2, size=10, align=WD_ALIGN_PARAGRAPH.CENTER)
+    widths(table, [4.1, 4.1, 4.2, 4.1])
+    para(doc, "", space_after=2)
+    p = para(doc, "")
+    run(p, "Montant à mettre en paiement : ")
+    run(p, "{{ instalment.amount|eur }}", bold=True)
+    run(p, " ({{ instalment.amount|en_lettres }}).")
+
+    para(doc, "Justification", bold=True, size=11, color=BLUE, space_before=6, space_after=3, keep_next=True)
+    tag(doc, "{%p if instalment.nature == 'Avance' %}")
+    justified(doc, "Avance de {{ instalment.rate|pourcent }} du montant accordé, versée à la notification de la "
+                   "convention signée le {{ convention_signed_on|date_longue }}, conformément à ses modalités de "
+                   "versement : « {{ payment_terms }} »")
+    tag(doc, "{%p else %}")
+    justified(doc, "Solde versé à l'achèvement du projet, au vu du bilan (état des lieux final du "
+                   "{{ instalment.final_report_on|date_longue }}) et de l'état récapitulatif des dépenses "
+                   "acquittées : {{ instalment.paid_expenses|eur }} pour un coût éligible prévu de "
+                   "{{ instalment.planned_cost|eur }}.")
+    tag(doc, "{%p if instalment.reduced %}")
+    justified(doc, "Les dépenses réalisées étant inférieures au coût prévu, la subvention est réduite à due "
+                   "proportion : {{ instalment.granted|eur }} × {{ instalment.paid_expenses|eur }} / "
+                   "{{ instalment.planned_cost|eur }} = {{ instalment.due|eur }}. Le solde est de "
+                   "{{ instalment.due|eur }} − {{ instalment.paid|eur }} déjà versés = {{ instalment.amount|eur }} ; "
+                   "le reliquat de {{ instalment.released|eur }} est à désengager.")
+    tag(doc, "{%p else %}")
+    justified(doc, "Les dépenses acquittées atteignent le coût prévu : le solde est de {{ instalment.granted|eur }} "
+                   "− {{ instalment.paid|eur }} déjà versés = {{ instalment.amount|eur }}.")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, "{%p if payments %}")
+    para(doc, "Versements déjà effectués", bold=True, size=11, color=BLUE, space_before=6, space_after=3,
+         keep_next=True)
+    table = doc.add_table(rows=4, cols=4)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, ("Date", "Nature", "Montant", "N° d'engagement juridique"),
+                          strict=True):
+        cell_text(cell, text, bold=True, size=9, align=WD_ALIGN_PARAGRAPH.RIGHT if text == "Montant" else None)
+        shade(cell, "E3E3FD")
+    repeat_header(table.rows[0])
+    cell_text(table.rows[1].cells[0], "{%tr for v in payments %}")
+    row = table.rows[2].cells
+    cell_text(row[0], "{{ v.date|date_courte }}", size=9)
+    cell_text(row[1], "{{ v.nature }}", size=9)
+    cell_text(row[2], "{{ v.amount|eur }}", size=9, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    cell_text(row[3], "{{ v.legal_commitment }}", size=9)
+    cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    widths(table, [3.0, 3.0, 3.5, 7.0])
+    para(doc, "", space_after=2)
+    tag(doc, "{%p endif %}")
+
+    justified(doc, "Je certifie que les conditions de versement prévues par la convention sont remplies et "
+                   "demande la mise en paiement de la somme de {{ instalment.amount|eur }} au profit du "
+                   "bénéficiaire.").paragraph_format.space_before = Pt(6)
+    para(doc, "Fait{% if signature_place %} à {{ signature_place }}{% endif %}, le {{ document_date|date_longue }}.",
+         space_before=8,
+         align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
+    para(doc, "{{ signatory }}", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, space_after=10)
+    para(doc, "Pièces jointes :", bold=True, space_after=2, keep_next=True, size=9)
+    bullet(doc, "convention signée le {{ convention_signed_on|date_courte }} ;").runs[0].font.size = Pt(9)
+    tag(doc, "{%p if instalment.nature != 'Avance' %}")
+    bullet(doc, "bilan du projet et état récapitulatif des dépenses acquittées, certifié par le représentant du "
+                "bénéficiaire ;").runs[0].font.size = Pt(9)
+    tag(doc, "{%p endif %}")
+    bullet(doc, "relevé d'identité bancaire du bénéficiaire.").runs[0].font.size = Pt(9)
+    return doc
+
+
 TEMPLATES = {
     "convention.docx": build_convention,
     "lettre-notification.docx": build_notification,
     "lettre-refus.docx": build_refusal,
+    "demande-paiement.docx": build_payment_request,
 }
 
 

@@ -26,6 +26,8 @@ _JOBS = {
     "new_registry": "new",
     "demo": "demonstration",
     "upgrade": "migration",
+    "payments": "payment_requests",
+    "opendata": "open_data",
 }
 
 __all__ = ["EXIT_DATA", "EXIT_OK", "EXIT_USAGE", "SYSTEM_CLOCK", "Clock", "Line", "Result", *_JOBS]

@@ -1,5 +1,5 @@
 """The `demo` job: a fictional registry of the Puy-de-Dôme and every output made from it, by the same jobs as the
-command line (recalc, conventions, letters, DITP list, committee file, forms).
+command line (recalc, conventions, letters, DITP list, committee file, forms, payment request, open data file).
 
 The demo runs on a fixed clock (30/06/2021 at 18:00), so it gives the same content every day. A step that fails is
 reported and the others still run; only the registry itself is required.
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..book.build import build_registry
 from ..core.text import eur
-from ..demo import DEMO_MONTH, DEMO_REFERENCE_DATE, demo_registry
+from ..demo import DEMO_MONTH, DEMO_PAYMENT_REQUEST, DEMO_REFERENCE_DATE, demo_registry
 from ..workbook.write import previous_version_path
-from . import applications, documents, recalculation, reporting, review
+from . import applications, documents, open_data, payment_requests, recalculation, reporting, review
 from .result import Clock, Result, job
 
 REGISTRY_NAME = "registre-demo.xlsx"
@@ -43,6 +43,11 @@ def _steps(out: Path, registry: Path) -> list[tuple[str, Callable[[], Result]]]:
                                                                           clock=clock)),
         ("Dossier du comité de sélection", lambda: review.committee(registry, out, clock=clock)),
         ("Formulaires de candidature vierges", lambda: applications.forms(out / "formulaires", registry=registry)),
+        (f"Demande de mise en paiement ({DEMO_PAYMENT_REQUEST})",
+         lambda: payment_requests.payments(registry, DEMO_PAYMENT_REQUEST, out / "versements", force=True,
+                                           clock=clock)),
+        ("Données ouvertes des subventions (SCDL)",
+         lambda: open_data.opendata(registry, out / "subventions-scdl.csv", clock=clock)),
     ]
 
 

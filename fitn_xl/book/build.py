@@ -96,6 +96,9 @@ COMPUTED_HELP: dict[str, str] = {
     "suggested_location_score": "Mesure 3a : note proposée pour le critère « Localisation des prestataires » — part "
                                 "des montants commandés à des prestataires dont le siège est dans le département, "
                                 "ramenée à l'échelle du critère.",
+    "paid": "Somme des versements du dossier (feuille « Versements ») ; 0 pour un lauréat sans versement.",
+    "remaining": "Montant accordé moins Versé. Après un solde réduit (dépenses acquittées inférieures au coût "
+                 "éligible), le reste n'est plus dû : l'alerte le signale (à désengager dans Chorus).",
 }
 
 # Computed columns of other tables, by (table name, attr).
@@ -128,9 +131,14 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
                           "(Critère 1 à 5). Un évaluateur en conflit d'intérêts (Oui) n'est pas compté."),
     (schema.SHEET_REPORTS, "Les états des lieux trimestriels des lauréats : date, état, avancement, date de fin "
                            "révisée."),
-    (schema.SHEET_DASHBOARD, "Enveloppes (montant, engagé, proposé, reste), nombre de dossiers par mesure et par "
-                             "statut, lauréats en retard, avec trois graphiques (dossiers par mesure et par statut, "
-                             "enveloppes, notes moyennes). Mis à jour par fitn-xl recalc."),
+    (schema.SHEET_PAYMENTS, "Les versements de chaque lauréat (Avance, Acompte, Solde), avec le N° d'engagement "
+                            "juridique Chorus. La convention prévoit une avance (« Taux de l'avance » des "
+                            "paramètres) à sa signature, puis le solde après l'état des lieux final (Suivi "
+                            "« Terminé ») et ses dépenses acquittées ; fitn-xl payments prépare la demande de mise "
+                            "en paiement."),
+    (schema.SHEET_DASHBOARD, "Enveloppes (montant, engagé, proposé, reste, versé, reste à verser), nombre de "
+                             "dossiers par mesure et par statut, lauréats en retard, avec trois graphiques (dossiers "
+                             "par mesure et par statut, enveloppes, notes moyennes). Mis à jour par fitn-xl recalc."),
     (SIMULATOR_SHEET, "Un cas saisi dans les cellules jaunes (mesure, type, population, dates, montants) donne "
                       "forfait, éligibilité, motifs et montant proposé : par les formules de la feuille (« Sans "
                       "complément », le choix par défaut, dans LibreOffice comme dans Excel) ou par les fonctions "
@@ -165,7 +173,7 @@ class _Builder(SheetKit):
         ws.column_dimensions[get_column_letter(help_col)].width = PARAMETERS_WIDTHS[2]
         sources = default_sources()
         fmts = {Kind.AMOUNT: EURO_FORMAT, Kind.DATE: DATE_FORMAT, Kind.PERCENT: PERCENT_FORMAT,
-                Kind.INTEGER: INTEGER_FORMAT, Kind.DEPARTMENT: TEXT_FORMAT}
+                Kind.INTEGER: INTEGER_FORMAT, Kind.DEPARTMENT: TEXT_FORMAT, Kind.SIRET: TEXT_FORMAT}
         for r, row in enumerate(rows, start=2):
             spec = kinds.get(row["label"])
             if spec is None:
@@ -379,6 +387,7 @@ class _Builder(SheetKit):
         data = {
             schema.APPLICATIONS.name: reg.applications, schema.EXPENSES.name: reg.expenses,
             schema.PROVIDERS.name: reg.providers, schema.SCORES.name: reg.scores, schema.REPORTS.name: reg.reports,
+            schema.PAYMENTS.name: reg.payments,
         }
         for table in schema.INPUT_TABLES:
             sheet = sheets[table.name]

@@ -34,9 +34,11 @@ ENVELOPE_COLUMNS: tuple[tuple[str, str], ...] = (  # field, header
     ("retained", "dont retenu au classement (€)"),
     ("remaining_after", "Reste après propositions retenues (€)"),
     ("consumption", "Consommation (engagé / montant)"),
+    ("paid", "Versé (€)"),  # paid to laureates (« Versements »)
+    ("to_pay", "Reste à verser (€)"),  # engagé − versé
 )
 ENVELOPE_HEADERS = ("Enveloppe", *(header for _, header in ENVELOPE_COLUMNS))
-ENVELOPE_FIELDS = tuple(field for field, _ in ENVELOPE_COLUMNS)  # columns B..H
+ENVELOPE_FIELDS = tuple(field for field, _ in ENVELOPE_COLUMNS)  # columns B..J
 ENVELOPE_NOTE = (
     "Engagé : montants accordés aux lauréats. Proposé : montants proposés des dossiers éligibles en attente de "
     "décision ; « retenu au classement » : ceux qui tiennent dans l'enveloppe par note décroissante (feuille "
@@ -171,7 +173,7 @@ def dashboard_values(
         fields = {"amount": env.amount, "committed": env.committed, "remaining": env.remaining,
                   "proposed": env.proposed, "retained": retained,
                   "remaining_after": summary.remaining if summary is not None else None,
-                  "consumption": consumption}
+                  "consumption": consumption, "paid": env.paid, "to_pay": env.to_pay}
         for field in ENVELOPE_FIELDS:
             values[f"envelope.{env_name}.{field}"] = fields[field]
     counts = Counter((a.measure, a.status) for a in reg.applications)

@@ -27,7 +27,8 @@ from .computed import dossier_cells
 
 # input table -> the field of `core.model.Registry` holding its records
 RECORDS = {schema.APPLICATIONS.name: "applications", schema.EXPENSES.name: "expenses",
-           schema.PROVIDERS.name: "providers", schema.SCORES.name: "scores", schema.REPORTS.name: "reports"}
+           schema.PROVIDERS.name: "providers", schema.SCORES.name: "scores", schema.REPORTS.name: "reports",
+           schema.PAYMENTS.name: "payments"}
 _FLOAT_KINDS = frozenset({Kind.AMOUNT, Kind.NUMBER, Kind.PERCENT})
 
 

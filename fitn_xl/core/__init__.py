@@ -7,6 +7,7 @@ from .model import (
     Expense,
     ForfaitRule,
     Parameters,
+    Payment,
     Provider,
     Registry,
     Report,
@@ -15,6 +16,6 @@ from .model import (
 from .params import default_parameters, parameters_for
 
 __all__ = [
-    "Application", "Computation", "Criterion", "Envelope", "Expense", "ForfaitRule", "Parameters", "Provider",
-    "Registry", "Report", "Result", "Score", "compute", "default_parameters", "parameters_for",
+    "Application", "Computation", "Criterion", "Envelope", "Expense", "ForfaitRule", "Parameters", "Payment",
+    "Provider", "Registry", "Report", "Result", "Score", "compute", "default_parameters", "parameters_for",
 ]

@@ -11,6 +11,7 @@ from ..schema import LAUREATE_STATUSES, NO, PENDING_STATUSES, YES
 from .ds import decision_alert, redeposit_alert, redeposits
 from .followup import is_late
 from .model import Application, Registry
+from .payments import NO_PAYMENT, PaymentState, payment_state
 from .rules import ZERO, Spending, forfait, ineligibility_reasons, proposed_amount, spending, warnings
 from .scoring import DossierScore, disagreement_warnings, dossier_score, ranks, suggested_location_score
 from .text import eur
@@ -29,6 +30,8 @@ class Envelope:
     committed: Decimal  # granted to laureates
     proposed: Decimal  # proposed for eligible dossiers still pending a decision
     remaining: Decimal  # amount − committed
+    paid: Decimal = ZERO  # paid to laureates (« Versements »)
+    to_pay: Decimal = ZERO  # committed − paid: what remains to pay to laureates
 
     @property
     def exceeded(self) -> bool:
@@ -50,6 +53,7 @@ class Result:
     rank: int | None
     late: bool | None  # None for a dossier that is not a laureate
     suggested_location_score: Decimal | None
+    payments: PaymentState = NO_PAYMENT
 
     def cells(self) -> dict[str, object]:
         """Computed column attr (see `schema.APPLICATIONS.computed`) -> cell value (str, Decimal, int or None)."""
@@ -67,6 +71,8 @@ class Result:
             "late": None if self.late is None else (YES if self.late else NO),
             "max_disagreement": self.scoring.max_disagreement,
             "suggested_location_score": self.suggested_location_score,
+            "paid": self.payments.paid,
+            "remaining": self.payments.remaining,
         }
 
 
@@ -94,6 +100,7 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
     reference = params.reference_date or today or date.today()
     expenses, providers = _group(registry.expenses), _group(registry.providers)
     scores, reports = _group(registry.scores), _group(registry.reports)
+    payments = _group(registry.payments)
 
     criteria_of = {m: params.criteria_of(m) for m in {a.measure for a in registry.applications}}
     # 3a — « Localisation des entreprises prestataires »: the criterion a suggested score is given for
@@ -121,6 +128,8 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
             if app.status in LAUREATE_STATUSES
             else None
         )
+        paying = payment_state(app, payments.get(app.dossier_id, ()), reports.get(app.dossier_id, ()),
+                               spent.eligible_cost, params, reference)
         partial[app.dossier_id] = dict(
             app=app,
             spending=spent,
@@ -128,11 +137,12 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
             eligible=eligible,
             reasons=tuple(reasons),
             warnings=warnings(app, spent, providers.get(app.dossier_id, ()), params, eligible, proposed)
-            + disagreement_warnings(scoring, criteria, params.disagreement_threshold),
+            + disagreement_warnings(scoring, criteria, params.disagreement_threshold) + list(paying.warnings),
             proposed=proposed,
             scoring=scoring,
             suggested=suggestion,
             late=late,
+            payments=paying,
         )
 
     rank_of = ranks(
@@ -177,6 +187,7 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
             rank=rank_of.get(dossier_id),
             late=p["late"],
             suggested_location_score=p["suggested"],
+            payments=p["payments"],
         )
     return Computation(reference, results, envelopes)
 
@@ -184,14 +195,17 @@ def compute(registry: Registry, today: date | None = None) -> Computation:
 def _envelopes(partial: dict[str, dict], departmental: Decimal, lab: Decimal) -> dict[str, Envelope]:
     committed = {DEPARTMENTAL: ZERO, LAB: ZERO}
     pending = {DEPARTMENTAL: ZERO, LAB: ZERO}
+    paid = {DEPARTMENTAL: ZERO, LAB: ZERO}
     for p in partial.values():
         app, name = p["app"], envelope_of(p["app"].measure)
         if app.status in LAUREATE_STATUSES:
             committed[name] += granted_or_proposed(app, p["proposed"])
+            paid[name] += p["payments"].paid or ZERO
         elif app.status in PENDING_STATUSES and p["eligible"]:
             pending[name] += p["proposed"]
     amounts = {DEPARTMENTAL: departmental, LAB: lab}
     return {
-        name: Envelope(name, amounts[name], committed[name], pending[name], amounts[name] - committed[name])
+        name: Envelope(name, amounts[name], committed[name], pending[name], amounts[name] - committed[name],
+                       paid[name], committed[name] - paid[name])
         for name in (DEPARTMENTAL, LAB)
     }

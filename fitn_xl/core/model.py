@@ -46,6 +46,8 @@ class Application:
     ds_decided_on: date | None = None
     ds_motivation: str = ""
     ds_instructors: str = ""
+    beneficiary_siret: str = ""
+    convention_signed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,19 @@ class Report:
     progress: Decimal | None = None
     revised_end: date | None = None
     comment: str = ""
+    paid_expenses: Decimal | None = None  # with the final report: the « état récapitulatif des dépenses acquittées »
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One row of « Versements ». `nature` is Avance, Acompte or Solde (`schema.PAYMENT_NATURES`)."""
+
+    dossier_id: str
+    date: date | None = None
+    nature: str = ""
+    amount: Decimal = Decimal(0)
+    legal_commitment: str = ""  # « N° d'engagement juridique (Chorus) »
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +152,11 @@ class Parameters:
     sgar_service: str = ""
     sgar_signatory: str = ""
     sgar_town: str = ""
+    grantor_name: str = ""  # the attributing authority, for the open data (SCDL)
+    grantor_siret: str = ""
+    grantor_name_3d: str = ""  # 3d: the préfecture de région ('' = the same as above)
+    grantor_siret_3d: str = ""
+    advance_rate: Decimal = Decimal("0.5")  # share of the grant paid as the avance
     effect_within_years: int = 2
     report_every_days: int = 92
     disagreement_threshold: Decimal = Decimal(2)
@@ -151,7 +171,7 @@ class Parameters:
 
 @dataclass(frozen=True)
 class Registry:
-    """Everything the rules need: parameters and the five input tables."""
+    """Everything the rules need: parameters and the input tables."""
 
     parameters: Parameters
     applications: tuple[Application, ...] = ()
@@ -159,3 +179,4 @@ class Registry:
     providers: tuple[Provider, ...] = ()
     scores: tuple[Score, ...] = ()
     reports: tuple[Report, ...] = ()
+    payments: tuple[Payment, ...] = ()

@@ -55,6 +55,7 @@ def default_parameters() -> Parameters:
         effect_within_years=int(p["effect_within_years"]),
         report_every_days=int(p["report_every_days"]),
         disagreement_threshold=_dec(p["disagreement_threshold"]),
+        advance_rate=_dec(p["advance_rate"]),
         forfaits=forfaits,
         grid=grid,
         excluded_categories=frozenset(e["category"] for e in doc["exclusions"]),

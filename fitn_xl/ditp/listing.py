@@ -1,8 +1,9 @@
 """The monthly list of laureates for the DITP, as plain values (fiche, « Quel suivi ? »).
 
 One row per laureate decided on or before the month's end: amount financed (Montant accordé), beneficiary
-collectivité, project end date, companies with the département of their head office, progress status; plus
-département, N° dossier, measure, title and decision date. Pure: no file I/O.
+collectivité, project end date, companies with the département of their head office, progress status (what the DITP
+asks for); plus département, N° dossier, measure, title and decision date; and, as extras after those columns, what
+was paid by the month's end (« Versements ») and what remains to pay. Pure: no file I/O.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ H_PROGRESS = "État des lieux"
 LIST_HEADERS: tuple[str, ...] = (
     H_DEPARTMENT, H_DOSSIER, H_MEASURE, H_APPLICANT, H_TITLE, H_DECIDED, H_AMOUNT, H_END, H_COMPANIES, H_PROGRESS,
 )
-AMOUNT_HEADERS = frozenset({H_AMOUNT})
+# Extras after the DITP's columns (readers of the list, `fitn-xl consolidate` included, look at LIST_HEADERS only)
+H_PAID = "Versé (€)"
+H_REMAINING = "Reste à verser (€)"
+EXTRA_HEADERS: tuple[str, ...] = (H_PAID, H_REMAINING)
+AMOUNT_HEADERS = frozenset({H_AMOUNT, H_PAID, H_REMAINING})
 DATE_HEADERS = frozenset({H_DECIDED, H_END})
 NO_REPORT = "Pas encore d'état des lieux"
 COMPANY_SEPARATOR = " ; "
@@ -90,11 +95,17 @@ class ListRow:
     end: date | None
     companies: str
     progress: str
+    paid: Decimal | None = None  # paid by the month's end (« Versements »); None when not known (a list read back)
+    remaining: Decimal | None = None  # amount − paid
 
     def values(self) -> tuple:
         """Cell values in `LIST_HEADERS` order."""
         return (self.department, self.dossier_id, self.measure, self.applicant, self.title, self.decided_on,
                 self.amount, self.end, self.companies, self.progress)
+
+    def extra_values(self) -> tuple:
+        """Cell values in `EXTRA_HEADERS` order."""
+        return (self.paid, self.remaining)
 
 
 def progress_text(report: Report | None) -> str:
@@ -128,6 +139,10 @@ def monthly_rows(registry: Registry, month: Month, skip: Iterable[str] = ()) -> 
     for r in registry.reports:
         if r.date is not None and r.date <= end:
             reports[r.dossier_id].append(r)
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for v in registry.payments:
+        if v.date is not None and v.date <= end:
+            paid[v.dossier_id] += v.amount
     companies: dict[str, list[str]] = defaultdict(list)
     for p in registry.providers:
         companies[p.dossier_id].append(f"{p.name} ({p.department})" if p.department else p.name)
@@ -146,6 +161,8 @@ def monthly_rows(registry: Registry, month: Month, skip: Iterable[str] = ()) -> 
             end=project_end(a.planned_end, reports[a.dossier_id]),
             companies=COMPANY_SEPARATOR.join(companies[a.dossier_id]),
             progress=progress_text(latest_report(reports[a.dossier_id])),
+            paid=paid.get(a.dossier_id, Decimal(0)),
+            remaining=(a.granted if a.granted is not None else Decimal(0)) - paid.get(a.dossier_id, Decimal(0)),
         )
         for a in laureates
         if a.decided_on <= end
@@ -166,6 +183,14 @@ def monthly_rows(registry: Registry, month: Month, skip: Iterable[str] = ()) -> 
 
 def total(rows: Iterable[ListRow]) -> Decimal:
     return sum((r.amount for r in rows), Decimal(0))
+
+
+def total_paid(rows: Iterable[ListRow]) -> Decimal:
+    return sum((r.paid or Decimal(0) for r in rows), Decimal(0))
+
+
+def total_remaining(rows: Iterable[ListRow]) -> Decimal:
+    return sum((r.remaining or Decimal(0) for r in rows), Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,19 +23,23 @@ TEMPLATE_NAME = "liste-ditp.docx"
 TEMPLATE_PATH = word_templates() / TEMPLATE_NAME
 
 # (header, field of each item of `lignes`, width in cm, right-aligned)
+# The DITP's columns, then two extras (« Versé », « Reste à verser »): 26,7 cm, the landscape page's width.
 COLUMNS: tuple[tuple[str, str, float, bool], ...] = (
     ("N° dossier", "dossier", 2.4, False),
     ("Mesure", "mesure", 1.4, False),
-    ("Collectivité porteuse", "collectivite", 3.6, False),
-    ("Intitulé du projet", "intitule", 4.0, False),
+    ("Collectivité porteuse", "collectivite", 2.7, False),
+    ("Intitulé du projet", "intitule", 3.0, False),
     ("Date de décision", "date_decision", 2.1, False),
     ("Montant financé", "montant", 2.4, True),
     ("Date de fin du projet", "date_fin", 2.1, False),
-    ("Entreprises (département du siège)", "entreprises", 4.6, False),
-    ("État des lieux", "etat", 4.1, False),
+    ("Entreprises (département du siège)", "entreprises", 3.1, False),
+    ("État des lieux", "etat", 2.9, False),
+    ("Versé", "verse", 2.3, True),
+    ("Reste à verser", "reste", 2.3, True),
 )
+TOTALS = {"montant": "total", "verse": "total_verse", "reste": "total_reste"}  # column field -> total field
 FIELDS = ("departement", "nom_departement", "mois", "arrete_au", "genere_le", "service", "nombre", "total",
-          "lignes")
+          "total_verse", "total_reste", "lignes")
 
 
 
@@ -96,8 +100,10 @@ def build_document():
         total_row.cells[i].width = Cm(width)
     _cell_text(total_row.cells[0], "Total", bold=True)
     _cell_text(total_row.cells[1], "{{ nombre }}", bold=True)
-    amount_col = [c[1] for c in COLUMNS].index("montant")
-    _cell_text(total_row.cells[amount_col], "{{ total }}", bold=True, right=True)
+    fields = [c[1] for c in COLUMNS]
+    for column_field, total_field in TOTALS.items():
+        _cell_text(total_row.cells[fields.index(column_field)], f"{{{{ {total_field} }}}}", bold=True, right=True,
+                   size=7.5)
     for i in range(len(COLUMNS)):
         shade(total_row.cells[i], "D9E2F3")
     keep_rows(table)

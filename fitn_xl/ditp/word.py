@@ -18,7 +18,7 @@ from ..files import atomic_write_bytes
 from ..formatting import service_lines
 from ..typography import french_docx
 from . import fmt
-from .listing import COMPANY_SEPARATOR, ListMeta, ListRow, total
+from .listing import COMPANY_SEPARATOR, ListMeta, ListRow, total, total_paid, total_remaining
 from .template import TEMPLATE_PATH, template_bytes
 
 
@@ -52,6 +52,8 @@ def context(rows: list[ListRow], meta: ListMeta) -> dict:
         "service": _issuer(meta),
         "nombre": len(rows),
         "total": fmt.eur(total(rows)),
+        "total_verse": fmt.eur(total_paid(rows)),
+        "total_reste": fmt.eur(total_remaining(rows)),
         "lignes": [
             {
                 "dossier": r.dossier_id,
@@ -63,6 +65,8 @@ def context(rows: list[ListRow], meta: ListMeta) -> dict:
                 "date_fin": fmt.short_date(r.end) if r.end else "non précisée",
                 "entreprises": "\n".join(r.companies.split(COMPANY_SEPARATOR)) if r.companies else "aucune déclarée",
                 "etat": r.progress,
+                "verse": fmt.eur(r.paid) if r.paid is not None else "",
+                "reste": fmt.eur(r.remaining) if r.remaining is not None else "",
             }
             for r in rows
         ],

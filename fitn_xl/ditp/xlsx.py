@@ -23,11 +23,16 @@ from ..workbook.read import open_workbook
 from .listing import (
     AMOUNT_HEADERS,
     DATE_HEADERS,
+    EXTRA_HEADERS,
+    H_PAID,
+    H_REMAINING,
     LIST_HEADERS,
     ListMeta,
     ListRow,
     Month,
     total,
+    total_paid,
+    total_remaining,
 )
 
 SHEET_LIST = "Lauréats"
@@ -38,7 +43,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = font(bold=True, color="FFFFFF")
 WIDTHS = {"Département": 12, "N° dossier": 13, "Mesure": 8, "Collectivité porteuse": 30, "Intitulé du projet": 40,
           "Date de décision": 12, "Montant financé (€)": 15, "Date de fin du projet": 12,
-          "Entreprises (département du siège)": 40, "État des lieux": 36}
+          "Entreprises (département du siège)": 40, "État des lieux": 36, H_PAID: 14, H_REMAINING: 14}
 WRAPPED = frozenset({"Collectivité porteuse", "Intitulé du projet", "Entreprises (département du siège)",
                      "État des lieux"})
 
@@ -99,12 +104,15 @@ def write_list_xlsx(path: Path, rows: list[ListRow], meta: ListMeta) -> None:
     wb = new_workbook()
     ws = wb.active
     ws.title = SHEET_LIST
-    last = write_rows(ws, LIST_HEADERS, (r.values() for r in rows))
+    headers = (*LIST_HEADERS, *EXTRA_HEADERS)
+    last = write_rows(ws, headers, ((*r.values(), *r.extra_values()) for r in rows))
     total_row = last + 1
     amount_col = LIST_HEADERS.index("Montant financé (€)") + 1
     put(ws, total_row, 1, TOTAL_LABEL).font = font(bold=True)
     put(ws, total_row, 2, f"{len(rows)} lauréat{'s' if len(rows) > 1 else ''}").font = font(bold=True)
     put(ws, total_row, amount_col, total(rows), EUR_FORMAT).font = font(bold=True)
+    for header, value in ((H_PAID, total_paid(rows)), (H_REMAINING, total_remaining(rows))):
+        put(ws, total_row, headers.index(header) + 1, value, EUR_FORMAT).font = font(bold=True)
 
     info = wb.create_sheet(SHEET_INFO)
     lines = [
@@ -118,6 +126,8 @@ def write_list_xlsx(path: Path, rows: list[ListRow], meta: ListMeta) -> None:
         ("Destinataire", meta.recipient),
         ("Nombre de lauréats", len(rows)),
         ("Montant total (€)", total(rows)),
+        ("Montant versé (€)", total_paid(rows)),
+        ("Reste à verser (€)", total_remaining(rows)),
         ("Source", "fitn-xl — fonds de transformation numérique des collectivités, France Relance axe 3"),
     ]
     for r, (label, value) in enumerate(lines, start=1):

@@ -38,6 +38,7 @@ KIND_TITLES = {
     "convention": "Convention attributive de subvention",
     "notification": "Notification de subvention",
     "refus": "Réponse à une demande de subvention",
+    "demande-paiement": "Demande de mise en paiement",
 }
 
 # Control characters XML 1.0 cannot hold (tab and line feed are kept; \r becomes a line feed).
@@ -97,7 +98,7 @@ class _Index:
 
     def __init__(self, registry, computation: Computation):
         self.apps = {a.dossier_id: a for a in registry.applications}
-        self.children: dict[str, dict[str, list]] = {"expenses": {}, "providers": {}, "reports": {}}
+        self.children: dict[str, dict[str, list]] = {"expenses": {}, "providers": {}, "reports": {}, "payments": {}}
         for name in self.children:
             for row in getattr(registry, name):
                 self.children[name].setdefault(row.dossier_id, []).append(row)
@@ -146,6 +147,8 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
         late=result.late,
         max_disagreement=result.scoring.max_disagreement,
         suggested_location_score=result.suggested_location_score,
+        paid=result.payments.paid,
+        remaining=result.payments.remaining,
         # more from the rules
         spending_cost=spending.cost,
         excluded_categories=list(spending.excluded_categories),
@@ -217,6 +220,10 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
     ctx["reports"] = [
         {c.attr: _value(getattr(r, c.attr)) for c in schema.REPORTS.columns}
         for r in index.children["reports"].get(dossier_id, ())
+    ]
+    ctx["payments"] = [
+        {c.attr: _value(getattr(p, c.attr)) for c in schema.PAYMENTS.columns}
+        for p in sorted(index.children["payments"].get(dossier_id, ()), key=lambda p: p.date or date.max)
     ]
     title = KIND_TITLES.get(kind, "")
     ctx.update(kind=kind, document_title=title, document_date=today or date.today())

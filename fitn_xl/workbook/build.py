@@ -176,6 +176,7 @@ class SheetKit:
             "Liste_Civilites": schema.CIVILITIES,
             "Liste_Motifs": schema.REFUSAL_GROUNDS,
             "Liste_EtatsDS": schema.DS_STATES,
+            "Liste_Versements": schema.PAYMENT_NATURES,
         }
         for i, (name, items) in enumerate(lists.items(), start=1):
             letter = get_column_letter(i)
@@ -211,6 +212,7 @@ class SheetKit:
             schema.YES_NO: "Liste_OuiNon",
             schema.CIVILITIES: "Liste_Civilites",
             schema.DS_STATES: "Liste_EtatsDS",
+            schema.PAYMENT_NATURES: "Liste_Versements",
         }[column.choices]
 
     def _validation(self, ws, column: Column, computed: bool, rng: str) -> None:

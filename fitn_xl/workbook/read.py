@@ -28,6 +28,7 @@ from ..core.model import (
     Expense,
     ForfaitRule,
     Parameters,
+    Payment,
     Provider,
     Registry,
     Report,
@@ -762,6 +763,11 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         make = _builder(Report, parsed)
         return lambda i, excel_row, dossier_id: make(i)
 
+    def payments(parsed: _Parsed):
+        make = _builder(Payment, parsed)
+        amount = list(parsed.column("amount"))
+        return lambda i, excel_row, dossier_id: make(i) if amount[i] is not None else None
+
     grids: dict[str, dict[int, Criterion]] = {}
 
     def scores(parsed: _Parsed):
@@ -803,7 +809,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
     header_columns = {schema.APPLICATIONS.name: apps_rows.columns}
     header_rows = {schema.APPLICATIONS.name: apps_rows.header_row}
     for table, builder in ((schema.EXPENSES, expenses), (schema.PROVIDERS, providers), (schema.SCORES, scores),
-                           (schema.REPORTS, reports)):
+                           (schema.REPORTS, reports), (schema.PAYMENTS, payments)):
         rows = _read_table(book, table, cache, issues, outdated=outdated)
         parsed = parser.parse(rows)
         tables[table.name], record_rows[table.name] = _children(parsed, parser, known, builder(parsed))
@@ -818,6 +824,7 @@ def read_book(book, path: str | Path) -> LoadedRegistry:
         providers=tuple(tables[schema.PROVIDERS.name]),
         scores=tuple(tables[schema.SCORES.name]),
         reports=tuple(tables[schema.REPORTS.name]),
+        payments=tuple(tables[schema.PAYMENTS.name]),
     )
     return LoadedRegistry(path, registry, issues, application_rows, header_columns, last_rows, record_rows,
                           {name: row for name, row in header_rows.items() if row is not None},

@@ -1,0 +1,1 @@
+"""After the decision: the « demande de mise en paiement » of a laureate's next instalment (`request`)."""
