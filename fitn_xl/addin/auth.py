@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from ..files import os_reason
+
 TOKENS_ENV = "FITN_XL_JETONS"  # "nom:jeton,nom:jeton"
 TOKENS_FILE_ENV = "FITN_XL_JETONS_FICHIER"  # a file, one "nom:jeton" per line
 MIN_TOKEN_LENGTH = 16
@@ -39,7 +41,9 @@ def configured_tokens() -> dict[str, str]:
         try:
             tokens.update(parse_tokens(Path(path).read_text(encoding="utf-8")))
         except OSError as exc:
-            raise TokenError(f"fichier de jetons « {path} » illisible : {exc.strerror or exc}") from None
+            raise TokenError(f"fichier de jetons « {path} » illisible : {os_reason(exc)}") from None
+        except UnicodeDecodeError:
+            raise TokenError(f"fichier de jetons « {path} » : il doit être enregistré en UTF-8") from None
     if os.environ.get(TOKENS_ENV):
         tokens.update(parse_tokens(os.environ[TOKENS_ENV], ","))
     return tokens

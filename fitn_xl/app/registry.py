@@ -10,7 +10,9 @@ from pathlib import Path
 from .. import schema
 from ..core.compute import LAB, Computation, Envelope, compute
 from ..core.text import eur
+from ..files import os_reason
 from ..perf import gc_paused
+from ..workbook.errors import RegistryError
 from ..workbook.read import Issue, LoadedRegistry, load_registry
 from ..workbook.write import append_journal
 from .result import ERROR, WARNING, Clock, Line, Refused, Result
@@ -64,6 +66,15 @@ JOURNAL_FAILED = ("Attention : les fichiers sont écrits, mais la feuille « Jou
                   "complétée ({error}).")
 
 
+def _reason(exc: Exception) -> str:
+    """Why the journal could not be written, in French (a registry error says it; the system's text is English)."""
+    if isinstance(exc, RegistryError):
+        return str(exc).rstrip(".")
+    if isinstance(exc, OSError):
+        return os_reason(exc)
+    return f"erreur inattendue ({type(exc).__name__})"
+
+
 def record(result: Result, registry: Path, rows: list[Mapping[str, object]], *, force: bool, now: datetime,
            done: str = "", failed: str = JOURNAL_FAILED, failure_level: str = ERROR) -> bool:
     """Append `rows` (keyed by `schema.JOURNAL` header; « Date et heure » defaults to `now`) to the registry's
@@ -77,7 +88,7 @@ def record(result: Result, registry: Path, rows: list[Mapping[str, object]], *, 
     try:
         append_journal(registry, rows, force=force)
     except Exception as exc:  # the documents exist: the journal must not hide them
-        result.lines.append(Line(failed.format(error=str(exc).rstrip(".")), failure_level))
+        result.lines.append(Line(failed.format(error=_reason(exc)), failure_level))
         if failure_level == ERROR:
             result.fail()
         return False
