@@ -207,3 +207,17 @@ def test_documents_in_a_folder_with_a_latin1_name_are_journaled(tmp_path, capsys
     rows = [row for _, row in journal_rows(registry) if row.get("operation")]
     assert len(rows) == len(list(out.iterdir()))
     assert "sorties-été" in str(rows[-1]["file"])
+
+
+def test_the_add_in_does_not_ask_excel_for_a_sheet_beyond_the_limits():
+    """An open workbook whose used range reaches XFD1048576 (classic buttons, the remote book): refused before its
+    values are asked for (this sheet has no `range`: asking would fail)."""
+    from types import SimpleNamespace
+
+    from fitn_xl.addin import bookio
+
+    sheet = SimpleNamespace(name="Candidatures", book=SimpleNamespace(name="registre.xlsx"),
+                            used_range=SimpleNamespace(row=1, column=1, shape=(1_048_576, 16_384)))
+    with pytest.raises(guard.WorkbookRefused, match="feuille « Candidatures » : sa zone utilisée va jusqu'à la "
+                                                    "cellule XFD1048576"):
+        bookio.sheet_values(sheet)

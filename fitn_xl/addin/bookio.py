@@ -21,6 +21,7 @@ from ..app.recalculation import Written
 from ..book.computed import RecalcCells
 from ..core.compute import Computation
 from ..values import ExcelError, client_value, control_character, excel_error
+from ..workbook import guard
 from ..workbook.cells import to_excel
 from ..workbook.read import LoadedRegistry, read_book
 
@@ -47,6 +48,8 @@ def sheet_values(sheet) -> list[list]:
     used = sheet.used_range
     last_row = used.row + used.shape[0] - 1
     last_col = used.column + used.shape[1] - 1
+    book = getattr(getattr(sheet, "book", None), "name", "") or "classeur"
+    guard.check_extent(last_row, last_col, book, sheet.name)  # a value typed in XFD1048576 (issue 12)
     values = sheet.range((1, 1), (last_row, last_col)).options(ndim=2, err_to_str=True).value
     return [[None if v == "" else client_value(excel_error(v) or v) for v in row] for row in (values or [[None]])]
 

@@ -34,6 +34,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024  # the file on disk
 MAX_MEMBERS = 10_000  # parts in the zip
 MAX_PART_BYTES = 256 * 1024 * 1024  # one part, uncompressed (the national bench registry's largest: 9 MB)
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # every part, uncompressed
+MAX_PATCHED_BYTES = 64 * 1024 * 1024  # a part parsed whole by lxml to be patched (about ten times its size in memory)
 MAX_ROWS = 250_000  # rows of a sheet, up to its last filled cell
 MAX_COLUMNS = 2_000  # columns of a sheet, up to its last filled cell (Excel's limit: 16 384)
 MAX_CELLS = 10_000_000  # rows × columns of a sheet: what calamine allocates, 32 bytes each
@@ -126,18 +127,21 @@ class Package:
         return xml
 
 
-def read_part(zf: zipfile.ZipFile, part: str, file: str, sheet: str | None = None) -> bytes:
+def read_part(zf: zipfile.ZipFile, part: str, file: str, sheet: str | None = None,
+              limit: int = MAX_PART_BYTES) -> bytes:
+    """A part's bytes, at most `limit` whatever its header says, its CRC checked, without DTD; else
+    `WorkbookRefused`."""
     try:
         with zf.open(part) as stream:
-            data = stream.read(MAX_PART_BYTES + 1)
+            data = stream.read(limit + 1)
     except KeyError:
         raise WorkbookRefused(file, f"la partie interne « {part} » est absente. {DAMAGED}", sheet) from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise WorkbookRefused(file, f"la partie interne « {part} » est illisible ({_zip_reason(exc)}). {DAMAGED}",
                               sheet) from None
-    if len(data) > MAX_PART_BYTES:
-        raise WorkbookRefused(file, f"la partie interne « {part} » dépasse {_mb(MAX_PART_BYTES)} une fois "
-                                    "décompressée : fichier refusé.", sheet)
+    if len(data) > limit:
+        raise WorkbookRefused(file, f"la partie interne « {part} » dépasse {_mb(limit)} une fois décompressée : "
+                                    "fichier refusé.", sheet)
     _refuse_dtd(data, part, file, sheet)
     return data
 
@@ -398,6 +402,14 @@ def _outside(col: str, row: str) -> re.Pattern:
     return re.compile(f'<c(?! r="(?:{cols})(?:{rows})")[\\s>/]'.encode())
 
 
+def check_extent(rows: int, cols: int, file: str, sheet: str) -> None:
+    """Refuse a sheet whose used range (from A1) reaches row `rows`, column `cols` beyond the limits: what the
+    add-in checks before asking Excel for a sheet's values."""
+    if not _within_limits(rows, cols):
+        raise WorkbookRefused(file, f"sa zone utilisée va jusqu'à la cellule {column_letters(cols)}{rows} : la feuille "
+                                    f"dépasse ce que fitn-xl lit ({_limits()}). {WHAT_TO_DO_LIMITS}", sheet)
+
+
 @functools.lru_cache(maxsize=64)
 def _misshapen(letters: int, digits: int) -> re.Pattern:
     """The start of a `<c>` element whose first attribute is not a reference of at most `letters` upper-case letters
@@ -557,5 +569,6 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
     return package
 
 
-__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "ODS", "XLSX",
-           "Package", "WorkbookRefused", "check_ods_xml", "check_sheet_xml", "check_sheets", "inspect", "read_part"]
+__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "ODS", "XLSX", "Package",
+           "WorkbookRefused", "check_extent", "check_ods_xml", "check_sheet_xml", "check_sheets", "inspect",
+           "read_part"]

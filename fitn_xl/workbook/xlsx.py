@@ -466,8 +466,8 @@ class XlsxPackage:
         if part not in self._xml:
             if part in self._new:
                 data = self._new[part]
-            else:  # at most guard.MAX_PART_BYTES, CRC checked, no DTD (issue 12)
-                data = guard.read_part(self.zip, part, self.path.name)
+            else:  # at most guard.MAX_PATCHED_BYTES, CRC checked, no DTD (issue 12)
+                data = guard.read_part(self.zip, part, self.path.name, limit=guard.MAX_PATCHED_BYTES)
             try:
                 self._xml[part] = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError:
