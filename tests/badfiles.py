@@ -252,6 +252,9 @@ def commands(registry: Path, good: Path, export: Path, out: Path) -> dict[str, l
         "import (export DS)": ["import", str(good), r],
         "forms --registre": ["forms", "-o", str(out), "--registre", r],
         "consolidate": ["consolidate", r, "-o", str(out / "consolidation.xlsx")],
+        "upgrade": ["upgrade", r],
+        "payments": ["payments", r, "--dossier", "63-001", "-o", str(out)],
+        "opendata": ["opendata", r, "-o", str(out / "subventions.csv")],
     }
 
 

@@ -74,7 +74,8 @@ def test_the_corpus_covers_every_kind_of_bad_file_and_every_command(corpus):
         assert needed in kinds
     commands = {r["command"] for r in corpus}
     assert commands >= {"check", "recalc", "conventions", "letters", "ditp", "ditp --send", "relances", "committee",
-                        "scoring", "import (registre)", "import (export DS)", "forms --registre", "consolidate"}
+                        "scoring", "import (registre)", "import (export DS)", "forms --registre", "consolidate",
+                        "upgrade", "payments", "opendata"}
 
 
 def test_no_bad_file_crashes_hangs_or_speaks_english(corpus):
