@@ -235,6 +235,29 @@ def _amount(value: str) -> str:
     if amount is None:
         raise argparse.ArgumentTypeError("un montant est attendu")
     return str(amount)
+def _ds_sync(p):
+    _registry(p)
+    p.add_argument("--demarche", required=True, type=int, metavar="NUMERO",
+                   help="numéro de la démarche (dans son adresse : …/procedures/NUMERO)")
+    p.add_argument("--instance", metavar="URL", help="adresse de Démarches Simplifiées (par défaut : "
+                                                     "https://www.demarches-simplifiees.fr)")
+    p.add_argument("--correspondance", metavar="FICHIER.toml",
+                   help="correspondance des champs DS (par défaut : ds_default.toml fourni)")
+    _ds_decisions(p)
+    p.add_argument("--publier-decisions", dest="publish", action="store_true",
+                   help="lister les décisions du registre (Lauréat, Refusé, Sans suite avec une Date de décision) "
+                        "à reporter dans DS pour les dossiers encore en construction ou en instruction")
+    p.add_argument("--envoyer", dest="send", action="store_true",
+                   help="avec --publier-decisions : les envoyer (acceptation, refus motivé, classement sans suite), "
+                        "chacune une seule fois")
+    p.add_argument("--instructeur", metavar="COURRIEL",
+                   help="instructeur au nom de qui les décisions sont publiées (par défaut : variable "
+                        "FITN_DS_INSTRUCTEUR, sinon l'instructeur qui suit le dossier)")
+    _writes(p)
+    p.epilog = ("Le jeton d'accès à l'API est lu dans la variable d'environnement FITN_DS_TOKEN (jamais dans le "
+                "classeur). La première synchronisation lit tous les dossiers ; les suivantes, ceux modifiés "
+                "depuis. Jeton refusé, serveur injoignable ou erreur de DS : message, code de sortie 1, registre "
+                "inchangé.")
 
 
 COMMANDS: list[tuple[str, str, str, object]] = [
@@ -261,6 +284,8 @@ COMMANDS: list[tuple[str, str, str, object]] = [
     ("payments", "payments", "demande de mise en paiement (Word) de la prochaine échéance d'un lauréat", _payments),
     ("opendata", "opendata", "fichier des subventions attribuées au format SCDL (données ouvertes), vérifié",
      _opendata),
+    ("ds-sync", "ds_sync", "synchronise le registre avec une démarche Démarches Simplifiées (API GraphQL), et publie "
+                           "ses décisions", _ds_sync),
 ]
 
 

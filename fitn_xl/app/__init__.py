@@ -23,6 +23,7 @@ _JOBS = {
     "ditp": "reporting", "DitpResult": "reporting", "relances": "reporting", "consolidate": "consolidation",
     "committee": "review", "scoring": "review",
     "forms": "applications", "import_files": "applications",
+    "ds_sync": "demarches",
     "new_registry": "new",
     "demo": "demonstration",
     "upgrade": "migration",

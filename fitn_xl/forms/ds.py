@@ -35,7 +35,7 @@ from ..schema import ABROAD, DOSSIER_ID, Kind, Table
 from ..values import EXCEL_EPOCH, CellError, check_value, fold, is_empty, parse_cell, parse_number, parse_text, quote
 from ..workbook.cells import departments
 from .docx_in import FormError
-from .ds_files import CSV, ESTABLISHMENTS_SHEET, MAIN_SHEET, Tables
+from .ds_files import API, CSV, ESTABLISHMENTS_SHEET, MAIN_SHEET, Tables
 
 DS_PREFIX = "DS-"
 COUNTRY = "Pays de l'éditeur"
@@ -540,6 +540,8 @@ def _read_block(tables: Tables, child: ChildMapping, out: dict[str, DsDossier], 
     else:
         found = find_block_sheets(tables.names, child.block or child.sheet)
     if not found:
+        if tables.kind == API:
+            return  # the API gives each dossier's blocks: no row is no row
         if tables.kind == CSV:
             export.notes.append(f"l'export CSV de DS ne contient pas les blocs répétables : aucune ligne pour "
                                 f"« {child.name} » (feuille « {child.table.sheet} ») ; téléchargez l'export .xlsx "
