@@ -120,7 +120,7 @@ def test_next_sync_asks_only_what_changed_and_finds_renamed_champs_by_id(tmp_pat
 
 
 def test_decisions_are_listed_then_published_exactly_once(tmp_path):
-    extra = Dossier(106, "21630113000016", "COMMUNE DE CHATEL-GUYON", depose_at=datetime(2021, 3, 6, 9, 0),
+    extra = Dossier(106, "21630113500010", "COMMUNE DE CHATEL-GUYON", depose_at=datetime(2021, 3, 6, 9, 0),
                     updated_at=datetime(2021, 3, 6, 9, 0), instructeurs=(OTHER,),
                     champs={**volvic().champs, 1634701: "Commune de Châtel-Guyon", 1634712: "Site de la mairie",
                             1634714: "63103"})

@@ -69,6 +69,7 @@ def test_default_mapping_imports_every_dossier_of_a_ds_export(registry, tmp_path
     assert v.decision_commitment is True and v.planned_end == date(2022, 6, 30)
     assert v.address == "1 place de la Mairie\n63530 Volvic" and v.phone == "0473000000"
     assert (v.ds_state, v.ds_instructors) == ("En instruction", "instructeur@puy-de-dome.gouv.fr")
+    assert v.beneficiary_siret == "21630470900019"  # the applicant's establishment (« Etablissements », « Dossier »)
     assert "« Coût global du projet » : 10 416,667 arrondi au centime (10 416,67 €)" in err.replace("\u202f", " ") \
         .replace("\u00a0", " ")
     assert "« Population (habitants) » vaut 0 dans l'export : DS écrit 0 pour un nombre laissé vide" in err

@@ -54,27 +54,36 @@ def _key(text: str) -> str:
     return " ".join(kept.split())
 
 
-def applicant_key(app: Application) -> str:
-    """Who applies, as a comparable key: the INSEE code or the SIREN (a SIRET's first 9 digits); '' when unknown."""
-    code = "".join((app.insee_or_siren or "").split())
+def applicant_keys(app: Application) -> set[str]:
+    """Who applies, as comparable keys: the INSEE code or the SIREN typed (a SIRET's first 9 digits), and the SIREN
+    of « SIRET du bénéficiaire »; empty when none is known."""
+    keys = set()
+    code = "".join((app.insee_or_siren or "").split()).upper()
     if len(code) == 14 and code.isdigit():  # a SIRET typed where a SIREN is asked
         code = code[:9]
-    return code.upper()
+    if code:
+        keys.add(code)
+    siret = "".join((getattr(app, "beneficiary_siret", "") or "").split())
+    if len(siret) == 14 and siret.isdigit():
+        keys.add(siret[:9])
+    return keys
 
 
 def redeposits(applications: Iterable[Application]) -> dict[str, str]:
-    """Dossier -> the earlier dossier it probably re-deposits: same applicant (INSEE code or SIREN) and same project
-    title (case, accents and punctuation aside). « Earlier » is the first by reception date, then registry order."""
+    """Dossier -> the earlier dossier it probably re-deposits: same applicant (INSEE code, SIREN or the SIREN of its
+    SIRET) and same project title (case, accents and punctuation aside). « Earlier » is the first by reception
+    date, then registry order."""
     ordered = sorted(enumerate(applications), key=lambda p: (p[1].received_on is None, p[1].received_on or 0, p[0]))
     first: dict[tuple[str, str], str] = {}
     out: dict[str, str] = {}
     for _, app in ordered:
-        who, title = applicant_key(app), _key(app.title or "")
-        if not who or not title:
+        title = _key(app.title or "")
+        if not title:
             continue
-        earlier = first.setdefault((who, title), app.dossier_id)
-        if earlier != app.dossier_id:
-            out[app.dossier_id] = earlier
+        for who in sorted(applicant_keys(app)):
+            earlier = first.setdefault((who, title), app.dossier_id)
+            if earlier != app.dossier_id and app.dossier_id not in out:
+                out[app.dossier_id] = earlier
     return out
 
 

@@ -153,7 +153,8 @@ class _Planner:
         self.created.append(Application(
             d.dossier_id, received_on=row["Date de réception"],
             insee_or_siren=str(cells.get("Code INSEE ou SIREN") or ""),
-            title=str(cells.get("Intitulé du projet") or "")))
+            title=str(cells.get("Intitulé du projet") or ""),
+            beneficiary_siret=str(cells.get(dsmod.BENEFICIARY_SIRET) or "")))
         self._written(d)
         n_lines = ", ".join(f"{len(rows)} ligne(s) de « {name} »" for name, rows in
                             ((schema.EXPENSES.sheet, lines.get(schema.EXPENSES.name, [])),
