@@ -255,3 +255,20 @@ def test_default_mapping_matches_the_demarche_document():
     for tdc in DEMARCHE:
         assert f"| {tdc.libelle} |" in doc, tdc.libelle
     assert association().champs[1634713] not in doc
+
+
+def test_a_registry_of_an_earlier_version_is_upgraded_first(tmp_path, capsys):
+    import shutil
+
+    old = tmp_path / "registre.xlsx"
+    shutil.copy(Path(__file__).parent / "fixtures" / "registre-fitn-xl-0.1.xlsx", old)
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, [volvic()])
+    before = old.read_bytes()
+    assert main(["import", str(old), export]) == 1
+    err = capsys.readouterr().err
+    assert ("Import impossible : le registre n'a pas les colonnes « État DS », « Décision DS le », « Motivation DS », "
+            "« Instructeurs DS »") in err and "Mettez-le d'abord à jour : fitn-xl upgrade registre.xlsx" in err
+    assert old.read_bytes() == before
+    assert main(["upgrade", str(old)]) == 0
+    assert main(["import", str(old), export]) == 0
+    assert "DS-101" in {a.dossier_id for a in load_registry(old).registry.applications}

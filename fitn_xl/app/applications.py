@@ -13,7 +13,7 @@ from ..forms import ds as dsmod
 from ..forms.build import issuer_from_parameters, write_forms
 from ..forms.docx_in import FormError
 from ..forms.ds_files import kind_of, read_tables
-from ..forms.ds_plan import Source, plan_export
+from ..forms.ds_plan import Source, missing_columns, plan_export
 from ..forms.importer import (
     ImportFailed,
     Numbering,
@@ -92,6 +92,8 @@ def _import(path: Path, files: Sequence[str | Path], mapping: str | Path | None,
         if not department:
             raise Refused(f"Import impossible : le paramètre « Département » est vide (feuille "
                           f"« {schema.SHEET_PARAMETERS} »).")
+        if batch:
+            refuse_if_older_registry(loaded, columns, path)
         journal = read_journal(path)
         now = clock.now()
         received = received_on or now.date()
@@ -103,6 +105,14 @@ def _import(path: Path, files: Sequence[str | Path], mapping: str | Path | None,
             _plan_export_file(plan, export, columns, loaded, journal, received, now, take_decisions)
         write_and_report(path, plan, loaded, force, result)
     return result
+
+
+def refuse_if_older_registry(loaded, columns, path: Path) -> None:
+    lacking = missing_columns(loaded, columns)
+    if lacking:
+        raise Refused(f"Import impossible : le registre n'a pas les colonnes {lacking}, que l'import Démarches "
+                      "Simplifiées remplit : il a été créé par une version précédente de fitn-xl. Mettez-le d'abord "
+                      f"à jour : fitn-xl upgrade {path.name}")
 
 
 def _plan_export_file(plan: Plan, export: Path, columns, loaded, journal, received: date, now, take_decisions: bool):

@@ -26,7 +26,7 @@ from ..forms.ds_plan import Source, plan_export
 from ..forms.importer import _JOURNAL, JournalEntry, Plan, read_journal
 from ..schema import DS_OPEN_STATES, LAUREATE_STATUSES, REFUSAL_STATUSES
 from ..workbook.write import check_not_open
-from .applications import write_and_report
+from .applications import refuse_if_older_registry, write_and_report
 from .registry import open_registry, refuse_if_blocking
 from .result import EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
@@ -192,6 +192,7 @@ def ds_sync(registry: str | Path, demarche: int, *, instance: str | None = None,
         raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
     loaded, computation = open_registry(path, clock)
     refuse_if_blocking(loaded, "de le synchroniser avec Démarches Simplifiées")
+    refuse_if_older_registry(loaded, columns, path)
     check_not_open(path, force)  # before asking DS anything (and before sending any decision)
     journal = read_journal(path)
     client = ds_api.Client(instance, token.strip())

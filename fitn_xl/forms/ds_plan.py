@@ -269,6 +269,24 @@ class _Planner:
                                             f"dossier {earlier} (même demandeur, même intitulé)")
 
 
+def missing_columns(loaded: LoadedRegistry, mapping: dsmod.Mapping) -> str:
+    """The registry columns a DS import writes that this registry lacks (one made by an earlier version of
+    fitn-xl), as a French list naming their sheets; '' when it has them all."""
+    wanted = {schema.APPLICATIONS: [DOSSIER_ID, "Date de réception", "Statut", "Date de décision",
+                                    "Montant accordé (€)", *mapping.columns, *mapping.fixed, *dsmod.DS_COLUMNS]}
+    if dsmod.BENEFICIARY_SIRET in schema.APPLICATIONS.headers:
+        wanted[schema.APPLICATIONS].append(dsmod.BENEFICIARY_SIRET)
+    for child in mapping.children:
+        wanted.setdefault(child.table, [DOSSIER_ID]).extend(child.columns)
+    out = []
+    for table, headers in wanted.items():
+        found = loaded.header_columns.get(table.name, {})
+        lacking = [h for h in dict.fromkeys(headers) if h not in found]
+        if lacking:
+            out.append(f"{', '.join(f'« {h} »' for h in lacking)} (feuille « {table.sheet} »)")
+    return " ; ".join(out)
+
+
 def plan_export(plan: Plan, export: dsmod.Export, source: Source, mapping: dsmod.Mapping, loaded: LoadedRegistry,
                 journal: list[JournalEntry], received_default: date, now: datetime,
                 take_decisions: bool = False) -> None:
@@ -280,4 +298,4 @@ def plan_export(plan: Plan, export: dsmod.Export, source: Source, mapping: dsmod
     planner.redeposits()
 
 
-__all__ = ["Source", "last_imports", "plan_export"]
+__all__ = ["Source", "last_imports", "missing_columns", "plan_export"]
