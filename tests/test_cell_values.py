@@ -458,6 +458,32 @@ def test_an_error_cell_in_a_ds_export_is_flagged_where_it_is_not_imported_empty(
     assert loaded.registry.applications[0].total_cost == D("10416.67")
 
 
+def test_a_control_character_in_an_imported_text_is_kept_and_reported_never_dropped(blank_registry, tmp_path):
+    """A vertical tab in a DS export's text (as Excel writes it, « _x000B_ »): written into the registry as Excel
+    would write it, so that check names its cell; a text that only looks like an escape stays that text."""
+    from ds_export import fitn_demarche, riom, volvic, write_export
+
+    export = write_export(tmp_path / "export.xlsx", fitn_demarche(), [volvic(), riom()])
+    wb = openpyxl.load_workbook(export)
+    ws = wb["Dossiers"]
+    ws.cell(3, [c.value for c in ws[1]].index("Intitulé du projet") + 1).value = "Projet ZZ numérique"
+    wb.save(export)
+    with zipfile.ZipFile(export) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    with zipfile.ZipFile(export, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data.replace(b"ZZ", b"_x000B_ et _x005F_x0041_"))
+    assert app.import_files(blank_registry, [export], clock=CLOCK).status == 0
+    loaded = load_registry(blank_registry)
+    (issue,) = [i for i in loaded.issues if i.dossier_id == "DS-103"]
+    assert (issue.sheet, issue.column) == (C, "Intitulé du projet")
+    assert issue.message.startswith("« Projet ␋ et _x0041_ numérique » contient un caractère invisible (tabulation "
+                                    "verticale U+000B")
+    ws = openpyxl.load_workbook(blank_registry)[C]
+    stored = ws.cell(issue.row, header_column(ws, "Intitulé du projet")).value  # openpyxl shows the escapes
+    assert stored == "Projet _x000B_ et _x005F_x0041_ numérique"
+
+
 def test_a_sheet_calamine_cannot_convert_still_reads_dates_as_dates_and_escapes_as_characters(registry_file):
     """A date cell out of any calendar (-1e11) makes calamine give up on the sheet; the fallback reads the XML:
     a date typed in an amount column is still a date (an error there), not its serial number as euros."""

@@ -45,6 +45,16 @@ _T = {name: f"{{{NS}}}{name}" for name in ("row", "c", "v", "f", "is", "t", "she
 _DIGITS = "0123456789"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def _escaped(text: str) -> str:
+    """`text` as Excel writes it in a cell: a character XML cannot hold (a vertical tab pasted from Word…) as its
+    OOXML escape « _x000B_ », and the « _ » of a text that looks like an escape as « _x005F_ ». The reader then
+    reads the text back exactly, and `check` reports the character where it is, instead of it vanishing unsaid."""
+    if "_x" in text:
+        text = _LITERAL_ESCAPE.sub("_x005F_", text)
+    return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 # --- cell references -----------------------------------------------------------------------------------------
@@ -310,7 +320,7 @@ def _set_value(cell: etree._Element, value) -> None:
     if type(value) is not str:
         value = to_excel(None, value)
     if isinstance(value, str):
-        text = _ILLEGAL_XML.sub("", readable(value))  # a file name with undecodable bytes: still valid XML
+        text = _escaped(readable(value))  # (a file name with undecodable bytes: still valid XML)
         cell.set("t", "inlineStr")
         t = etree.SubElement(etree.SubElement(cell, _T["is"]), _T["t"])
         t.text = text
