@@ -388,15 +388,20 @@ def parse_choice(value, choices: tuple[str, ...]) -> str:
     return found
 
 
+def _country_key(text: str) -> str:
+    """A typed country's key: folded, a hyphen the same as a space (« Royaume Uni », « Etats Unis »)."""
+    return " ".join(fold(text).replace("-", " ").split())
+
+
 @cache
 def _countries() -> dict[str, str]:
-    """Folded name or code -> code, from the curated list (`fitn_xl.core.countries`)."""
+    """Country key (`_country_key`) of each name or code -> code, from the curated list (`fitn_xl.core.countries`)."""
     out: dict[str, str] = {}
     for code, country in countries.countries().items():
-        out[fold(code)] = code
-        out[fold(country.name)] = code
+        out[_country_key(code)] = code
+        out[_country_key(country.name)] = code
     for name, code in {**countries.aliases(), **countries.regions()}.items():
-        out.setdefault(fold(name), code)
+        out.setdefault(_country_key(name), code)
     return out
 
 
@@ -417,7 +422,7 @@ def parse_country(value) -> str:
     without code ('Açores' -> 'PT')."""
     if is_empty(value):
         return ""
-    code = _countries().get(fold(parse_text(value)))
+    code = _countries().get(_country_key(parse_text(value)))
     if code is None:
         raise CellError(f"{quote(value)} n'est pas un pays connu (nom français, ex. « Allemagne », ou code « DE »)")
     return code

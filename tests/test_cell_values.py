@@ -390,6 +390,15 @@ def test_licences_from_eu_territories_are_not_extra_eu_through_the_reader_and_th
             assert share == 1 and by_function == 1, name
 
 
+@pytest.mark.parametrize(("typed", "code"), [("Royaume Uni", "GB"), ("Etats Unis", "US"), ("grande-bretagne", "GB"),
+                                           ("Saint Martin", "MF"), ("ILES CANARIES", "IC"),
+                                           ("Guyane  française", "GF")])
+def test_a_country_is_read_whatever_its_case_accents_hyphens_and_spaces(typed, code):
+    from fitn_xl.values import parse_country
+
+    assert parse_country(typed) == code
+
+
 def test_a_country_typed_but_not_understood_is_reported_once_where_it_is(tmp_path):
     """« Germany » on a licence line: « not a known country », not also « required for a licence » (it is typed)."""
     from fitn_xl.core import Application, Expense, Registry, parameters_for
