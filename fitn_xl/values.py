@@ -197,7 +197,14 @@ def quote(value) -> str:
         text = text[:57] + "…"
     if _CONTROL.search(text):  # shown, not printed: « a␋b »
         text = _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 32 else "\ufffd", text)
+    if _INVISIBLE.search(text):  # a zero-width space pasted from a web page: « 3a⟨U+200B⟩ », not « 3a »
+        text = _INVISIBLE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
     return f"« {text} »"
+
+
+# Characters that show nothing (zero-width spaces and joiners, direction marks, word joiner, byte order mark, line
+# and paragraph separators): legitimate in a text, but a value they spoil must show them in its message.
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 def is_empty(value) -> bool:

@@ -191,6 +191,15 @@ def test_control_characters_are_errors_but_tabs_and_line_breaks_are_text(text):
         check_value(fine)
 
 
+def test_a_value_spoiled_by_a_zero_width_character_shows_it_in_its_message(registry_file):
+    """« 3a » followed by a zero-width space (pasted from a web page) is no measure: the message shows why, instead
+    of « « 3a » n'est pas une valeur de la liste (3a, …) »."""
+    edit_cells(registry_file, C, {(2, "Mesure"): "3a\u200b", (3, "Coût global (€)"): "\ufeff10 000"})
+    got = places(load_registry(registry_file))
+    assert got[(C, 2, "Mesure")].startswith("« 3a⟨U+200B⟩ » n'est pas une valeur de la liste")
+    assert got[(C, 3, "Coût global (€)")] == "« ⟨U+FEFF⟩10 000 » n'est pas un montant"
+
+
 def test_a_control_character_in_an_extra_parameter_row_blocks(registry_file):
     wb = openpyxl.load_workbook(registry_file)
     ws = wb[P]
