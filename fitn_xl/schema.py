@@ -433,7 +433,8 @@ PARAMETER_ROWS: tuple[ParameterRow, ...] = (
     ParameterRow("SIRET de l'attribuant 3d", "grantor_siret_3d", Kind.SIRET, False,
                  "Mesure 3d : SIRET de la préfecture de région ; vide = comme ci-dessus"),
     ParameterRow("Taux de l'avance", "advance_rate", Kind.PERCENT, False,
-                 "Part du montant accordé versée en avance à la signature de la convention ; le solde suit le bilan"),
+                 "Part du montant accordé versée en avance à la signature de la convention ; le solde suit le "
+                 "bilan ; vide = 50 %"),
 )
 
 COMPUTED_HEADERS: tuple[str, ...] = tuple(c.header for c in APPLICATIONS.computed)

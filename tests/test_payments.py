@@ -177,3 +177,41 @@ def test_payment_rows_typed_by_an_agent_are_counted(registry):
     assert app.recalc(registry, clock=DEMO_CLOCK).ok
     wb = openpyxl.load_workbook(registry)
     assert wb[schema.SHEET_PAYMENTS].tables["Versements"].ref.endswith(str(row))
+
+
+def _set_parameter(registry, label: str, value) -> None:
+    wb = openpyxl.load_workbook(registry)
+    ws = wb[schema.SHEET_PARAMETERS]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == label)
+    ws.cell(row, 2).value = value
+    wb.save(registry)
+
+
+def _docx_text(path) -> str:
+    import docx
+
+    return " ".join(" ".join(p.text for p in docx.Document(str(path)).paragraphs).replace("\u202f", " ")
+                    .replace("\u00a0", " ").split())
+
+
+def test_advance_rate_left_empty_is_50_percent_and_the_convention_states_the_rate_applied(registry, tmp_path):
+    # « Taux de l'avance » is optional: left empty, every job runs with 50 % (it failed with a TypeError)
+    _set_parameter(registry, "Taux de l'avance", None)
+    loaded = load_registry(registry)
+    assert not loaded.issues and loaded.registry.parameters.advance_rate == Decimal("0.5")
+    assert app.check(registry, clock=DEMO_CLOCK).ok
+    assert app.recalc(registry, clock=DEMO_CLOCK).ok
+    # a local rate: the convention's article 4 says it, and the payment request applies it
+    _set_parameter(registry, "Taux de l'avance", 0.3)
+    out = tmp_path / "out"
+    assert app.conventions(registry, out, dossiers=[DEMO_PAYMENT_REQUEST], clock=DEMO_CLOCK, workers=1).ok
+    [convention] = out.glob(f"{DEMO_PAYMENT_REQUEST}-convention-*.docx")
+    text = _docx_text(convention)
+    assert "une avance de 30 % à la notification de la présente convention" in text and "50 %" not in text
+    request = app.payments(registry, DEMO_PAYMENT_REQUEST, out, clock=DEMO_CLOCK)
+    assert request.ok and "1 500 € (30 % de 5 000 €)" in request.text().replace("\u00a0", " ").replace("\u202f", " ")
+    # no avance at all: one payment, at the end
+    _set_parameter(registry, "Taux de l'avance", 0)
+    assert app.conventions(registry, out, dossiers=[DEMO_PAYMENT_REQUEST], clock=DEMO_CLOCK, workers=1,
+                           force=True).ok
+    assert "versée en une fois, à l'achèvement du projet" in _docx_text(convention)

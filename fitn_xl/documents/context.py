@@ -17,6 +17,7 @@ from importlib.resources import files
 from .. import schema
 from ..authority import authority_for
 from ..core.compute import LAB, Computation, envelope_of
+from ..core.text import percent
 from ..wording import collectivity, person
 from .grounds import INELIGIBLE, refusal_ground
 from .properties import DocumentProperties
@@ -26,12 +27,30 @@ EXTRA_PAYMENT_TERMS = "Modalités de versement"
 EXTRA_SIGNATURE_PLACE = "Lieu de signature"
 EXTRA_BUDGET_LINE = "Imputation budgétaire"
 EXTRA_TEMPLATES_DIR = "Dossier des modèles Word"
+_STATEMENT = ("sur présentation d'un état récapitulatif des dépenses acquittées certifié par le représentant du "
+              "bénéficiaire et d'un bilan du projet")
 DEFAULT_PAYMENT_TERMS = (
     "La subvention est versée en deux fois : une avance de 50 % à la notification de la présente convention, puis "
-    "le solde à l'achèvement du projet, sur présentation d'un état récapitulatif des dépenses acquittées certifié "
-    "par le représentant du bénéficiaire et d'un bilan du projet. Si les dépenses réalisées sont inférieures au "
-    "coût prévu, le solde est réduit à due proportion."
+    f"le solde à l'achèvement du projet, {_STATEMENT}. Si les dépenses réalisées sont inférieures au coût prévu, le "
+    "solde est réduit à due proportion."
 )
+
+
+def default_payment_terms(advance_rate: Decimal | None) -> str:
+    """Article 4 when no « Modalités de versement » row is given, by the « Taux de l'avance » that `fitn-xl
+    payments` applies: an avance of that share then the solde; none (0): one payment at the end; all (100 %): one
+    payment at the notification."""
+    rate = Decimal("0.5") if advance_rate is None else Decimal(advance_rate)
+    if rate <= 0:
+        return (f"La subvention est versée en une fois, à l'achèvement du projet, {_STATEMENT}. Si les dépenses "
+                "réalisées sont inférieures au coût prévu, la subvention est réduite à due proportion.")
+    if rate >= 1:
+        return ("La subvention est versée en une fois, à la notification de la présente convention. Le bénéficiaire "
+                "remet à l'achèvement du projet un état récapitulatif des dépenses acquittées certifié par son "
+                "représentant et un bilan du projet ; si les dépenses réalisées sont inférieures au coût prévu, "
+                "l'État demande le reversement de la part non justifiée.")
+    share = percent(rate).replace("\u00a0", " ")
+    return DEFAULT_PAYMENT_TERMS.replace("50 %", share)
 DEFAULT_SIGNATURE_PLACE = ""  # the town is known from the département (fitn_xl.authority): never a blank
 
 KIND_TITLES = {
@@ -177,7 +196,7 @@ def dossier_context(loaded, computation: Computation, dossier_id: str, *, kind: 
         service=authority.service_only,  # the instructing service of the measure ('' when not given)
         signatory=authority.signatory,  # the signature line, capitalised
         signature_place=authority.town,  # « Clermont-Ferrand », « Lyon » ('' when unknown: the text omits it)
-        payment_terms=extra_text(params.extra, EXTRA_PAYMENT_TERMS, DEFAULT_PAYMENT_TERMS),
+        payment_terms=extra_text(params.extra, EXTRA_PAYMENT_TERMS, default_payment_terms(params.advance_rate)),
         budget_line=extra_text(params.extra, EXTRA_BUDGET_LINE),
     )
     who = person(clean_text(app.representative), clean_text(app.representative_role), app.civility)
@@ -286,5 +305,5 @@ def amount_of(ctx: dict) -> Decimal | None:
 __all__ = [
     "DEFAULT_PAYMENT_TERMS", "DEFAULT_SIGNATURE_PLACE", "EXTRA_BUDGET_LINE", "EXTRA_PAYMENT_TERMS",
     "EXTRA_SIGNATURE_PLACE", "EXTRA_TEMPLATES_DIR", "KIND_TITLES", "REQUIRED_FIELDS", "amount_of", "clean_text",
-    "department_label", "dossier_context", "extra_text", "missing_fields",
+    "default_payment_terms", "department_label", "dossier_context", "extra_text", "missing_fields",
 ]

@@ -564,7 +564,9 @@ def _parameters(book, cache, issues: list[Issue], notes: list[Issue], broken_gri
             continue
         column = Column(spec.label, spec.attr, spec.kind, spec.required)
         try:
-            values[spec.attr] = parse_cell(raw_value, column)
+            value = parse_cell(raw_value, column)
+            if value is not None or spec.required:  # an empty optional row keeps its default (« Taux de
+                values[spec.attr] = value           # l'avance » empty: 50 %), never None where a value is due
         except CellError as exc:
             p.issue(schema.PARAMETERS, excel_row, "Valeur", f"{spec.label} : {exc}", None)
     for spec in schema.PARAMETER_ROWS:
