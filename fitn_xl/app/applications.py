@@ -27,6 +27,7 @@ from ..values import CellError, parse_department
 from ..workbook.cells import departments
 from ..workbook.lock import registry_lock
 from ..workbook.read import RegistryError, load_registry
+from .registry import refuse_unless_writable_format
 from .result import EXIT_DATA, EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 
@@ -66,6 +67,7 @@ def import_files(registry: str | Path, files: Sequence[str | Path], *, mapping: 
     value goes in too, its cell reported), 1 when some form or export was refused (the others are written). The
     registry's lock is held from the first reading to the last writing."""
     path = Path(registry)
+    refuse_unless_writable_format(path, "importer des dossiers")
     with registry_lock(path):
         return _import(path, files, mapping, received_on, take_decisions, force, clock)
 

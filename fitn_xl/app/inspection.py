@@ -10,10 +10,13 @@ from pathlib import Path
 from .. import schema
 from ..book.computed import dossier_cells
 from ..core.compute import Computation
-from ..workbook.read import LoadedRegistry
-from .registry import open_registry
+from ..workbook.read import LoadedRegistry, is_ods
+from .registry import SAVE_AS_XLSX, open_registry
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Result, job
 
+ODS_NOTE = ("Remarque : « {name} » est un classeur LibreOffice (.ods) : check et les documents le lisent, mais "
+            "recalc, les imports, la notation et l'envoi de la liste DITP n'écrivent que dans un classeur Excel. "
+            + SAVE_AS_XLSX)
 ENVELOPE_KEYS = (("amount", "Montant (€)"), ("committed", "Engagé (€)"), ("proposed", "Proposé (€)"),
                  ("remaining", "Reste (€)"))
 
@@ -77,6 +80,8 @@ def check(registry: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> CheckResult:
         result.info(str(issue))
     for note in loaded.notes:  # noticed, not an error: the status stays 0
         result.info(f"Remarque : {note}")
+    if is_ods(registry):
+        result.info(ODS_NOTE.format(name=Path(registry).name))
     if loaded.issues:
         result.fail(EXIT_DATA)
     return result

@@ -25,7 +25,7 @@ from ..workbook.lock import RegistryChanged, registry_lock
 from ..workbook.read import Issue, LoadedRegistry, load_registry
 from ..workbook.write import atomic_update, check_writable, fill_computed, previous_version_path
 from ..workbook.xlsx import XlsxPackage
-from .registry import REGISTRY_SUFFIXES, envelope_line
+from .registry import REGISTRY_SUFFIXES, envelope_line, refuse_unless_writable_format
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 MAX_SHOWN = 50  # input problems listed; `fitn-xl check` lists them all
@@ -65,6 +65,7 @@ class XlsxTarget:
         return registry_lock(self.path)
 
     def load(self) -> LoadedRegistry:
+        refuse_unless_writable_format(self.path, "écrire les colonnes calculées")
         if self.path.suffix.lower() not in REGISTRY_SUFFIXES:
             raise Refused(f"Erreur : « {self.path.name} » n'est pas un fichier .xlsx.")
         check_writable(self.path, self.force)

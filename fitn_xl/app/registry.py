@@ -13,11 +13,33 @@ from ..core.text import eur
 from ..files import os_reason
 from ..perf import gc_paused
 from ..workbook.errors import RegistryError
-from ..workbook.read import Issue, LoadedRegistry, load_registry
+from ..workbook.read import Issue, LoadedRegistry, is_ods, load_registry
 from ..workbook.write import append_journal
-from .result import ERROR, WARNING, Clock, Line, Refused, Result
+from .result import ERROR, EXIT_USAGE, WARNING, Clock, Line, Refused, Result
 
-REGISTRY_SUFFIXES = (".xlsx", ".xlsm")
+REGISTRY_SUFFIXES = (".xlsx", ".xlsm")  # what fitn-xl writes into
+READ_SUFFIXES = (*REGISTRY_SUFFIXES, ".ods")  # what it reads: LibreOffice's own format too
+SAVE_AS_XLSX = ("Dans LibreOffice : Fichier > Enregistrer sous…, type de fichier « Excel 2007-365 (.xlsx) », "
+                "« Utiliser le format Excel 2007-365 ! » ; puis relancez la commande sur le fichier .xlsx.")
+ODS_JOURNAL_SKIPPED = ("Attention : « {name} » est un classeur LibreOffice (.ods) : sa feuille « Journal » n'est pas "
+                       "complétée (fitn-xl n'écrit que dans un classeur Excel). Pour garder la trace de ces "
+                       "documents, enregistrez le registre au format .xlsx. " + SAVE_AS_XLSX)
+
+
+def ods_refusal(path: Path, what: str) -> str:
+    """Why a job that writes (`what`: « recalculer », « importer »…) refuses the .ods registry at `path`."""
+    kind = ("un classeur LibreOffice (.ods) renommé en " + path.suffix if path.suffix.lower() != ".ods"
+            else "un classeur LibreOffice (.ods)")
+    return (f"Erreur : « {path.name} » est {kind} : fitn-xl le lit (check, documents), mais ne peut {what} que dans "
+            f"un classeur Excel. {SAVE_AS_XLSX}")
+
+
+def refuse_unless_writable_format(path: str | Path, what: str) -> None:
+    """Raise `Refused` (bad usage, status 2) when the registry at `path` is an .ods, or an .ods renamed .xlsx: the
+    jobs that write into a registry patch Excel's format only."""
+    path = Path(path)
+    if path.suffix.lower() == ".ods" or is_ods(path):
+        raise Refused(ods_refusal(path, what), EXIT_USAGE)
 
 
 def open_registry(path: str | Path, clock: Clock, blocking_refuses: str | None = None
@@ -26,8 +48,9 @@ def open_registry(path: str | Path, clock: Clock, blocking_refuses: str | None =
     `blocking_refuses` (what the job does, e.g. « de produire les documents »), problems that block every job
     raise `Refused` listing them."""
     path = Path(path)
-    if path.suffix.lower() not in REGISTRY_SUFFIXES:
-        raise Refused(f"Erreur : « {path.name} » n'est pas un fichier .xlsx.")
+    if path.suffix.lower() not in READ_SUFFIXES:
+        raise Refused(f"Erreur : « {path.name} » n'est pas un registre : un fichier .xlsx (ou .ods) est attendu.",
+                      EXIT_USAGE)
     with gc_paused():  # many objects, no reference cycle: the collector's passes would find nothing
         loaded = load_registry(path)
         if blocking_refuses is not None:
@@ -83,6 +106,9 @@ def record(result: Result, registry: Path, rows: list[Mapping[str, object]], *, 
     the job. True when written."""
     if not rows:
         return True
+    if is_ods(registry):  # documents are made from an .ods; its journal cannot be written
+        result.warn(ODS_JOURNAL_SKIPPED.format(name=Path(registry).name))
+        return False
     stamp = schema.JOURNAL.columns[0].header
     rows = [{stamp: now, **row} if not row.get(stamp) else dict(row) for row in rows]
     try:

@@ -13,7 +13,7 @@ from ..ditp.monthly import ListError, MonthlyListResult, build_monthly_list, sen
 from ..ditp.reminders import build_reminders
 from ..workbook.lock import registry_lock
 from ..workbook.write import check_writable
-from .registry import record, report_skipped
+from .registry import record, refuse_unless_writable_format, report_skipped
 from .result import EXIT_DATA, EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 
@@ -38,6 +38,8 @@ def ditp(registry: str | Path, month: str, output: str | Path, *, send: bool = F
         raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
     if not send:
         return _ditp(registry, the_month, output, False, force, clock, smtp)
+    # a send is recorded in « Journal » (never twice the same month): the registry must be one fitn-xl can write
+    refuse_unless_writable_format(registry, "garder la trace de l'envoi (feuille « Journal »)")
     if smtp is None:
         try:
             smtp = SmtpSettings.from_env()

@@ -14,7 +14,7 @@ from ..review.prepare import scoring_rows_to_add
 from ..schema import PENDING_STATUSES, SCORES
 from ..workbook.lock import registry_lock
 from ..workbook.write import append_input_rows
-from .registry import open_registry, record, report_skipped
+from .registry import open_registry, record, refuse_unless_writable_format, report_skipped
 from .result import EXIT_DATA, SYSTEM_CLOCK, WARNING, Clock, Result, job
 
 
@@ -54,6 +54,7 @@ def scoring(registry: str | Path, evaluators: Iterable[str], *, force: bool = Fa
             clock: Clock = SYSTEM_CLOCK) -> Result:
     """Empty « Notation » rows for each evaluator on every eligible dossier awaiting a decision, never twice for
     the same (dossier, evaluator). The registry's lock is held from the reading to the writing."""
+    refuse_unless_writable_format(registry, "ajouter des lignes de notation")
     with registry_lock(registry):
         return _scoring(Path(registry), evaluators, force, clock)
 

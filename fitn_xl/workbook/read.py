@@ -146,6 +146,16 @@ def table_label(table: Table) -> str:
     return _TABLE_LABELS.get(table.name, f"le tableau « {table.name} »")
 
 
+def is_ods(path: str | Path) -> bool:
+    """Whether the file at `path` is an OpenDocument spreadsheet (LibreOffice's .ods), whatever its name says: its
+    zip's first member, « mimetype », names the format."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.read("mimetype")[:200].decode("ascii", "replace").strip() == guard.ODS_MIMETYPE
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return False
+
+
 # the sheets `load_registry` reads, in the order it reads them
 REGISTRY_SHEETS = (schema.SHEET_PARAMETERS, schema.SHEET_APPLICATIONS, schema.SHEET_EXPENSES, schema.SHEET_PROVIDERS,
                    schema.SHEET_SCORES, schema.SHEET_REPORTS)
@@ -202,6 +212,8 @@ class _TablesFromParts:
         self._tables: dict[str, _TableRef] = {}
         self._sheet_parts: dict[str, str] = {}
         self._from_parts = True  # False: table lookups by calamine (a workbook without tables is no odd package)
+        if is_ods(path):  # no Excel table (calamine has no table lookup for .ods): tables found by their headers
+            return
         try:
             with XlsxPackage(path) as pkg:
                 self._sheet_parts = dict(pkg.sheet_parts)

@@ -226,14 +226,18 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
     builder types them when `table` is a `schema.Table`."""
     name = table.name if isinstance(table, Table) else table
     schema_table = table if isinstance(table, Table) else None
-    xt = pkg.table(name)
-    r0, c0, r1, c1 = xt.ref
-    headers = xt.headers
-    position = {h: c0 + i for i, h in enumerate(headers)}
+    xt = pkg.tables().get(name)
+    if xt is None and schema_table is not None:  # « converted to range »: the table is its header row
+        r0, c0, c1, headers, sheet_name = _header_row(pkg, schema_table)
+    else:
+        xt = pkg.table(name)  # raises when the table is absent
+        r0, c0, _, c1 = xt.ref
+        headers, sheet_name = xt.headers, xt.sheet
+    position = {h: c0 + i for i, h in enumerate(headers) if h}
     unknown = {h for row in rows for h in row if h not in position}
     if unknown:
         raise ValueError(f"unknown headers for table {name}: {sorted(unknown)}")
-    sheet = pkg.sheet(xt.sheet)
+    sheet = pkg.sheet(sheet_name)
     start = sheet.last_filled_row(r0, c0, c1) + 1
     styles = {c: sheet.style_of(r0 + 1, c) for c in range(c0, c1 + 1)}
     written = []
@@ -248,9 +252,26 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
             values[position[header]] = to_excel(column, value)
         sheet.set_row(r, values, styles)
         written.append(r)
-    if written:
+    if written and xt is not None:
         xt.extend_to(written[-1])
     return written
+
+
+def _header_row(pkg: XlsxPackage, table: Table) -> tuple[int, int, int, list[str], str]:
+    """(header row, first column, last column, headers, sheet) of `table` found by its first header in the first 20
+    rows of its sheet, as the reader finds a table without its Excel table. Raises `RegistryError` when absent."""
+    if table.sheet not in pkg.sheet_parts:
+        raise RegistryError(f"La feuille « {table.sheet} » est absente du classeur.")
+    grid = pkg.raw_values(table.sheet)
+    first = table.columns[0].header
+    for r, row in enumerate(grid[:20], start=1):
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell, str) and cell.strip() == first:
+                end = c
+                while end < len(row) and isinstance(row[end], str) and row[end].strip():
+                    end += 1
+                return r, c, end, [str(v).strip() for v in row[c - 1:end]], table.sheet
+    raise RegistryError(f"Feuille « {table.sheet} » : en-tête « {first} » introuvable, rien n'a été ajouté.")
 
 
 def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, object]],
