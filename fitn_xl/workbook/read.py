@@ -151,7 +151,7 @@ def is_ods(path: str | Path) -> bool:
     zip's first member, « mimetype », names the format."""
     try:
         with zipfile.ZipFile(path) as z:
-            return z.read("mimetype")[:200].decode("ascii", "replace").strip() == guard.ODS_MIMETYPE
+            return z.read("mimetype")[:200].strip() == guard.ODS_MIMETYPE
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
         return False
 
