@@ -330,3 +330,19 @@ def test_french_libreoffice_saves_and_reopens_every_amount_right(outputs, tmp_pa
     assert _row(laureates, "Total")["Montant financé (€)"] == "75 000,00 €"
     assert _row(_csv(shown_dir, merged.stem, "Par département"), "Total")["Montant financé (€)"] == "75 000,00 €"
     assert re.fullmatch(r"\d\d/\d\d/2021", _row(laureates, "63")["Date de décision"])
+
+
+def test_the_ditp_list_and_the_consolidation_have_rows_tall_enough_for_their_wrapped_text(outputs):
+    tall = 0
+    for path in outputs[1:]:
+        ws = openpyxl.load_workbook(path)["Lauréats"]
+        letter = openpyxl.utils.get_column_letter
+        widths = {c: ws.column_dimensions[letter(c)].width for c in range(1, ws.max_column + 1)}
+        assert ws.row_dimensions[1].height >= max(row_height(wrapped_lines(ws.cell(1, c).value, w, bold=True))
+                                                 for c, w in widths.items())
+        for r in range(2, ws.max_row + 1):
+            lines = max((wrapped_lines(ws.cell(r, c).value, w) for c, w in widths.items()
+                         if ws.cell(r, c).alignment.wrap_text), default=1)
+            assert (ws.row_dimensions[r].height or LINE_HEIGHT) >= row_height(lines), (path.name, r)
+            tall += lines > 1
+    assert tall

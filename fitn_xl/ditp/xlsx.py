@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..files import atomic_write
 from ..values import CellError, check_value
-from ..workbook.build import font, new_workbook
-from ..workbook.cells import DATE_FORMAT, EURO_FORMAT
+from ..workbook.build import font, header_height, new_workbook
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, row_height, wrapped_lines
 from ..workbook.guard import WorkbookRefused
 from ..workbook.read import open_workbook
 from .listing import (
@@ -76,20 +76,26 @@ def write_rows(ws: Worksheet, headers: tuple[str, ...], rows, amount_headers=AMO
                date_headers=DATE_HEADERS, widths: dict[str, int] | None = None) -> int:
     """Header on row 1 (frozen, filter), then the rows. Returns the last data row."""
     widths = widths or {}
+    width = {h: widths.get(h, WIDTHS.get(h, 16)) for h in headers}
     for c, h in enumerate(headers, start=1):
         cell = put(ws, 1, c, h)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(c)].width = widths.get(h, WIDTHS.get(h, 16))
+        ws.column_dimensions[get_column_letter(c)].width = width[h]
+    ws.row_dimensions[1].height = header_height(width.items())
     r = 1
     for r, values in enumerate(rows, start=2):
+        lines = 1
         for c, (h, v) in enumerate(zip(headers, values, strict=True), start=1):
             fmt = EUR_FORMAT if h in amount_headers else DATE_FORMAT if h in date_headers else None
             cell = put(ws, r, c, v, fmt)
             if h in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, wrapped_lines(v, width[h]))
             else:
                 cell.alignment = Alignment(vertical="top")
+        if lines > 1:  # spreadsheet programs do not grow a row a program wrote
+            ws.row_dimensions[r].height = row_height(lines)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(r, 2)}"
     ws.page_setup.orientation = "landscape"
