@@ -158,7 +158,8 @@ def test_multi_line_text_wraps_in_rows_tall_enough_and_headers_fit(registry_file
         assert header >= row_height(wrapped_lines(text, width, bold=True)), text
     assert header >= 4 * LINE_HEIGHT  # « Financée exclusivement par des collectivités » takes four lines
     late, rank = header_column(ws, "En retard"), header_column(ws, "Rang")
-    assert ws.cell(2, late).alignment.horizontal == ws.cell(2, rank).alignment.horizontal == "center"
+    received = header_column(ws, "Date de réception")
+    assert {ws.cell(2, c).alignment.horizontal for c in (late, rank, received)} == {"center"}
 
     params = wb[schema.SHEET_PARAMETERS]
     for r in range(2, 2 + len(schema.PARAMETER_ROWS)):

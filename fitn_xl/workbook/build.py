@@ -68,9 +68,9 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def cell_alignment(column: Column) -> Alignment:
-    """Body cells: text at the top of its row (rows grow for wrapped text), several lines wrapped, Oui/Non and
-    ranks centred (right-aligned numbers would otherwise run into the next column's text)."""
-    centred = column.kind is Kind.YES_NO or column.attr == "rank"
+    """Body cells: text at the top of its row (rows grow for wrapped text), several lines wrapped, Oui/Non, dates
+    and ranks centred (right-aligned, they would run into the next column's text)."""
+    centred = column.kind in (Kind.YES_NO, Kind.DATE) or column.attr == "rank"
     return Alignment(vertical="top", wrap_text=column.attr in WRAPPED or None,
                      horizontal="center" if centred else None)
 
