@@ -105,3 +105,27 @@ def test_a_file_that_is_no_workbook_is_explained_in_french(tmp_path):
         text = result.text()
         assert result.status != 0 and "inattendue" not in text and "registre.xlsx" in text
         assert not any(word in text for word in ("File", "not found", "zip file", "Error")), text
+
+
+def test_telling_an_ods_never_blocks_on_a_named_pipe_nor_reads_a_large_member(tmp_path):
+    """The writing commands ask « is it an .ods? » before the guard looks at the file: that question must not open
+    a named pipe (the opening waits for a writer forever) nor inflate a huge « mimetype »."""
+    import os
+    import threading
+    import zipfile
+
+    pipe = tmp_path / "tube.xlsx"
+    os.mkfifo(pipe)
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append((is_ods(pipe), app.recalc(pipe, clock=NOW))),
+                              daemon=True)
+    asking.start()
+    asking.join(timeout=20)
+    assert not asking.is_alive(), "is_ods or recalc opened the named pipe"
+    (ods_answer, result), = answers
+    assert ods_answer is False and result.status != 0 and "tube" in result.text() and "inattendue" not in result.text()
+    big = tmp_path / "gros.xlsx"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", b"application/vnd.oasis.opendocument.spreadsheet" + b" " * 50_000_000)
+        z.writestr("content.xml", b"<x/>")
+    assert is_ods(big) is False

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
+import stat
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -148,11 +151,18 @@ def table_label(table: Table) -> str:
 
 def is_ods(path: str | Path) -> bool:
     """Whether the file at `path` is an OpenDocument spreadsheet (LibreOffice's .ods), whatever its name says: its
-    zip's first member, « mimetype », names the format."""
+    zip's first member, « mimetype », names the format. Anything but a regular file (a named pipe would block the
+    opening) and a « mimetype » larger than its name are not."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with zipfile.ZipFile(path) as z:
-            return z.read("mimetype")[:200].strip() == guard.ODS_MIMETYPE
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+            info = z.getinfo("mimetype")
+            if info.file_size > 200:
+                return False
+            with z.open(info) as member:
+                return member.read(200).strip() == guard.ODS_MIMETYPE
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error):
         return False
 
 
