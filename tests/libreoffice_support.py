@@ -35,12 +35,13 @@ XLSX = "xlsx:Calc MS Excel 2007 XML"
 ODS = "ods"
 
 
-def french_profile(folder: Path, recalc_on_load: bool = False) -> Path:
-    """A new LibreOffice user profile in `folder`, set to fr-FR. Returns its folder (for -env:UserInstallation)."""
+def french_profile(folder: Path, recalc_on_load: bool = False, locale: str = "fr-FR") -> Path:
+    """A new LibreOffice user profile in `folder`, set to fr-FR (or `locale`: « en-US » for an English one).
+    Returns its folder (for -env:UserInstallation)."""
     user = folder / "user"
     user.mkdir(parents=True, exist_ok=True)
-    items = "\n".join(_ITEM.format(path=p, name=n, value=v) for p, n, v in FR_FR + (RECALC_ON_LOAD if recalc_on_load
-                                                                                   else ()))
+    settings = tuple((p, n, locale) for p, n, _ in FR_FR) + (RECALC_ON_LOAD if recalc_on_load else ())
+    items = "\n".join(_ITEM.format(path=p, name=n, value=v) for p, n, v in settings)
     (user / "registrymodifications.xcu").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" '

@@ -300,10 +300,17 @@ def test_french_libreoffice_saves_and_reopens_every_amount_right(outputs, tmp_pa
     repaired = tmp_path / "ancien-recalcule.xlsx"
     shutil.copy(saved[old.name], repaired)
     assert any("Formats de nombres rétablis" in line.text for line in recalc(repaired).lines)
+    # the same files saved by an English LibreOffice (en-US: « , » thousands, « . » decimals), shown in French below
+    english = []
+    for path in convert(french_profile(tmp_path / "profil-en", locale="en-US"), [registry, listing, merged], XLSX,
+                        tmp_path / "enregistre-en"):
+        english.append(path.rename(path.with_name(f"{path.stem}-en{path.suffix}")))
+    for path in english:
+        assert not [c for c in format_codes(path) if c in DAMAGED_FORMATS or unescaped_space(c)], path.name
 
     shown_dir = tmp_path / "affiche"
-    convert(profile, [saved[registry.name], saved[old.name], repaired, saved[listing.name], saved[merged.name]],
-            CSV_AS_SHOWN, shown_dir, expect=5)
+    convert(profile, [saved[registry.name], saved[old.name], repaired, saved[listing.name], saved[merged.name],
+                      *english], CSV_AS_SHOWN, shown_dir, expect=8)
 
     apps = _csv(shown_dir, registry.stem, schema.SHEET_APPLICATIONS)
     first, second = _row(apps, "63-001"), _row(apps, "63-002")
@@ -331,6 +338,22 @@ def test_french_libreoffice_saves_and_reopens_every_amount_right(outputs, tmp_pa
     assert _row(laureates, "Total")["Montant financé (€)"] == "75 000,00 €"
     assert _row(_csv(shown_dir, merged.stem, "Par département"), "Total")["Montant financé (€)"] == "75 000,00 €"
     assert re.fullmatch(r"\d\d/\d\d/2021", _row(laureates, "63")["Date de décision"])
+
+    # Every sheet (« Classement », « Notation », the list's and the consolidation's included): each amount and
+    # percentage shown as French writes it, and what the English save shows is what the French one shows.
+    amounts = percents = 0
+    for path in (registry, listing, merged):
+        for sheet in openpyxl.load_workbook(path, read_only=True).sheetnames:
+            french = _csv(shown_dir, path.stem, sheet)
+            assert _csv(shown_dir, f"{path.stem}-en", sheet) == french, (path.name, sheet)
+            for value in (v for row in french for v in row):
+                if re.fullmatch(r"[-\d ,.]+ ?€", value):
+                    assert re.fullmatch(r"-?\d{1,3}( \d{3})*,\d\d €", value), (path.name, sheet, value)
+                    amounts += 1
+                elif re.fullmatch(r"[-\d ,.]+ ?%", value):
+                    assert re.fullmatch(r"-?\d+,\d %", value), (path.name, sheet, value)
+                    percents += 1
+    assert amounts > 100 and percents > 5, (amounts, percents)
 
 
 def test_the_ditp_list_and_the_consolidation_have_rows_tall_enough_for_their_wrapped_text(outputs):
