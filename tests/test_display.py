@@ -80,6 +80,15 @@ def test_every_number_format_has_its_spaces_escaped_and_one_font_family(outputs)
         assert codes and not [c for c in codes if unescaped_space(c)], path.name
     for path in outputs:
         assert set(font_names(path)) == {FONT_NAME}, path.name
+    with zipfile.ZipFile(outputs[0]) as z:  # the dashboard's and the ranking's charts: their text too
+        charts = [etree.fromstring(z.read(n)) for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 3
+    for chart in charts:
+        latin = chart.find(f"{CHART}txPr/{{http://schemas.openxmlformats.org/drawingml/2006/main}}p/"
+                           "{http://schemas.openxmlformats.org/drawingml/2006/main}pPr/"
+                           "{http://schemas.openxmlformats.org/drawingml/2006/main}defRPr/"
+                           "{http://schemas.openxmlformats.org/drawingml/2006/main}latin")
+        assert latin is not None and latin.get("typeface") == FONT_NAME
     assert EURO_FORMAT in format_codes(outputs[0]) and PERCENT_FORMAT in format_codes(outputs[0])
     assert unescaped_space('#,##0.00 "€"') and not unescaped_space('#,##0.00" €"')
 

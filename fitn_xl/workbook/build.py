@@ -10,8 +10,11 @@ from copy import copy
 from dataclasses import fields
 
 from openpyxl import Workbook
+from openpyxl.chart.text import RichText
 from openpyxl.comments import Comment
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
@@ -20,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
+from openpyxl.xml.constants import DRAWING_NS
 
 from .. import schema
 from ..schema import Column, Kind, Table
@@ -129,7 +133,29 @@ def place_chart(ws, chart, first_col: int, first_row: int, last_col: int, last_r
     anchor = TwoCellAnchor(editAs="oneCell")
     anchor._from = AnchorMarker(col=first_col - 1, row=first_row - 1)
     anchor.to = AnchorMarker(col=last_col, row=last_row)
+    chart_font(chart)
     ws.add_chart(chart, anchor)
+
+
+def chart_font(chart) -> None:
+    """Write every text of `chart` (title, axes, legend, labels) in `FONT_NAME`, as the cells: the chart's default
+    text properties (`c:chartSpace/c:txPr`), which openpyxl 3.1 has no attribute for. Without them Excel draws it
+    in Calibri, LibreOffice in Carlito."""
+    write = chart._write
+
+    def _write():
+        tree = write()
+        props = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(
+            latin=DrawingFont(typeface=FONT_NAME), cs=DrawingFont(typeface=FONT_NAME))),
+            endParaRPr=CharacterProperties())]).to_tree("txPr")
+        for paragraph in props.iter(f"{{{DRAWING_NS}}}p"):  # properties only: openpyxl adds an empty run
+            for run in paragraph.findall(f"{{{DRAWING_NS}}}r"):
+                paragraph.remove(run)
+        after = tree.find("spPr")
+        (after if after is not None else tree.find("chart")).addnext(props)
+        return tree
+
+    chart._write = _write
 
 
 def show_axes(chart, shown: bool = True) -> None:
