@@ -378,4 +378,7 @@ def test_the_ditp_list_and_the_consolidation_have_rows_tall_enough_for_their_wra
                          if ws.cell(r, c).alignment.wrap_text), default=1)
             assert (ws.row_dimensions[r].height or LINE_HEIGHT) >= row_height(lines), (path.name, r)
             tall += lines > 1
+        headers = [c.value for c in ws[1]]
+        for header in ("Date de décision", "Date de fin du projet"):  # centred: never against the next text
+            assert ws.cell(2, headers.index(header) + 1).alignment.horizontal == "center", (path.name, header)
     assert tall

@@ -92,6 +92,8 @@ def write_rows(ws: Worksheet, headers: tuple[str, ...], rows, amount_headers=AMO
             if h in WRAPPED:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 lines = max(lines, wrapped_lines(v, width[h]))
+            elif h in date_headers:  # right-aligned, a date runs into the next column's text
+                cell.alignment = Alignment(vertical="top", horizontal="center")
             else:
                 cell.alignment = Alignment(vertical="top")
         if lines > 1:  # spreadsheet programs do not grow a row a program wrote
