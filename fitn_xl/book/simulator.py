@@ -32,7 +32,7 @@ from .. import schema
 from ..files import atomic_write
 from ..formulas import functions
 from ..workbook.build import font
-from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, row_height, wrapped_lines
+from ..workbook.cells import DATE_FORMAT, EURO_FORMAT, INTEGER_FORMAT, row_height, wrapped_lines
 from ..workbook.read import load_registry
 from . import native
 
@@ -167,6 +167,8 @@ def add_simulator_sheet(workbook, title: str = SHEET, addin: str = ADDIN_NONE):
             cell.number_format = DATE_FORMAT
         elif "(€)" in label:
             cell.number_format = EURO_FORMAT
+        elif label == "Population":
+            cell.number_format = INTEGER_FORMAT  # « 3 200 », as in « Candidatures »
         if choices:
             dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
             if len(dv.formula1) > 255:  # Excel's limit for a literal list: point to the cells instead
