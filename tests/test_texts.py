@@ -58,3 +58,20 @@ def test_the_readme_sheet_counts_the_dashboard_charts(registry_file):
     line = next(row[1].value for row in ws.iter_rows() if row[0].value == schema.SHEET_DASHBOARD)
     words = {2: "deux", 3: "trois", 4: "quatre"}
     assert f"{words[len(charts)]} graphiques" in line
+
+
+def test_tables_grown_by_recalc_are_named_by_their_sheets(registry_file):
+    """Rows typed just below a table: recalc takes them in and says which sheets, as the user sees them
+    (« Dépenses »), never the Excel table names (« Depenses »)."""
+    wb = openpyxl.load_workbook(registry_file)
+    ws = wb[schema.SHEET_EXPENSES]
+    row = ws.tables[schema.EXPENSES.name].ref.split(":")[1]
+    below = int("".join(ch for ch in row if ch.isdigit())) + 1
+    headers = [c.value for c in ws[1]]
+    for header, value in {schema.DOSSIER_ID: "63-001", "Libellé": "Audit complémentaire",
+                          "Catégorie": "Prestation d'accompagnement ou de conseil", "Montant (€)": 500}.items():
+        ws.cell(below, headers.index(header) + 1, value)
+    wb.save(registry_file)
+    result = app.recalc(registry_file, clock=Clock(NOW))
+    line = next(line.text for line in result.lines if "Tableaux agrandis" in line.text)
+    assert line.endswith(f"feuille(s) : « {schema.SHEET_EXPENSES} »") and schema.EXPENSES.name not in line
