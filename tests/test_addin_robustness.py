@@ -25,6 +25,24 @@ def test_classic_button_without_excel_gives_a_french_message_and_logs_the_detail
     assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
 
 
+
+def test_a_file_error_a_user_can_cause_is_said_in_french_not_as_unexpected(tmp_path, monkeypatch):
+    """The folder beside the workbook cannot be made (a file stands where it should be): the system's reason in
+    French, naming the path, not « erreur inattendue »; nothing logged as a bug."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    blocker = tmp_path / "Courriers"
+    blocker.write_text("pas un dossier", encoding="utf-8")
+
+    def work() -> scripts.Outcome:
+        (blocker / "sous-dossier").mkdir(parents=True)
+        return scripts.Outcome("fait")
+
+    outcome = scripts.guarded(scripts.LETTERS.label, work, classic=True)
+    assert not outcome.ok and "inattendue" not in outcome.message
+    assert outcome.message.startswith("Courriers de notification : le travail n'a pas abouti. Erreur de fichier : ")
+    assert str(blocker / "sous-dossier") in outcome.message and "Not a directory" not in outcome.message
+    assert not (tmp_path / ".fitn-xl").exists()
+
 def test_remote_alert_is_short_with_one_link_whatever_the_number_of_files(tmp_path, monkeypatch):
     monkeypatch.setenv("FITN_XL_URL", "https://serveur.prefecture.example:8000")
     token = "T" * 22

@@ -277,3 +277,43 @@ def test_the_lock_file_sits_beside_the_registry_and_names_nobody_once_released(r
     assert load_registry(registry).issues == []
     shutil.copy(registry, registry.with_name("copie.xlsx"))  # the lock is per registry: another file is free
     assert finish(fitn("recalc", str(registry.with_name("copie.xlsx"))))[0] == 0
+
+
+# --- a button of the add-in and a command on the same registry ---------------------------------------------------
+
+
+def _classic_book(registry: Path):
+    """What a classic button knows of the workbook it acts on, before reading it: its file (`book.fullname`)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(fullname=str(registry), name=registry.name)
+
+
+def test_a_button_pressed_during_a_command_says_which_command_holds_the_registry(registry, monkeypatch):
+    from fitn_xl.addin import scripts
+
+    recalc = fitn("recalc", str(registry), delay=3)
+    wait_for_writing(registry, recalc)
+    monkeypatch.setenv("FITN_XL_ATTENTE_VERROU", "0.3")
+    outcome = scripts.guarded(scripts.RECALC_LABEL, lambda: scripts.recalculate(_classic_book(registry)),
+                              classic=True)
+    assert not outcome.ok
+    assert outcome.message.startswith(f"Recalcul : le registre « {registry.name} » est en cours de modification par "
+                                      "une autre commande fitn-xl : « fitn-xl recalc »")
+    assert f"(processus {recalc.pid})" in outcome.message and "inattendue" not in outcome.message
+    assert finish(recalc)[0] == 0
+
+
+def test_a_command_started_while_a_button_works_waits_for_it_then_writes(registry):
+    from fitn_xl.addin import scripts
+
+    with scripts._holding(_classic_book(registry), scripts.RECALC_LABEL):
+        code, out, err = finish(fitn("scoring", str(registry), "--evaluateur", "Mme Durand", wait=0.3))
+        assert code == 1 and "« complément Excel, bouton « Recalcul » »" in err
+        assert f"(processus {os.getpid()})" in err and scores(registry) == []
+        waiting = fitn("scoring", str(registry), "--evaluateur", "Mme Durand")
+        time.sleep(1.5)
+        assert waiting.poll() is None  # still waiting for the button
+    code, out, err = finish(waiting)
+    assert code == 0, err
+    assert sorted(scores(registry)) == [(f"2021-00{i}", "Mme Durand") for i in (3, 4, 5)]

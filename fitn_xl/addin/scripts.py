@@ -24,8 +24,9 @@ from pathlib import Path
 import xlwings as xw
 
 from .. import app
-from ..app.result import SYSTEM_CLOCK, Clock, Result
+from ..app.result import SYSTEM_CLOCK, Clock, Result, os_error_message
 from ..typography import for_display
+from ..workbook.errors import RegistryError
 from ..workbook.lock import acting_as, registry_lock
 from . import bookio
 
@@ -86,8 +87,14 @@ def _write_classic_log(label: str, exc: BaseException) -> Path | None:
 
 
 def unexpected(label: str, exc: BaseException, classic: bool = False) -> Outcome:
-    """The Outcome of a button that failed in an unexpected way: a short French message; the traceback goes to
-    the server log (remote) or to `classic_log()` (classic), and into the message only when FITN_XL_DEBUG is set."""
+    """The Outcome of a button that failed: what a user can cause (a registry error: the registry busy with another
+    fitn-xl command, not a registry…; a file error: a folder without write permission) is said as it is, in French;
+    anything else is unexpected: a short French message, the traceback in the server log (remote) or in
+    `classic_log()` (classic), and in the message only when FITN_XL_DEBUG is set."""
+    if isinstance(exc, RegistryError):
+        return Outcome(f"{label} : {exc}", ok=False)
+    if isinstance(exc, OSError):
+        return Outcome(f"{label} : le travail n'a pas abouti. {os_error_message(exc)}", ok=False)
     logger.error("%s : erreur inattendue (%s)", label, type(exc).__name__, exc_info=exc)
     if classic:
         written = _write_classic_log(label, exc)
