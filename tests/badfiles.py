@@ -9,7 +9,8 @@ what its header says, 20 000 parts), XML entity tricks (billion laughs, an exter
 a named pipe, a 40 000-character text, and odd file names (Latin-1 bytes, spaces and quotes). Each entry says
 whether a command may accept it (`valid`: the file is a registry, only odd).
 
-`python tests/badfiles.py build FOLDER` builds the corpus in FOLDER; `python tests/badfiles.py run FOLDER I N`
+`python tests/badfiles.py build FOLDER` builds the corpus in FOLDER (`build-unreadable`: one registry its user may
+not read); `python tests/badfiles.py run FOLDER I N`
 runs every command on the I-th of N shares of it inside one process (through `fitn_xl.cli.main`, under a 4 GB
 address-space limit, so that an allocation calamine would abort on is an abort here too), printing one JSON line
 per run as soon as it ends (the last line printed names the run that crashed, if one does).
@@ -277,7 +278,7 @@ def snapshot(folder: Path, content: bool = False) -> dict[str, str]:
             out[str(p)] = f"dossier:{st.st_mode:o}:{st.st_ino}"
             continue
         out[str(p)] = f"{st.st_size}:{st.st_mode:o}:{st.st_ino}:{st.st_mtime_ns}"
-        if content and p.is_file() and not p.is_symlink():
+        if content and p.is_file() and not p.is_symlink() and os.access(p, os.R_OK):
             out[str(p)] += ":" + hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
@@ -290,6 +291,25 @@ def build_all(folder: Path) -> None:
     write_export(folder / "modele" / "export-ds.xlsx", fitn_demarche(), week1())
     (folder / "entries.json").write_text(json.dumps([[e.name, e.what, e.valid, e.heavy] for e in entries],
                                                     ensure_ascii=True), encoding="utf-8", errors="surrogateescape")
+
+
+def build_unreadable(folder: Path) -> None:
+    """A corpus of one registry its user may not read (mode 000), for `run` by a user other than its owner (the
+    owner, or root, reads it whatever its mode)."""
+    from ds_export import fitn_demarche, week1, write_export
+
+    from fitn_xl.book.build import build_registry
+    from fitn_xl.core import parameters_for
+
+    good = folder / "modele" / "registre.xlsx"
+    good.parent.mkdir(parents=True, exist_ok=True)
+    build_registry(good, parameters_for("63", "Puy-de-Dôme"))
+    write_export(folder / "modele" / "export-ds.xlsx", fitn_demarche(), week1())
+    unreadable = folder / "illisible.xlsx"
+    shutil.copy(good, unreadable)
+    unreadable.chmod(0)
+    (folder / "entries.json").write_text(json.dumps([[unreadable.name, "a registry its user may not read", False,
+                                                      False]]), encoding="utf-8")
 
 
 def _own(path: Path) -> bool:
@@ -357,5 +377,7 @@ def run(folder: Path, share: int = 0, shares: int = 1) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "build":
         build_all(Path(sys.argv[2]))
+    elif sys.argv[1] == "build-unreadable":
+        build_unreadable(Path(sys.argv[2]))
     else:
         run(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

@@ -56,6 +56,46 @@ def corpus(tmp_path_factory) -> list[dict]:
     return runs
 
 
+@pytest.fixture(scope="module")
+def unreadable() -> list[dict]:
+    """Every command on a registry its user may not read (mode 000), run by a user who does not own it."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="fitn-illisible-"))  # not under pytest's folder: « nobody » cannot enter
+    try:
+        folder.chmod(0o777)
+        subprocess.run([sys.executable, str(HERE / "badfiles.py"), "build-unreadable", str(folder)], check=True,
+                       timeout=120, cwd=HERE)
+        # root reads a file whatever its mode: the driver then runs as « nobody »
+        unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        if unprivileged and not shutil.which("setpriv"):
+            pytest.skip("setpriv absent (util-linux) : root lit tout fichier")
+        driver = subprocess.run([*unprivileged, sys.executable, str(HERE / "badfiles.py"), "run", str(folder), "0",
+                                 "1"], capture_output=True, text=True, cwd=HERE, timeout=300,
+                                env={**os.environ, "HOME": str(folder)})
+        records = [json.loads(line) for line in driver.stdout.splitlines() if line.startswith("{")]
+        assert driver.returncode == 0, driver.stderr[-3000:]
+        assert records[-1].get("untouched") == [], f"inputs changed: {records[-1]}"
+        assert not list(folder.rglob("*.fitn-verrou*")), "a registry lock was left behind"
+        return [r for r in records if "command" in r]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_registry_its_user_may_not_read_is_said_so_by_every_command(unreadable):
+    assert {r["command"] for r in unreadable} >= {"check", "recalc", "ditp --send", "scoring", "consolidate",
+                                                  "import (registre)", "import (export DS)", "upgrade", "payments"}
+    problems = []
+    for run in unreadable:
+        text = _messages(run)
+        if run["code"] != 1 or "accès refusé : vous n'avez pas le droit de lire ce fichier" not in text \
+                or "illisible.xlsx" not in text or ENGLISH.findall(text.replace("fitn-xl", "")) \
+                or "inattendue" in text or "lecture seule" in text or run["changed"]:
+            problems.append(f"{run['command']}: exit {run['code']}, {text[:300]!r}, changed {run['changed']}")
+    assert not problems, "\n".join(problems)
+
+
 def _messages(run: dict) -> str:
     """What the user reads; for `check --json`, the messages inside the document (its keys are the contract)."""
     if run["command"] == "check --json" and run["out"].startswith("{"):

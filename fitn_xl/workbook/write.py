@@ -77,6 +77,10 @@ def check_writable(path: str | Path, force: bool = False) -> None:
     folder is read-only (whatever `force` says: the read-only attribute is the owner's decision)."""
     path = Path(path)
     check_not_open(path, force)
+    if path.is_file() and not os.access(path, os.R_OK):  # not even readable: the reader's words, not « read-only »
+        raise RegistryReadOnly(
+            f"« {path.name} » : accès refusé : vous n'avez pas le droit de lire ce fichier (demandez ce droit ou "
+            "copiez le fichier dans un dossier à vous).")
     if read_only(path):
         raise RegistryReadOnly(
             f"« {path.name} » est en lecture seule : fitn-xl ne le modifie pas. Si vous voulez qu'il le soit, retirez "
