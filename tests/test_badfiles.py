@@ -262,3 +262,51 @@ def test_the_add_in_does_not_ask_excel_for_a_sheet_beyond_the_limits():
     with pytest.raises(guard.WorkbookRefused, match="feuille « Candidatures » : sa zone utilisée va jusqu'à la "
                                                     "cellule XFD1048576"):
         bookio.sheet_values(sheet)
+
+
+def _with_rows(registry: Path, out: Path, sheet: str, rows: bytes) -> Path:
+    part = XlsxPackage(registry).sheet_parts[sheet]
+    with zipfile.ZipFile(registry) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data.replace(b"</sheetData>", rows + b"</sheetData>") if info.filename == part
+                          else data)
+    return out
+
+
+def test_a_sheet_of_a_million_and_a_half_empty_rows_is_read_but_never_parsed_whole(tmp_path, capsys):
+    """1.5 million empty `<row>` elements under « Candidatures » (a few MB zipped): read like any registry (calamine
+    keeps no empty row), but recalc and the DS import, which patch that sheet, refuse it on its bytes, before lxml
+    holds 1.5 million rows (0.9 GB and 8 s before): French, naming the sheet, saying what to do; the file as it was."""
+    from ds_export import fitn_demarche, week1, write_export
+
+    registry = _with_rows(standard_registry(tmp_path / "base.xlsx"), tmp_path / "registre.xlsx",
+                          schema.SHEET_APPLICATIONS, b"".join(b'<row r="%d"/>' % r for r in range(20, 1_500_020)))
+    before = registry.read_bytes()
+    assert main(["check", str(registry)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    said = ("« registre.xlsx », feuille « Candidatures » : elle enregistre 1\u202f500\u202f007 lignes, vides ou "
+            "seulement mises en forme pour la plupart (250\u202f000 au plus) : fitn-xl ne la modifie pas. Supprimez "
+            "les lignes et colonnes en trop")
+    start = time.monotonic()
+    with open(tmp_path / "sortie.txt", "w+", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "fitn_xl.cli", "recalc", str(registry)], stdout=out,
+                                stderr=subprocess.STDOUT, cwd=HERE.parent)
+        _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak memory
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err = out.read()
+    assert proc.returncode == 1 and said in err, err
+    assert usage.ru_maxrss < 400 * 1024, f"{usage.ru_maxrss // 1024} MB"  # kilobytes on Linux
+    assert time.monotonic() - start < 10
+    export = write_export(tmp_path / "export-ds.xlsx", fitn_demarche(), week1())
+    assert main(["import", str(registry), str(export)]) == 1
+    assert said in capsys.readouterr().err
+    assert registry.read_bytes() == before
+
+
+def test_a_part_with_millions_of_elements_is_refused_before_lxml_parses_it():
+    with pytest.raises(guard.WorkbookRefused, match="la partie interne « xl/sharedStrings.xml » compte "
+                                                    "2\u202f500\u202f001 éléments XML"):
+        guard.check_patchable(b"<sst>" + b"<si/>" * 2_500_000 + b"</sst>", "registre.xlsx", "xl/sharedStrings.xml")
+    guard.check_patchable(b"<sst>" + b"<si/>" * 1_000_000 + b"</sst>", "registre.xlsx", "xl/sharedStrings.xml")

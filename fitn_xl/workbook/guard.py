@@ -12,7 +12,9 @@ Reading a worksheet part costs one decompression (the reader decompresses each s
 registry's reader does it in a thread, ahead of calamine) and one search; a sheet whose cells are not all where its
 `<dimension>` says, or written otherwise than Excel, LibreOffice and openpyxl write them (cells without their
 reference first, a namespace prefix), is counted cell by cell, as calamine would place them. The length of one text
-is bounded where values are read (`values.check_value`: no more than an Excel cell holds).
+is bounded where values are read (`values.check_value`: no more than an Excel cell holds). A part that fitn-xl
+patches (parsed whole by lxml: `XlsxPackage.xml`) is bounded on its bytes first (`check_patchable`: its size, its
+elements, a worksheet's `<row>` elements, empty ones included).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ MAX_PATCHED_BYTES = 64 * 1024 * 1024  # a part parsed whole by lxml to be patche
 MAX_ROWS = 250_000  # rows of a sheet, up to its last filled cell
 MAX_COLUMNS = 2_000  # columns of a sheet, up to its last filled cell (Excel's limit: 16 384)
 MAX_CELLS = 10_000_000  # rows × columns of a sheet: what calamine allocates, 32 bytes each
+# a worksheet part fitn-xl patches (parsed whole by lxml, about 400 bytes an element): its XML elements and its
+# <row> elements, empty ones included (a national registry's largest sheet: 411 163 elements, 25 001 rows)
+MAX_PATCHED_ELEMENTS = 2_000_000
+MAX_PATCHED_ROWS = MAX_ROWS
 
 XLSX, ODS = "xlsx", "ods"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -450,6 +456,30 @@ def check_sheet_xml(xml: bytes, file: str, sheet: str) -> None:
                                     f"{WHAT_TO_DO_LIMITS}", sheet)
 
 
+def check_patchable(xml: bytes, file: str, part: str, sheet: str | None = None) -> None:
+    """Refuse (`WorkbookRefused`) a part too large to be parsed whole by lxml for patching: more than
+    `MAX_PATCHED_BYTES` or `MAX_PATCHED_ELEMENTS` elements, and for a worksheet (`sheet`: its name) more than
+    `MAX_PATCHED_ROWS` `<row>` elements (empty or only formatted rows count: lxml holds each one). Counted on the
+    bytes, before lxml allocates; a worksheet's message names it and says what to do."""
+    elements = xml.count(b"<") - xml.count(b"</") - xml.count(b"<?") - xml.count(b"<!")
+    rows = xml.count(b"<row") if sheet else 0
+    if len(xml) > MAX_PATCHED_BYTES:
+        what = f"dépasse {_mb(MAX_PATCHED_BYTES)} une fois décompressée"
+    elif rows > MAX_PATCHED_ROWS:
+        what = (f"enregistre {number(rows)} lignes, vides ou seulement mises en forme pour la plupart "
+                f"({number(MAX_PATCHED_ROWS)} au plus)")
+    elif elements > MAX_PATCHED_ELEMENTS:
+        what = f"compte {number(elements)} éléments XML ({number(MAX_PATCHED_ELEMENTS)} au plus)"
+    else:
+        return
+    if sheet is None:
+        raise WorkbookRefused(file, f"la partie interne « {part} » {what} : fichier refusé.")
+    raise WorkbookRefused(file, f"elle {what} : fitn-xl ne la modifie pas. Supprimez les lignes et colonnes en trop "
+                                "au-delà des tableaux (dans Excel, Ctrl+Fin montre la dernière cellule utilisée ; "
+                                "sélectionnez les lignes ou colonnes en trop, clic droit, Supprimer), enregistrez, "
+                                "puis relancez.", sheet)
+
+
 _CANONICAL_FILLED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
 _TAGS = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c|v|is|f)(?=[\s/>])([^>]*?)(/?)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -570,5 +600,5 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
 
 
 __all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "ODS", "XLSX", "Package",
-           "WorkbookRefused", "check_extent", "check_ods_xml", "check_sheet_xml", "check_sheets", "inspect",
-           "read_part"]
+           "WorkbookRefused", "check_extent", "check_ods_xml", "check_patchable", "check_sheet_xml", "check_sheets",
+           "inspect", "read_part"]

@@ -472,12 +472,15 @@ class XlsxPackage:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def xml(self, part: str) -> etree._Element:
+    def xml(self, part: str, sheet: str | None = None) -> etree._Element:
+        """The part parsed by lxml, first checked on its bytes (`guard.check_patchable`: size, elements, and rows of
+        a worksheet, `sheet` being its name, which the refusal then names)."""
         if part not in self._xml:
             if part in self._new:
                 data = self._new[part]
-            else:  # at most guard.MAX_PATCHED_BYTES, CRC checked, no DTD (issue 12)
-                data = guard.read_part(self.zip, part, self.path.name, limit=guard.MAX_PATCHED_BYTES)
+            else:  # CRC checked, no DTD, bounded on its bytes before lxml allocates (issue 12)
+                data = guard.read_part(self.zip, part, self.path.name, sheet)
+                guard.check_patchable(data, self.path.name, part, sheet)
             try:
                 self._xml[part] = etree.fromstring(data, _PARSER)
             except etree.XMLSyntaxError:
@@ -496,7 +499,7 @@ class XlsxPackage:
                 raise RegistryError(f"« {readable(self.path.name)} » : la feuille « {name} » est absente du classeur "
                                     "(renommée ou supprimée ?) : rendez-lui son nom, ou repartez d'un registre créé "
                                     "par fitn-xl new.")
-            self._sheets[name] = SheetXml(self.xml(part), self.style_with_quote_prefix)
+            self._sheets[name] = SheetXml(self.xml(part, name), self.style_with_quote_prefix)
             self.touch(part)
         return self._sheets[name]
 
@@ -577,7 +580,7 @@ class XlsxPackage:
         strings = [_unescape(s) for s in self.shared_strings()]
         dates = self.date_styles()
         part = self.sheet_parts.get(sheet)
-        root = self.xml(part)
+        root = self.xml(part, sheet)
         data = root.find(_T["sheetData"])
         grid: dict[int, dict[int, object]] = {}
         for row in data.iterchildren(_T["row"]):
