@@ -226,9 +226,10 @@ def test_a_libreoffice_ods_passes_the_guard(tmp_path):
 
 def test_a_text_longer_than_a_cell_is_an_error_where_it_is(tmp_path, capsys):
     registry = standard_registry(tmp_path / "registre.xlsx")
-    with XlsxPackage(registry) as pkg:
-        pkg.sheet(schema.SHEET_APPLICATIONS).set_values({"D2": "x" * 40_000})
-        pkg.save(tmp_path / "long.xlsx")
+    with XlsxPackage(registry) as pkg:  # fitn-xl writes no such cell (test below): the text goes in afterwards
+        pkg.sheet(schema.SHEET_APPLICATIONS).set_values({"D2": "LONG"})
+        pkg.save(tmp_path / "court.xlsx")
+    _with_text(tmp_path / "court.xlsx", tmp_path / "long.xlsx", b">LONG<", b">" + b"x" * 40_000 + b"<")
     assert main(["check", str(tmp_path / "long.xlsx")]) == 1
     out = capsys.readouterr().out
     assert ("Feuille « Candidatures », ligne 2, colonne « Collectivité » : texte de 40\u202f000 caractères, plus que "
@@ -262,6 +263,13 @@ def test_the_add_in_does_not_ask_excel_for_a_sheet_beyond_the_limits():
     with pytest.raises(guard.WorkbookRefused, match="feuille « Candidatures » : sa zone utilisée va jusqu'à la "
                                                     "cellule XFD1048576"):
         bookio.sheet_values(sheet)
+
+
+def _with_text(src: Path, out: Path, old: bytes, new: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info).replace(old, new))
+    return out
 
 
 def _with_rows(registry: Path, out: Path, sheet: str, rows: bytes) -> Path:
@@ -310,3 +318,23 @@ def test_a_part_with_millions_of_elements_is_refused_before_lxml_parses_it():
                                                     "2\u202f500\u202f001 éléments XML"):
         guard.check_patchable(b"<sst>" + b"<si/>" * 2_500_000 + b"</sst>", "registre.xlsx", "xl/sharedStrings.xml")
     guard.check_patchable(b"<sst>" + b"<si/>" * 1_000_000 + b"</sst>", "registre.xlsx", "xl/sharedStrings.xml")
+
+
+def test_an_import_never_writes_a_text_longer_than_a_cell(tmp_path, capsys):
+    """A DS dossier with a 40 000-character answer: the import would write a cell that Excel « repairs » when it
+    opens the registry; refused, naming the cell, nothing written."""
+    from ds_export import fitn_demarche, week1, write_export
+
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    before = registry.read_bytes()
+    dossiers = week1()
+    champs = dossiers[0].champs
+    longest = max((k for k, v in champs.items() if isinstance(v, str)), key=lambda k: len(champs[k]))
+    champs[longest] = "é" * 40_000
+    export = write_export(tmp_path / "export-ds.xlsx", fitn_demarche(), dossiers)
+    assert main(["import", str(registry), str(export)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"« registre\.xlsx », feuille « Candidatures », cellule [A-Z]+\d+ : texte de 40\u202f000 "
+                     r"caractères, plus que les 32\u202f767 qu'une cellule d'Excel peut contenir : rien n'a été écrit",
+                     err), err
+    assert registry.read_bytes() == before

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from ..files import readable
-from ..values import ExcelError, Uncomputed, is_date_format
+from ..values import MAX_TEXT, ExcelError, Uncomputed, is_date_format
 from . import guard
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
@@ -113,8 +113,10 @@ def _number_text(value) -> str:
 class SheetXml:
     """One worksheet part, parsed with lxml. Rows and columns are 1-based Excel numbers."""
 
-    def __init__(self, root: etree._Element, quoted_style: Callable[[str | None], str] | None = None):
+    def __init__(self, root: etree._Element, quoted_style: Callable[[str | None], str] | None = None,
+                 where: str = ""):
         self.root = root
+        self.where = where  # « « registre.xlsx », feuille « Candidatures » », for messages
         self.quoted_style = quoted_style  # style index -> the same style with Excel's quote prefix
         self.data = root.find(_T["sheetData"])
         if self.data is None:
@@ -205,6 +207,8 @@ class SheetXml:
                 style = self.quoted_style(style if style is not None else cell.get("s"))
             if style is not None:
                 cell.set("s", str(style))
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise RegistryError(_too_long(self.where, f"{column_letters(c)}{r}", value))
             _set_value(cell, value)
         if created:
             ordered = sorted(cells.items())
@@ -307,6 +311,14 @@ def _has_value(cell: etree._Element) -> bool:
     if v is not None and (v.text or "") != "":
         return True
     return cell.find(_T["is"]) is not None or cell.find(_T["f"]) is not None
+
+
+def _too_long(where: str, ref: str, text: str) -> str:
+    """No cell of Excel holds more than `MAX_TEXT` characters: Excel « repairs » a file that has one."""
+    n = f"{len(text):,}".replace(",", "\u202f")
+    return (f"{where + ', ' if where else ''}cellule {ref} : texte de {n} caractères, plus que les 32\u202f767 qu'une "
+            "cellule d'Excel peut contenir : rien n'a été écrit. Raccourcissez-le là d'où il vient (formulaire, "
+            "démarche DS), puis relancez.")
 
 
 def _set_value(cell: etree._Element, value) -> None:
@@ -499,7 +511,8 @@ class XlsxPackage:
                 raise RegistryError(f"« {readable(self.path.name)} » : la feuille « {name} » est absente du classeur "
                                     "(renommée ou supprimée ?) : rendez-lui son nom, ou repartez d'un registre créé "
                                     "par fitn-xl new.")
-            self._sheets[name] = SheetXml(self.xml(part, name), self.style_with_quote_prefix)
+            self._sheets[name] = SheetXml(self.xml(part, name), self.style_with_quote_prefix,
+                                          f"« {readable(self.path.name)} », feuille « {name} »")
             self.touch(part)
         return self._sheets[name]
 
