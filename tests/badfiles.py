@@ -177,6 +177,12 @@ def build(folder: Path) -> tuple[Path, list[Entry]]:
     _rewrite(good, add("chaine-partagee.xlsx", "a shared string that does not exist"),
              lambda n, d: d.replace(b"</sheetData>", b'<row r="2"><c r="A2" t="s"><v>99999</v></c></row>'
                                     b"</sheetData>") if n == candidatures else d)
+    # attributes no program writes: read by calamine, met again when fitn-xl patches the sheet or the table
+    _rewrite(good, add("colonne-sans-numero.xlsx", "a <col> whose min and max are no numbers", valid=True),
+             lambda n, d: d.replace(b"<cols>", b'<cols><col min="abc" max="" width="9"/>') if n == candidatures
+             else d)
+    _rewrite(good, add("plage-fausse.xlsx", "a table whose range is no range", valid=True),
+             lambda n, d: re.sub(rb' ref="[^"]*"', b' ref="ZZ"', d, count=1) if n.startswith("xl/tables/") else d)
     from openpyxl import Workbook
 
     other = Workbook()

@@ -120,12 +120,17 @@ class SheetXml:
         self.quoted_style = quoted_style  # style index -> the same style with Excel's quote prefix
         self.data = root.find(_T["sheetData"])
         if self.data is None:
-            raise RegistryError("feuille sans données (sheetData absent)")
+            raise RegistryError(f"{where + ' : ' if where else ''}la feuille n'a pas de données (élément sheetData "
+                                f"absent). {guard.DAMAGED}")
         self._rows: dict[int, etree._Element] = {}
         self._order: list[int] = []
         last = 0
         for row in self.data.iterchildren(_T["row"]):
-            r = int(row.get("r") or last + 1)
+            number = row.get("r") or str(last + 1)
+            if not number.isdigit() or not 0 < int(number) <= 1_048_576:
+                raise RegistryError(f"{where + ' : ' if where else ''}une ligne porte le numéro « {number[:20]} », "
+                                    f"qu'Excel ne connaît pas. {guard.DAMAGED}")
+            r = int(number)
             row.set("r", str(r))
             self._rows[r] = row
             self._order.append(r)
@@ -136,7 +141,10 @@ class SheetXml:
         cols = root.find(_T["cols"])
         if cols is not None:
             for col in cols.iterchildren(_T["col"]):
-                first, last = int(col.get("min")), int(col.get("max"))
+                first, last = col.get("min") or "", col.get("max") or ""
+                if not (first.isdigit() and last.isdigit()):  # no column of Excel: its width or style is nobody's
+                    continue
+                first, last = int(first), int(last)
                 if last - first > 16384:
                     continue
                 for c in range(first, last + 1):
@@ -528,6 +536,13 @@ class XlsxPackage:
                     if rel.get("Type", "").endswith("/table"):
                         tpart = _resolve(part, rel.get("Target"))
                         table = TableXml(tpart, self.xml(tpart), sheet)
+                        try:
+                            table.ref  # noqa: B018 - read once here: a malformed one is the file's fault
+                        except (ValueError, TypeError):
+                            raise RegistryError(
+                                f"« {readable(self.path.name)} », feuille « {sheet} » : la plage du tableau "
+                                f"« {table.name} » (« {str(table.root.get('ref'))[:30]} ») n'est pas une plage de "
+                                f"cellules. {guard.DAMAGED}") from None
                         self._tables[table.name] = table
         return self._tables
 
@@ -597,13 +612,17 @@ class XlsxPackage:
         data = root.find(_T["sheetData"])
         grid: dict[int, dict[int, object]] = {}
         for row in data.iterchildren(_T["row"]):
-            r = int(row.get("r"))
+            number = row.get("r") or ""
+            if not number.isdigit():
+                raise RegistryError(f"« {readable(self.path.name)} », feuille « {sheet} » : une ligne porte le numéro "
+                                    f"« {number[:20]} », qu'Excel ne connaît pas. {guard.DAMAGED}")
+            r = int(number)
             for c, cell in SheetXml.row_cells(row).items():
                 t = cell.get("t")
                 v = cell.find(_T["v"])
                 text = v.text if v is not None else None
                 if t == "s" and text is not None:
-                    value = strings[int(text)] if int(text) < len(strings) else ""
+                    value = strings[int(text)] if text.isdigit() and int(text) < len(strings) else ""
                 elif t == "inlineStr":
                     value = _unescape("".join(x.text or "" for x in cell.iter(_T["t"])))
                 elif t == "e":
@@ -641,7 +660,8 @@ class XlsxPackage:
         styles = self.xml("xl/styles.xml")
         num_fmts = styles.find(_T["numFmts"])
         existing = {} if num_fmts is None else {f.get("formatCode"): int(f.get("numFmtId"))
-                                               for f in num_fmts.iterchildren(_T["numFmt"])}
+                                               for f in num_fmts.iterchildren(_T["numFmt"])
+                                               if (f.get("numFmtId") or "").isdigit()}
         fmt_id = existing.get(format_code)
         if fmt_id is None:
             if num_fmts is None:
@@ -766,7 +786,7 @@ class XlsxPackage:
                          Target=f"worksheets/sheet{n}.xml")
         wb = self.xml("xl/workbook.xml")
         sheets = wb.find(_T["sheets"])
-        sheet_id = max(int(s.get("sheetId")) for s in sheets) + 1
+        sheet_id = max([int(s.get("sheetId")) for s in sheets if (s.get("sheetId") or "").isdigit()] or [0]) + 1
         etree.SubElement(sheets, _T["sheet"], {"name": name, "sheetId": str(sheet_id), f"{{{R_NS}}}id": f"rId{k}"})
         ct = self.xml("[Content_Types].xml")
         etree.SubElement(ct, f"{{{CT_NS}}}Override", PartName=f"/{part}", ContentType=WORKSHEET_CT)
