@@ -104,6 +104,24 @@ def test_scoring_started_during_a_recalc_waits_and_both_writes_are_kept(registry
     assert not holder_path(registry).exists()
 
 
+def test_an_import_started_during_a_recalc_waits_and_both_writes_are_kept(registry, tmp_path):
+    from ds_export import fitn_demarche, week1, write_export
+
+    export = write_export(tmp_path / "export-ds.xlsx", fitn_demarche(), week1())
+    before = len(load_registry(registry).registry.applications)
+    recalc = fitn("recalc", str(registry), delay=2)
+    wait_for_writing(registry, recalc)
+    importing = fitn("import", str(registry), str(export))
+    assert finish(recalc)[0] == 0
+    code, out, err = finish(importing)
+    assert code == 0, err
+    # the imported dossiers were written into the recalculated file, not into the copy recalc had read
+    assert len(load_registry(registry).registry.applications) == before + len(week1())
+    rows = sheet_rows(registry, schema.SHEET_APPLICATIONS)
+    col = [str(h) for h in rows[0]].index("Éligible")
+    assert all(r[col] in ("Oui", "Non") for r in rows[1:before + 1])
+
+
 def test_a_writer_that_cannot_wait_names_who_holds_the_registry(registry):
     recalc = fitn("recalc", str(registry), delay=3)
     wait_for_writing(registry, recalc)
