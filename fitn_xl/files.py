@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -67,11 +68,30 @@ def os_reason(exc: OSError) -> str:
     return OS_ERRORS.get(exc.errno or 0) or (f"erreur système n° {exc.errno}" if exc.errno else "erreur système")
 
 
+NAME_MAX = 255  # bytes of one file name (Linux, macOS; NTFS counts 255 UTF-16 units)
+SIDE_ROOM = 40  # what fitn-xl adds to a file's name for its side files (lock, temporary file, previous version)
+
+
+def side_stem(path: str | Path) -> str:
+    """The stem the side files of `path` are named from (`.NAME.xlsx.fitn-verrou`, `NAME.precedent.xlsx`, a
+    temporary `.NAME.xxxxxxxx.fitn-tmp.xlsx`): the file's own stem, or, when its name is so long that a side file's
+    name would pass the system's limit, the stem's beginning and a short hash of the whole name."""
+    path = Path(path)
+    raw = os.fsencode(path.name)
+    if len(raw) + SIDE_ROOM <= NAME_MAX:
+        return path.stem
+    budget = NAME_MAX - SIDE_ROOM - len(os.fsencode(path.suffix)) - 9  # « ~ » and 8 hexadecimal digits
+    stem = path.stem
+    while len(os.fsencode(stem)) > budget:
+        stem = stem[:-1]
+    return f"{stem}~{hashlib.blake2b(raw, digest_size=4).hexdigest()}"
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` on a temporary path next to `path`, then move it over `path` (never half-written)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{side_stem(path)}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))

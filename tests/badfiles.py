@@ -6,8 +6,8 @@ encrypted .xlsx (msoffcrypto-tool, as Excel encrypts), zip bombs (a part declari
 what its header says, 20 000 parts), XML entity tricks (billion laughs, an external entity), cells far away
 (XFD1048576 with its dimension, the same with a dimension that lies, written in lower case, XFD100000 in
 « Dépenses », 300 000 rows), missing parts, malformed sheet XML, a workbook that is no registry, an .ods, a folder,
-a named pipe, a 40 000-character text, and odd file names (Latin-1 bytes, spaces and quotes). Each entry says
-whether a command may accept it (`valid`: the file is a registry, only odd).
+a named pipe, a 40 000-character text, attributes no program writes, and odd file names (Latin-1 bytes, spaces and
+quotes, 245 bytes long). Each entry says whether a command may accept it (`valid`: the file is a registry, only odd).
 
 `python tests/badfiles.py build FOLDER` builds the corpus in FOLDER (`build-unreadable`: one registry its user may
 not read); `python tests/badfiles.py run FOLDER I N`
@@ -238,6 +238,8 @@ def build(folder: Path) -> tuple[Path, list[Entry]]:
     latin1 = os.fsdecode("registre-prefecture-\xe9t\xe9.xlsx".encode("latin-1"))
     shutil.copy(good, add(latin1, "a Latin-1 file name", valid=True))
     shutil.copy(good, add("registre « copie » d'Hélène.xlsx", "spaces, quotes and accents", valid=True))
+    # 245 bytes: the system takes it, a side file named after it (lock, temporary file, previous version) would not
+    shutil.copy(good, add("registre-" + "é" * 115 + "s.xlsx", "a 245-byte file name", valid=True))
     return good, entries
 
 

@@ -165,8 +165,10 @@ def test_refusals_say_what_the_file_is_and_what_to_do(corpus):
 
 
 def test_odd_registries_work_in_every_command(corpus):
-    """A Latin-1 file name, quotes and spaces, a registry without its Excel tables: read and written like any."""
-    for kind in ("a Latin-1 file name", "spaces, quotes and accents", "the registry without its Excel tables"):
+    """A Latin-1 file name, quotes and spaces, a registry without its Excel tables, a name so long that a side file
+    named after it could not be made: read and written like any."""
+    for kind in ("a Latin-1 file name", "spaces, quotes and accents", "the registry without its Excel tables",
+                 "a 245-byte file name"):
         runs = {r["command"]: r for r in corpus if r["file"] == kind}
         for command in ("check", "recalc", "relances", "scoring", "forms --registre", "consolidate"):
             assert runs[command]["code"] == 0, (kind, command, runs[command]["err"])

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..files import os_reason, side_stem
 from .errors import RegistryError
 
 WAIT_ENV = "FITN_XL_ATTENTE_VERROU"  # seconds a writer waits for another one to finish
@@ -67,7 +68,7 @@ def current_command() -> str:
 def lock_path(path: str | Path) -> Path:
     """`.REGISTRE.xlsx.fitn-verrou` beside `REGISTRE.xlsx`."""
     path = Path(path)
-    return path.with_name(f".{path.name}{LOCK_SUFFIX}")
+    return path.with_name(f".{side_stem(path)}{path.suffix}{LOCK_SUFFIX}")  # a long name: shortened (side_stem)
 
 
 def holder_path(path: str | Path) -> Path:
@@ -177,7 +178,7 @@ def registry_lock(path: str | Path, wait: float | None = None) -> Iterator[None]
     except Timeout:
         raise RegistryBusy(_busy_message(path, wait)) from None
     except OSError as exc:
-        reason = "dossier en lecture seule ou droits insuffisants" if exc.errno else str(exc)
+        reason = os_reason(exc) if exc.errno else "dossier en lecture seule ou droits insuffisants"
         raise RegistryError(f"impossible de poser le verrou « {lock_path(path).name} » à côté du registre "
                             f"« {path.name} » ({reason}) : rien n'a été écrit.") from None
     held[key] = 1

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import schema
+from ..files import side_stem
 from ..schema import Table
 from .cells import WRAPPED, number_format, row_height, to_excel, wrapped_lines
 from .lock import FileStamp, RegistryChanged, check_unchanged, registry_lock
@@ -48,7 +49,14 @@ def lock_files(path: str | Path) -> list[Path]:
     candidates = [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
     if len(path.stem) > 2:  # Excel shortens long names: ~$ replaces the first two characters
         candidates.append(path.with_name(f"~${path.name[2:]}"))
-    return [p for p in candidates if p.exists()]
+    return [p for p in candidates if _exists(p)]
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name the system cannot hold (too long): no program made that lock file
+        return False
 
 
 def check_not_open(path: str | Path, force: bool = False) -> None:
@@ -95,7 +103,7 @@ def check_writable(path: str | Path, force: bool = False) -> None:
 def previous_version_path(path: str | Path) -> Path:
     """`REGISTRE.precedent.xlsx` beside `REGISTRE.xlsx`."""
     path = Path(path)
-    return path.with_name(f"{path.stem}.precedent{path.suffix}")
+    return path.with_name(f"{side_stem(path)}.precedent{path.suffix}")  # a long name: shortened (side_stem)
 
 
 TEMP_SUFFIX = ".fitn-tmp"
@@ -108,7 +116,7 @@ def remove_stale_temps(path: str | Path, keep: Path | None = None, older_than: f
     `atomic_update`) not modified for `older_than` seconds, except `keep`. Returns those removed. Another
     registry's temp files (`.NAME.autre.…`) and recent ones (a writer at work) are left alone."""
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.stem)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX + path.suffix)}")
+    pattern = re.compile(rf"\.{re.escape(side_stem(path))}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX + path.suffix)}")
     limit = (time.time() if now is None else now) - older_than
     removed = []
     try:
@@ -142,7 +150,8 @@ def atomic_update(path: str | Path, force: bool = False, expected: FileStamp | N
     check_writable(path, force)
     with registry_lock(path):
         stamp = expected if expected is not None else FileStamp.of(path)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=TEMP_SUFFIX + path.suffix, dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{side_stem(path)}.", suffix=TEMP_SUFFIX + path.suffix,
+                                        dir=path.parent)
         os.close(fd)
         tmp = Path(tmp_name)
         remove_stale_temps(path, keep=tmp)
