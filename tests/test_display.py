@@ -177,6 +177,39 @@ def test_multi_line_text_wraps_in_rows_tall_enough_and_headers_fit(registry_file
         assert params.row_dimensions[r].height >= row_height(wrapped_lines(aide.value, 60))
 
 
+def test_every_table_of_every_sheet_has_readable_headers_and_rows_tall_enough(registry_file):
+    """After recalc, in every table of every sheet (« Notation »'s grid, « Classement »'s alerts, « Paramètres »…):
+    the header row is tall enough for its longest header, and a text of several lines is wrapped in a row tall
+    enough for it."""
+    assert recalc(registry_file).status == 0
+    wb = openpyxl.load_workbook(registry_file)
+    tables = multi = 0
+    for ws in wb.worksheets:
+        def width(c, ws=ws):
+            return ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width or 8.43
+
+        for table in ws.tables.values():
+            tables += 1
+            c0, r0, c1, r1 = openpyxl.utils.range_boundaries(table.ref)
+            header = ws.row_dimensions[r0].height or LINE_HEIGHT
+            for c in range(c0, c1 + 1):
+                text = ws.cell(r0, c).value
+                assert header >= row_height(wrapped_lines(text, width(c), bold=True)), (ws.title, text)
+            for r in range(r0 + 1, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    cell = ws.cell(r, c)
+                    if not isinstance(cell.value, str):
+                        continue
+                    lines = wrapped_lines(cell.value, width(c)) if cell.alignment.wrap_text else (
+                        cell.value.count("\n") + 1)
+                    if lines > 1:
+                        multi += 1
+                        assert cell.alignment.wrap_text, (ws.title, r, ws.cell(r0, c).value)
+                        assert (ws.row_dimensions[r].height or LINE_HEIGHT) >= row_height(lines), (
+                            ws.title, r, ws.cell(r0, c).value)
+    assert tables >= 14 and multi >= 10, (tables, multi)
+
+
 def test_a_shorter_alert_gives_the_row_a_smaller_height(registry_file):
     assert recalc(registry_file).status == 0
     ws = openpyxl.load_workbook(registry_file)[schema.SHEET_APPLICATIONS]

@@ -45,6 +45,10 @@ def test_an_ods_registry_is_read_as_its_xlsx_and_documents_are_made_from_it(ods,
     assert read.issues == [] and read.registry == original.registry
     with pytest.raises(RegistryError, match="renommé"):  # said in French, and how to save it (issue 12's guard)
         load_registry(renamed)
+    for run in (app.check, app.letters):  # « an .ods renamed .xlsx gives an English fragment »: no longer
+        args = (renamed, tmp_path / "renomme") if run is app.letters else (renamed,)
+        text = run(*args, clock=NOW).text()
+        assert "renommé" in text and "enregistrez-le" in text and "inattendue" not in text, text
     check = app.check(saved, clock=NOW)
     assert check.status == 0 and "classeur LibreOffice (.ods)" in check.text() and "Enregistrer sous" in check.text()
     assert check.cells == app.check(xlsx, clock=NOW).cells
