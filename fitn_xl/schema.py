@@ -181,7 +181,7 @@ APPLICATIONS = Table(
         _c("Part collectivités (€)", "authorities_share", Kind.AMOUNT, width=13,
            help="Mesure 3d : part du coût assumée par les collectivités (plafond du financement)"),
         _c("Mode de contractualisation (Convention ou CRTE)", "contract_mode", Kind.CHOICE, choices=CONTRACT_MODES,
-           width=16),
+           width=18),  # « contractualisation » on one line of the header
         _c("Statut", "status", Kind.CHOICE, required=True, choices=STATUSES, width=13),
         _c("Date de décision", "decided_on", Kind.DATE, width=12),
         _c("Montant accordé (€)", "granted", Kind.AMOUNT, width=13),

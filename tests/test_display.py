@@ -30,6 +30,7 @@ from fitn_xl.workbook.cells import (
     EURO_FORMAT,
     LINE_HEIGHT,
     PERCENT_FORMAT,
+    line_capacity,
     row_height,
     unescaped_space,
     wrapped_lines,
@@ -177,6 +178,11 @@ def test_multi_line_text_wraps_in_rows_tall_enough_and_headers_fit(registry_file
         assert params.row_dimensions[r].height >= row_height(wrapped_lines(aide.value, 60))
 
 
+def unbreakable(text, width: float, bold: bool = False) -> list[str]:
+    """The words of `text` too long for a line of a wrapped cell `width` wide: the program cuts them in two."""
+    return [w for w in str(text or "").split() if len(w) > line_capacity(width, bold)]
+
+
 def test_every_table_of_every_sheet_has_readable_headers_and_rows_tall_enough(registry_file):
     """After recalc, in every table of every sheet (« Notation »'s grid, « Classement »'s alerts, « Paramètres »…):
     the header row is tall enough for its longest header, and a text of several lines is wrapped in a row tall
@@ -195,6 +201,7 @@ def test_every_table_of_every_sheet_has_readable_headers_and_rows_tall_enough(re
             for c in range(c0, c1 + 1):
                 text = ws.cell(r0, c).value
                 assert header >= row_height(wrapped_lines(text, width(c), bold=True)), (ws.title, text)
+                assert not unbreakable(text, width(c), bold=True), (ws.title, text)  # no word cut in two
             for r in range(r0 + 1, r1 + 1):
                 for c in range(c0, c1 + 1):
                     cell = ws.cell(r, c)
@@ -205,6 +212,7 @@ def test_every_table_of_every_sheet_has_readable_headers_and_rows_tall_enough(re
                     if lines > 1:
                         multi += 1
                         assert cell.alignment.wrap_text, (ws.title, r, ws.cell(r0, c).value)
+                        assert not unbreakable(cell.value, width(c)), (ws.title, r, ws.cell(r0, c).value)
                         assert (ws.row_dimensions[r].height or LINE_HEIGHT) >= row_height(lines), (
                             ws.title, r, ws.cell(r0, c).value)
     assert tables >= 14 and multi >= 10, (tables, multi)

@@ -50,7 +50,8 @@ RANKING_AT = (11, 1)
 EVALUATORS_AT = (11, 2 + len(RANKING_HEADERS))  # one blank column after the ranking
 
 WIDTHS = {"Enveloppe": 26, "Collectivité": 26, "Intitulé du projet": 34, "Alertes": 60, "Évaluateur": 20,
-          "Tendance": 18, "N° dossier": 13, "Statut": 13}
+          "Tendance": 18, "N° dossier": 13,
+          "Statut": 16}  # column H, also the « Enveloppe » of « SyntheseEnveloppes »: « Départementale » on one line
 COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
 NOT_FIT_FILL = PatternFill("solid", fgColor="F8D7DA")
 

@@ -65,7 +65,7 @@ def wrapped_lines(text, width: float, bold: bool = False) -> int:
     than a blank one: a letter is about 0.85 digit wide on average in Arial, a bold one about one digit."""
     if text is None or text == "":
         return 1
-    per_line = max(int(width / (1.0 if bold else 0.88)) - 1, 4)
+    per_line = line_capacity(width, bold)
     total = 0
     for line in str(text).split("\n"):
         lines, used = 1, 0
@@ -84,6 +84,12 @@ def wrapped_lines(text, width: float, bold: bool = False) -> int:
                 used = size
         total += lines
     return total
+
+
+def line_capacity(width: float, bold: bool = False) -> int:
+    """How many characters of a line fit in a wrapped cell `width` characters wide (see `wrapped_lines`): a longer
+    word is broken inside."""
+    return max(int(width / (1.0 if bold else 0.88)) - 1, 4)
 
 
 def row_height(lines: int) -> float:
