@@ -347,6 +347,7 @@ def test_french_libreoffice_saves_and_reopens_every_amount_right(outputs, tmp_pa
     assert "#,##0.00,\\€" in format_codes(saved[old.name])
     for name in (registry.name, listing.name, merged.name):
         assert not [c for c in format_codes(saved[name]) if c in DAMAGED_FORMATS or unescaped_space(c)], name
+        assert set(font_names(saved[name])) == {FONT_NAME}, name  # no font left to LibreOffice's default (serif)
     repaired = tmp_path / "ancien-recalcule.xlsx"
     shutil.copy(saved[old.name], repaired)
     assert any("Formats de nombres rétablis" in line.text for line in recalc(repaired).lines)
