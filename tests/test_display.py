@@ -175,7 +175,7 @@ def test_multi_line_text_wraps_in_rows_tall_enough_and_headers_fit(registry_file
     for r in range(2, 2 + len(schema.PARAMETER_ROWS)):
         aide = params.cell(r, 3)
         assert aide.alignment.wrap_text
-        assert params.row_dimensions[r].height >= row_height(wrapped_lines(aide.value, 60))
+        assert (params.row_dimensions[r].height or LINE_HEIGHT) >= row_height(wrapped_lines(aide.value, 60))
 
 
 def unbreakable(text, width: float, bold: bool = False) -> list[str]:
@@ -216,6 +216,42 @@ def test_every_table_of_every_sheet_has_readable_headers_and_rows_tall_enough(re
                         assert (ws.row_dimensions[r].height or LINE_HEIGHT) >= row_height(lines), (
                             ws.title, r, ws.cell(r0, c).value)
     assert tables >= 14 and multi >= 10, (tables, multi)
+
+
+def test_a_longer_parameter_typed_later_gets_a_row_tall_enough_at_the_next_recalc(registry_file):
+    """« Service instructeur cut off »: a row of one line keeps the program's own height (it grows as one types);
+    a row whose height is fixed is sized again by recalc from what « Paramètre », « Valeur » and « Aide » hold."""
+    service = "Préfecture du Puy-de-Dôme — Bureau de la coordination interministérielle et de la modernisation"
+    assert recalc(registry_file).status == 0
+
+    def row_of(label):
+        ws = openpyxl.load_workbook(registry_file)[schema.SHEET_PARAMETERS]
+        r = next(c.row for c in ws["A"] if c.value == label)
+        return ws, r
+
+    ws, r = row_of("Service instructeur")
+    assert ws.row_dimensions[r].height is None  # one line: the program's height
+    ws, threshold = row_of("Seuil licences hors UE")
+    fixed = ws.row_dimensions[threshold].height
+    assert fixed and fixed > LINE_HEIGHT  # its help takes several lines
+    wb = openpyxl.load_workbook(registry_file)
+    params = wb[schema.SHEET_PARAMETERS]
+    params.cell(r, 2).value = service
+    params.cell(threshold, 2).value = 0.1
+    params.cell(threshold, 3).value = params.cell(threshold, 3).value + "\n" + service + "\n" + service
+    wb.save(registry_file)
+    assert recalc(registry_file).status == 0
+    ws, _ = row_of("Service instructeur")
+    assert ws.row_dimensions[r].height == row_height(wrapped_lines(service, ws.column_dimensions["B"].width)) > (
+        LINE_HEIGHT)
+    help_text = ws.cell(threshold, 3).value
+    assert ws.row_dimensions[threshold].height == row_height(wrapped_lines(help_text, ws.column_dimensions["C"].width))
+    assert ws.row_dimensions[threshold].height > fixed
+
+    edit_cells(registry_file, schema.SHEET_PARAMETERS, {(r, "Valeur"): "Bureau"})
+    assert recalc(registry_file).status == 0
+    ws, _ = row_of("Service instructeur")
+    assert ws.row_dimensions[r].height is None
 
 
 def test_a_shorter_alert_gives_the_row_a_smaller_height(registry_file):

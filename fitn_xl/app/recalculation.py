@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from .. import schema
+from ..book.build import PARAMETERS_TEXT_COLUMNS
 from ..book.computed import RecalcCells, recalc_cells
 from ..book.dashboard import DASHBOARD_FORMATS, update_charts
 from ..core.compute import Computation, Envelope, compute
@@ -23,7 +25,7 @@ from ..review.patch import write_classement
 from ..workbook.cells import DAMAGED_FORMATS
 from ..workbook.lock import RegistryChanged, registry_lock
 from ..workbook.read import Issue, LoadedRegistry, load_registry
-from ..workbook.write import atomic_update, check_writable, fill_computed, previous_version_path
+from ..workbook.write import atomic_update, check_writable, fill_computed, fit_text_rows, previous_version_path
 from ..workbook.xlsx import XlsxPackage
 from .registry import REGISTRY_SUFFIXES, envelope_line, refuse_unless_writable_format
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Refused, Result, job
@@ -86,6 +88,9 @@ class XlsxTarget:
                 n = fill_computed(pkg, loaded, table, cells.tables[table.name])
                 if table is schema.APPLICATIONS:
                     written.rows_written = n
+            if schema.SHEET_PARAMETERS in pkg.sheet_parts:  # a longer value typed since
+                rows = partial(_parameter_rows, tables.get(schema.PARAMETERS.name))
+                fit_text_rows(pkg, schema.SHEET_PARAMETERS, rows, PARAMETERS_TEXT_COLUMNS)
             if SHEET_CLASSEMENT in pkg.sheet_parts:
                 write_classement(pkg, loaded, computation)
             if schema.SHEET_DASHBOARD in pkg.sheet_parts:
@@ -95,6 +100,18 @@ class XlsxTarget:
             pkg.save(tmp)
         written.previous = previous_version_path(self.path)
         return written
+
+
+_PARAMETER_LABELS = frozenset(spec.label for spec in schema.PARAMETER_ROWS)
+
+
+def _parameter_rows(table, values: list[list]) -> range | list[int]:
+    """The rows of « Paramètres » holding a parameter: its Excel table's data rows, else (table « converted to
+    range ») those whose first cell names one."""
+    if table is not None:
+        r0, _, r1, _ = table.ref
+        return range(r0 + 1, r1 + 1)
+    return [r for r, row in enumerate(values, start=1) if row and row[0] in _PARAMETER_LABELS]
 
 
 @dataclass

@@ -60,6 +60,7 @@ from .simulator import add_simulator_sheet, cache_simulator_values
 
 # Where the tables of « Paramètres » start (side by side, header on row 1).
 PARAMETERS_HELP_COLUMN = 3  # C: plain help text beside the « Parametres » table
+PARAMETERS_TEXT_COLUMNS = (1, 2, PARAMETERS_HELP_COLUMN)  # Paramètre, Valeur, Aide: wrapped; rows sized from them
 PARAMETERS_WIDTHS = (32, 40, 60)  # Paramètre, Valeur, Aide
 PARAMETER_TABLE_COLUMNS = {schema.PARAMETERS.name: 1, schema.FORFAITS.name: 5, schema.GRID.name: 11,
                            schema.EXCLUSIONS.name: 17}
@@ -188,7 +189,8 @@ class _Builder(SheetKit):
             shown = value_cell.value if isinstance(value_cell.value, str) else ""
             lines = max(wrapped_lines(note, PARAMETERS_WIDTHS[2]), wrapped_lines(shown, PARAMETERS_WIDTHS[1]),
                         wrapped_lines(row["label"], PARAMETERS_WIDTHS[0]))
-            ws.row_dimensions[r].height = row_height(lines)
+            if lines > 1:  # a row of one line keeps the program's height, which grows as someone types more
+                ws.row_dimensions[r].height = row_height(lines)
         ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = PARAMETERS_WIDTHS[:2]
         ws.column_dimensions["B"].number_format = "General"
         forfaits = [{"measure": f.measure, "applicant_type": f.applicant_type, "population_min": f.population_min,

@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -219,6 +219,38 @@ def fill_computed(pkg: XlsxPackage, loaded: LoadedRegistry, table: Table,
             elif sheet.row_height(r) in ours:
                 sheet.set_row_height(r, None)
     return written
+
+
+def fit_text_rows(pkg: XlsxPackage, sheet_name: str, rows: Callable[[list[list]], Iterable[int]],
+                  columns: Iterable[int], default_width: float = 13) -> int:
+    """Give the rows of `sheet_name` that `rows(values)` names (1-based, from the sheet's values) the height their
+    text needs in `columns` (1-based; their cells wrap): spreadsheet programs do not grow a row whose height is
+    fixed when someone types a longer text (« Paramètres »'s Service instructeur). A row of one line gets back the
+    program's own height, unless the user gave it one of his own. Returns the number of rows whose height changed;
+    the sheet's part is rewritten only when there is one."""
+    part = pkg.sheet_parts[sheet_name]
+    sheet = SheetXml(pkg.xml(part))  # read first: a sheet whose heights are right stays byte for byte as it was
+    values = pkg.raw_values(sheet_name)
+    ours = {row_height(n) for n in range(1, 30)}
+    columns = tuple(columns)
+    changed = 0
+    for r in rows(values):
+        if not 1 <= r <= len(values):
+            continue
+        row = values[r - 1]
+        lines = max((wrapped_lines(row[c - 1], sheet.col_widths.get(c, default_width)) for c in columns
+                     if c <= len(row) and isinstance(row[c - 1], str)), default=1)
+        before = sheet.row_height(r)
+        if lines > 1:
+            if before != row_height(lines):
+                sheet.set_row_height(r, row_height(lines))
+                changed += 1
+        elif before in ours:
+            sheet.set_row_height(r, None)
+            changed += 1
+    if changed:
+        pkg.touch(part)
+    return changed
 
 
 def _column_style(pkg: XlsxPackage, column) -> Callable[[str | None], str]:
