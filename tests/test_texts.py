@@ -75,3 +75,12 @@ def test_tables_grown_by_recalc_are_named_by_their_sheets(registry_file):
     result = app.recalc(registry_file, clock=Clock(NOW))
     line = next(line.text for line in result.lines if "Tableaux agrandis" in line.text)
     assert line.endswith(f"feuille(s) : « {schema.SHEET_EXPENSES} »") and schema.EXPENSES.name not in line
+
+
+def test_the_readme_sheet_describes_every_sheet_a_user_sees(registry_file):
+    wb = openpyxl.load_workbook(registry_file)
+    described = [row[0].value for row in wb[schema.SHEET_README].iter_rows() if row[0].value and row[1].value]
+    visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != schema.SHEET_README]
+    assert [s for s in visible if s not in described] == []
+    order = [s for s in described if s in visible]
+    assert order == visible  # in the order of the tabs

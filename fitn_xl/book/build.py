@@ -24,6 +24,7 @@ from ..core.compute import compute
 from ..core.model import Parameters, Registry
 from ..core.params import default_parameters, default_sources
 from ..files import atomic_write
+from ..review.classement import SHEET_CLASSEMENT
 from ..review.sheet import RANKING_AT, add_classement_sheet, add_review_charts, add_score_validations
 from ..schema import Column, Kind, Table
 from ..workbook.build import (
@@ -140,6 +141,10 @@ SHEET_HELP: tuple[tuple[str, str], ...] = (
     (schema.SHEET_DASHBOARD, "Enveloppes (montant, engagé, proposé, reste, versé, reste à verser), nombre de "
                              "dossiers par mesure et par statut, lauréats en retard, avec trois graphiques (dossiers "
                              "par mesure et par statut, enveloppes, notes moyennes). Mis à jour par fitn-xl recalc."),
+    (SHEET_CLASSEMENT, "Le classement des dossiers par enveloppe : les lauréats, puis les dossiers éligibles en "
+                       "attente par note moyenne décroissante, avec le cumul de ceux qui tiennent dans l'enveloppe ; "
+                       "la synthèse par mesure, la consommation des enveloppes et l'écart de chaque évaluateur aux "
+                       "autres. Recalculé par fitn-xl recalc ; ne pas y saisir."),
     (SIMULATOR_SHEET, "Un cas saisi dans les cellules jaunes (mesure, type, population, dates, montants) donne "
                       "forfait, éligibilité, motifs et montant proposé : par les formules de la feuille (« Sans "
                       "complément », le choix par défaut, dans LibreOffice comme dans Excel) ou par les fonctions "
