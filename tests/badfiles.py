@@ -3,17 +3,18 @@
 `build(folder)` writes, next to a real blank registry, every kind of file a user (or an attacker) can give fitn-xl:
 empty, random bytes, a truncated zip, other formats renamed .xlsx (Word, PDF, text, Excel 97-2003), a really
 encrypted .xlsx (msoffcrypto-tool, as Excel encrypts), zip bombs (a part declaring 300 MB, a part inflating beyond
-what its header says, 20 000 parts), XML entity tricks (billion laughs, an external entity), cells far away
-(XFD1048576 with its dimension, the same with a dimension that lies, written in lower case, XFD100000 in
-« Dépenses », 300 000 rows), missing parts, malformed sheet XML, a workbook that is no registry, an .ods, a folder,
-a named pipe, a 40 000-character text, attributes no program writes, and odd file names (Latin-1 bytes, spaces and
-quotes, 245 bytes long). Each entry says whether a command may accept it (`valid`: the file is a registry, only odd).
+what its header says, 20 000 parts, 1.5 million shared texts), XML entity tricks (billion laughs, an external
+entity), cells far away (XFD1048576 with its dimension, the same with a dimension that lies, written in lower case,
+XFD100000 in « Dépenses », 300 000 rows), missing parts, malformed sheet XML, a workbook that is no registry, an
+.ods, a folder, a named pipe, a 40 000-character text, attributes no program writes, and odd file names (Latin-1
+bytes, spaces and quotes, 245 bytes long). Each entry says whether a command may accept it (`valid`: the file is a
+registry, only odd).
 
 `python tests/badfiles.py build FOLDER` builds the corpus in FOLDER (`build-unreadable`: one registry its user may
-not read); `python tests/badfiles.py run FOLDER I N`
-runs every command on the I-th of N shares of it inside one process (through `fitn_xl.cli.main`, under a 4 GB
-address-space limit, so that an allocation calamine would abort on is an abort here too), printing one JSON line
-per run as soon as it ends (the last line printed names the run that crashed, if one does).
+not read); `python tests/badfiles.py run FOLDER I N` runs every command on the I-th of N shares of it inside one
+process (through `fitn_xl.cli.main`, under a 4 GB address-space limit, so that an allocation calamine would abort on
+is an abort here too), printing one JSON line per run as soon as it ends (the last line printed names the run that
+crashed, if one does).
 """
 
 from __future__ import annotations
@@ -136,6 +137,25 @@ def build(folder: Path) -> tuple[Path, list[Entry]]:
     with zipfile.ZipFile(many, "a") as z:
         for i in range(10_001):
             z.writestr(f"xl/media/vide{i}.bin", b"")
+
+    texts = 1_500_000  # a shared-string table calamine would hold whole (12 million: 8 s and 0.7 GB for 550 KB)
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+           b'main" count="%d" uniqueCount="%d">' % (texts, texts) + b"<si><t>a</t></si>" * texts + b"</sst>")
+
+    def with_shared_strings(n: str, d: bytes) -> bytes | None:
+        if n == "[Content_Types].xml":
+            return d.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                             b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        if n == "xl/_rels/workbook.xml.rels":
+            return d.replace(b"</Relationships>", b'<Relationship Id="rId999" Type="http://schemas.openxmlformats.'
+                             b'org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                             b"</Relationships>")
+        return None if n == "xl/sharedStrings.xml" else d
+
+    many_texts = add("un-million-et-demi-de-textes.xlsx", "1 500 000 shared strings", heavy=True)
+    _rewrite(good, many_texts, with_shared_strings)
+    with zipfile.ZipFile(many_texts, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", sst)
 
     # XML entity tricks
     laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +

@@ -40,6 +40,7 @@ MAX_PATCHED_BYTES = 64 * 1024 * 1024  # a part parsed whole by lxml to be patche
 MAX_ROWS = 250_000  # rows of a sheet, up to its last filled cell
 MAX_COLUMNS = 2_000  # columns of a sheet, up to its last filled cell (Excel's limit: 16 384)
 MAX_CELLS = 10_000_000  # rows × columns of a sheet: what calamine allocates, 32 bytes each
+MAX_SHARED_STRINGS = 1_000_000  # texts of the shared table (each typed text once; calamine holds them all)
 # a worksheet part fitn-xl patches (parsed whole by lxml, about 400 bytes an element): its XML elements and its
 # <row> elements, empty ones included (a national registry's largest sheet: 411 163 elements, 25 001 rows)
 MAX_PATCHED_ELEMENTS = 2_000_000
@@ -343,10 +344,45 @@ def _sheet_parts(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: s
         a = _attrs(m.group(1))
         if "name" in a:
             sheets[a["name"]] = targets.get(a.get("id", ""), "")
-    for part in (shared, "xl/styles.xml"):  # read whole by calamine when it opens the file
-        if part and part in infos:
-            read_part(zf, part, name)
+    if shared and shared in infos:  # read whole by calamine when it opens the file: its texts counted first
+        _check_shared_strings(zf, shared, name)
+    if "xl/styles.xml" in infos:  # read whole by calamine too
+        read_part(zf, "xl/styles.xml", name)
     return sheets
+
+
+_SHARED_ITEM = re.compile(rb"<(?:[\w.-]+:)?si[\s>/]")
+_CHUNK = 4 * 1024 * 1024
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, part: str, file: str) -> None:
+    """calamine holds every shared text when it opens a workbook: at most `MAX_SHARED_STRINGS` of them (a few
+    hundred KB zipped can declare tens of millions: seconds and gigabytes before the first cell is read). Counted
+    while the part is decompressed, a few MB at a time; its size, CRC and prolog checked as `read_part` does."""
+    count, size, tail, prefixed = 0, 0, b"", None
+    try:
+        with zf.open(part) as stream:
+            while chunk := stream.read(_CHUNK):
+                if prefixed is None:
+                    _refuse_dtd(chunk, part, file)
+                    prefixed = b":sst" in chunk[:_HEAD]
+                size += len(chunk)
+                if size > MAX_PART_BYTES:
+                    raise WorkbookRefused(file, f"la partie interne « {part} » dépasse {_mb(MAX_PART_BYTES)} une fois "
+                                                "décompressée : fichier refusé.")
+                buf = tail + chunk
+                if prefixed:  # matches wholly inside `tail` were counted with the previous chunk
+                    count += sum(1 for m in _SHARED_ITEM.finditer(buf) if m.end() > len(tail))
+                    tail = buf[-64:]
+                else:
+                    count += buf.count(b"<si")
+                    tail = buf[-2:]
+                if count > MAX_SHARED_STRINGS:
+                    raise WorkbookRefused(file, f"la partie interne « {part} » contient plus de "
+                                                f"{number(MAX_SHARED_STRINGS)} textes : fichier refusé (piégé ?).")
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise WorkbookRefused(file, f"la partie interne « {part} » est illisible ({_zip_reason(exc)}). "
+                                    f"{DAMAGED}") from None
 
 
 def _join(base: str, target: str) -> str:
@@ -599,6 +635,6 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
     return package
 
 
-__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "ODS", "XLSX", "Package",
-           "WorkbookRefused", "check_extent", "check_ods_xml", "check_patchable", "check_sheet_xml", "check_sheets",
-           "inspect", "read_part"]
+__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SHARED_STRINGS", "ODS",
+           "XLSX", "Package", "WorkbookRefused", "check_extent", "check_ods_xml", "check_patchable", "check_sheet_xml",
+           "check_sheets", "inspect", "read_part"]
