@@ -3,12 +3,12 @@
 `build(folder)` writes, next to a real blank registry, every kind of file a user (or an attacker) can give fitn-xl:
 empty, random bytes, a truncated zip, other formats renamed .xlsx (Word, PDF, text, Excel 97-2003), a really
 encrypted .xlsx (msoffcrypto-tool, as Excel encrypts), zip bombs (a part declaring 300 MB, a part inflating beyond
-what its header says, 20 000 parts, 1.5 million shared texts), XML entity tricks (billion laughs, an external
-entity), cells far away (XFD1048576 with its dimension, the same with a dimension that lies, written in lower case,
-XFD100000 in « Dépenses », 300 000 rows), missing parts, malformed sheet XML, a workbook that is no registry, an
-.ods, a folder, a named pipe, a 40 000-character text, attributes no program writes, and odd file names (Latin-1
-bytes, spaces and quotes, 245 bytes long). Each entry says whether a command may accept it (`valid`: the file is a
-registry, only odd).
+what its header says, 20 000 parts, 1.5 million shared texts, 200 000 cell formats), XML entity tricks (billion
+laughs, an external entity), cells far away (XFD1048576 with its dimension, the same with a dimension that lies,
+written in lower case, XFD100000 in « Dépenses », 300 000 rows), missing parts, malformed sheet XML, a workbook that
+is no registry, an .ods, a folder, a named pipe, a 40 000-character text, attributes no program writes, and odd file
+names (Latin-1 bytes, spaces and quotes, 245 bytes long). Each entry says whether a command may accept it (`valid`:
+the file is a registry, only odd).
 
 `python tests/badfiles.py build FOLDER` builds the corpus in FOLDER (`build-unreadable`: one registry its user may
 not read); `python tests/badfiles.py run FOLDER I N` runs every command on the I-th of N shares of it inside one
@@ -156,6 +156,10 @@ def build(folder: Path) -> tuple[Path, list[Entry]]:
     _rewrite(good, many_texts, with_shared_strings)
     with zipfile.ZipFile(many_texts, "a", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/sharedStrings.xml", sst)
+
+    _rewrite(good, add("deux-cent-mille-formats.xlsx", "200 000 cell formats", heavy=True),
+             lambda n, d: re.sub(rb"<cellXfs[^>]*>", lambda m: m.group(0) + b'<xf numFmtId="0" fontId="0" fillId="0" '
+                                 b'borderId="0"/>' * 200_000, d, count=1) if n == "xl/styles.xml" else d)
 
     # XML entity tricks
     laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +

@@ -150,6 +150,8 @@ def test_refusals_say_what_the_file_is_and_what_to_do(corpus):
     assert "contrôle d'intégrité faux" in said["a part inflating to 40 MB, declared 1 KB"]
     assert ("la partie interne « xl/sharedStrings.xml » contient plus de 1\u202f000\u202f000 textes"
             in said["1 500 000 shared strings"])
+    assert ("la partie interne « xl/styles.xml » contient plus de 100\u202f000 formats de cellule (Excel en permet "
+            "65\u202f490)" in said["200 000 cell formats"])
     assert "déclaration de DTD ou d'entités" in said["billion laughs in workbook.xml"]
     for far in ("a value in XFD1048576 (dimension says so)", "XFD1048576 behind a dimension A1:B2",
                 "the far cell written in lower case, attribute last"):

@@ -41,6 +41,7 @@ MAX_ROWS = 250_000  # rows of a sheet, up to its last filled cell
 MAX_COLUMNS = 2_000  # columns of a sheet, up to its last filled cell (Excel's limit: 16 384)
 MAX_CELLS = 10_000_000  # rows × columns of a sheet: what calamine allocates, 32 bytes each
 MAX_SHARED_STRINGS = 1_000_000  # texts of the shared table (each typed text once; calamine holds them all)
+MAX_STYLES = 100_000  # <xf> cell formats of styles.xml (Excel makes at most 65 490; calamine holds them all)
 # a worksheet part fitn-xl patches (parsed whole by lxml, about 400 bytes an element): its XML elements and its
 # <row> elements, empty ones included (a national registry's largest sheet: 411 163 elements, 25 001 rows)
 MAX_PATCHED_ELEMENTS = 2_000_000
@@ -345,41 +346,48 @@ def _sheet_parts(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: s
         if "name" in a:
             sheets[a["name"]] = targets.get(a.get("id", ""), "")
     if shared and shared in infos:  # read whole by calamine when it opens the file: its texts counted first
-        _check_shared_strings(zf, shared, name)
-    if "xl/styles.xml" in infos:  # read whole by calamine too
-        read_part(zf, "xl/styles.xml", name)
+        _count_items(zf, shared, name, "si", MAX_SHARED_STRINGS, "textes")
+    if "xl/styles.xml" in infos:  # read whole by calamine too: its cell formats counted first
+        _count_items(zf, "xl/styles.xml", name, "xf", MAX_STYLES, "formats de cellule (Excel en permet 65\u202f490)")
     return sheets
 
 
-_SHARED_ITEM = re.compile(rb"<(?:[\w.-]+:)?si[\s>/]")
 _CHUNK = 4 * 1024 * 1024
 
 
-def _check_shared_strings(zf: zipfile.ZipFile, part: str, file: str) -> None:
-    """calamine holds every shared text when it opens a workbook: at most `MAX_SHARED_STRINGS` of them (a few
-    hundred KB zipped can declare tens of millions: seconds and gigabytes before the first cell is read). Counted
-    while the part is decompressed, a few MB at a time; its size, CRC and prolog checked as `read_part` does."""
+@functools.lru_cache(maxsize=8)
+def _item(tag: str) -> re.Pattern:
+    return re.compile(rb"<(?:[\w.-]+:)?" + tag.encode() + rb"[\s>/]")
+
+
+def _count_items(zf: zipfile.ZipFile, part: str, file: str, tag: str, limit: int, what: str) -> None:
+    """Refuse a part calamine reads whole when it opens a workbook holding more than `limit` `<tag>` elements (the
+    shared texts, the cell formats: a few hundred KB zipped can declare tens of millions, seconds and gigabytes
+    before the first cell is read). Counted while the part is decompressed, a few MB at a time; its size, CRC and
+    prolog checked as `read_part` does."""
     count, size, tail, prefixed = 0, 0, b"", None
+    plain = b"<" + tag.encode()
     try:
         with zf.open(part) as stream:
             while chunk := stream.read(_CHUNK):
                 if prefixed is None:
                     _refuse_dtd(chunk, part, file)
-                    prefixed = b":sst" in chunk[:_HEAD]
+                    root = _ROOT_START.search(chunk[:_HEAD])
+                    prefixed = root is not None and b":" in chunk[root.start():root.start() + 40].split(b" ")[0]
                 size += len(chunk)
                 if size > MAX_PART_BYTES:
                     raise WorkbookRefused(file, f"la partie interne « {part} » dépasse {_mb(MAX_PART_BYTES)} une fois "
                                                 "décompressée : fichier refusé.")
                 buf = tail + chunk
                 if prefixed:  # matches wholly inside `tail` were counted with the previous chunk
-                    count += sum(1 for m in _SHARED_ITEM.finditer(buf) if m.end() > len(tail))
+                    count += sum(1 for m in _item(tag).finditer(buf) if m.end() > len(tail))
                     tail = buf[-64:]
-                else:
-                    count += buf.count(b"<si")
-                    tail = buf[-2:]
-                if count > MAX_SHARED_STRINGS:
-                    raise WorkbookRefused(file, f"la partie interne « {part} » contient plus de "
-                                                f"{number(MAX_SHARED_STRINGS)} textes : fichier refusé (piégé ?).")
+                else:  # `<xf` also counts `<xfrm`-like names: none in these parts
+                    count += buf.count(plain)
+                    tail = buf[-len(plain) + 1:]
+                if count > limit:
+                    raise WorkbookRefused(file, f"la partie interne « {part} » contient plus de {number(limit)} "
+                                                f"{what} : fichier refusé (piégé ?).")
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise WorkbookRefused(file, f"la partie interne « {part} » est illisible ({_zip_reason(exc)}). "
                                     f"{DAMAGED}") from None
@@ -635,6 +643,6 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
     return package
 
 
-__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SHARED_STRINGS", "ODS",
-           "XLSX", "Package", "WorkbookRefused", "check_extent", "check_ods_xml", "check_patchable", "check_sheet_xml",
-           "check_sheets", "inspect", "read_part"]
+__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SHARED_STRINGS",
+           "MAX_STYLES", "ODS", "XLSX", "Package", "WorkbookRefused", "check_extent", "check_ods_xml",
+           "check_patchable", "check_sheet_xml", "check_sheets", "inspect", "read_part"]
