@@ -90,13 +90,18 @@ def side_stem(path: str | Path) -> str:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` on a temporary path next to `path`, then move it over `path` (never half-written)."""
     path = Path(path)
+    if path.is_dir():  # said of the path the user gave, not of the temporary file that could not replace it
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{side_stem(path)}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -34,3 +34,24 @@ def test_permissions_are_kept_or_ordinary_never_private(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_output_that_is_a_folder_is_named_as_the_user_gave_it(tmp_path, capsys):
+    """`consolidate -o FOLDER`, `opendata -o FOLDER`: the message names that folder, not the temporary file that
+    could not replace it; nothing is left behind."""
+    from test_ditp_support import standard_registry
+
+    from fitn_xl.cli import main
+
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    folder = tmp_path / "sorties"
+    folder.mkdir()
+    for argv in (["consolidate", str(registry), "-o", str(folder)], ["opendata", str(registry), "-o", str(folder),
+                                                                       "--force"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert f"Erreur de fichier : « {folder} » : c'est un dossier, un fichier était attendu." in err, err
+        assert ".fitn" not in err and list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["registre.xlsx", "sorties"]
+    with pytest.raises(IsADirectoryError):
+        atomic_write_bytes(folder, b"x")
