@@ -70,7 +70,8 @@ def test_commands_that_write_refuse_an_ods_and_say_how_to_save_it_as_xlsx(ods, t
     before = saved.read_bytes()
     for result in (app.recalc(saved, clock=NOW), app.scoring(saved, ["Mme Durand"], clock=NOW),
                    app.import_files(saved, [tmp_path / "formulaire.docx"], clock=NOW),
-                   app.ditp(saved, "2021-12", tmp_path / "envoi", send=True, clock=NOW)):
+                   app.ditp(saved, "2021-12", tmp_path / "envoi", send=True, clock=NOW),
+                   app.upgrade(saved, clock=NOW)):
         text = result.text()
         assert result.status == 2, text
         assert "« registre.ods » est un classeur LibreOffice (.ods)" in text

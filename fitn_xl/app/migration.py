@@ -23,7 +23,7 @@ from ..workbook.read import LoadedRegistry, journal_rows, load_registry
 from ..workbook.write import append_rows, atomic_update, previous_version_path
 from ..workbook.xlsx import XlsxPackage
 from .recalculation import recalc
-from .registry import REGISTRY_SUFFIXES, refuse_if_blocking
+from .registry import REGISTRY_SUFFIXES, refuse_if_blocking, refuse_unless_writable_format
 from .result import EXIT_DATA, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 
@@ -55,6 +55,7 @@ def _own_sheets(path: Path) -> list[str]:
 def upgrade(registry: str | Path, *, force: bool = False, clock: Clock = SYSTEM_CLOCK) -> Result:
     """Rebuild the registry at `registry` for this version of fitn-xl (see the module's documentation)."""
     path = Path(registry)
+    refuse_unless_writable_format(path, "mettre à jour le registre")
     if path.suffix.lower() not in REGISTRY_SUFFIXES:
         raise Refused(f"Erreur : « {path.name} » n'est pas un fichier .xlsx.")
     with registry_lock(path):
