@@ -336,6 +336,7 @@ def test_a_blank_registry_says_there_is_no_dossier_until_there_is_one(tmp_path):
     empty_counts, empty_scores = dash.CHART_TITLES["counts"][1], dash.CHART_TITLES["scores"][1]
     assert "aucun dossier" in empty_counts and empty_counts in titles and empty_scores in titles
     assert _axes_shown(titles[empty_counts]) == _axes_shown(titles[empty_scores]) == {"1"}  # no empty axes
+    assert titles[empty_counts].find(f"{CHART}chart/{CHART}legend") is None  # nor a legend of nothing
     assert _axes_shown(titles[dash.CHART_TITLES["envelopes"][0]]) == {"0"}  # the envelope is there to see
     ws = openpyxl.load_workbook(path)[schema.SHEET_DASHBOARD]
     assert ws[dash.CHARTS_NOTE_CELL].value == dash.NO_DOSSIER_NOTE
@@ -348,6 +349,9 @@ def test_a_blank_registry_says_there_is_no_dossier_until_there_is_one(tmp_path):
     assert recalc(path).status == 0
     titles = {t: c for t, c, _ in _charts(path)}
     assert dash.CHART_TITLES["counts"][0] in titles and _axes_shown(titles[dash.CHART_TITLES["counts"][0]]) == {"0"}
+    legend = titles[dash.CHART_TITLES["counts"][0]].find(f"{CHART}chart/{CHART}legend")
+    assert legend is not None and legend.find(f"{CHART}legendPos").get("val") == "r"
+    assert legend.getprevious().tag == f"{CHART}plotArea"
     assert dash.CHART_TITLES["scores"][1] in titles  # a dossier, but none scored yet
     assert openpyxl.load_workbook(path)[schema.SHEET_DASHBOARD][dash.CHARTS_NOTE_CELL].value is None
 

@@ -282,6 +282,10 @@ class _Builder(SheetKit):
         counts.set_categories(Reference(ws, min_col=1, min_row=dash.COUNTS_FIRST_ROW,
                                         max_row=dash.COUNTS_TOTAL_ROW - 1))
         show_axes(counts, not empty)
+        if empty:  # nine statuses listed beside nothing: recalc puts the legend back with the first dossier
+            counts.legend = None
+        else:
+            counts.legend.position = dash.LEGENDS["counts"]
         top, bottom = dash.CHARTS_FIRST_ROW, dash.CHARTS_FIRST_ROW + dash.CHART_ROWS - 1
         place_chart(ws, counts, 1, top, 3, bottom)
 

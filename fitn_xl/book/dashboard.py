@@ -74,6 +74,7 @@ CHART_TITLES = {
     "scores": ("Note moyenne /20 par mesure (dossiers éligibles notés)",
                "Note moyenne /20 par mesure : aucun dossier noté"),
 }
+LEGENDS = {"counts": "r"}  # charts with a legend (where), hidden with the axes while the chart is empty
 NO_DOSSIER_NOTE = ("Aucun dossier pour l'instant : saisissez les candidatures (feuille « Candidatures »), puis lancez "
                    "fitn-xl recalc ; les graphiques se rempliront.")
 
@@ -131,13 +132,15 @@ CHART_KEYS = {"Dossiers par mesure et par statut": "counts", "Enveloppes : ": "e
 
 def update_charts(charts, titles: dict[str, tuple[str, bool]]) -> None:
     """Give the dashboard's charts (`fitn_xl.workbook.xlsx.ChartXml`, found by how their title starts) the titles
-    of `chart_titles`, their axes hidden when empty. Charts of another kind are left alone."""
+    of `chart_titles`, their axes (and legend) hidden when empty. Charts of another kind are left alone."""
     for chart in charts:
         key = next((k for prefix, k in CHART_KEYS.items() if chart.title.startswith(prefix)), None)
         if key is not None:
             title, empty = titles[key]
             chart.set_title(title)
             chart.show_axes(not empty)
+            if key in LEGENDS:
+                chart.show_legend(not empty, LEGENDS[key])
 
 
 def chart_titles(registry: Registry, computation: Computation) -> dict[str, tuple[str, bool]]:

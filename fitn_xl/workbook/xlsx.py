@@ -390,7 +390,7 @@ _AXES = tuple(f"{{{C_NS}}}{name}" for name in ("catAx", "valAx", "dateAx", "serA
 
 
 class ChartXml:
-    """One chart part (xl/charts/chartN.xml): its title's text and whether its axes show."""
+    """One chart part (xl/charts/chartN.xml): its title's text and whether its axes and legend show."""
 
     def __init__(self, part: str, root: etree._Element, changed: Callable[[str], None] = lambda part: None):
         self.part, self.root, self._changed = part, root, changed  # `changed(part)`: marks the part modified
@@ -431,6 +431,23 @@ class ChartXml:
             if flag.get("val") != ("0" if shown else "1"):
                 flag.set("val", "0" if shown else "1")
                 self._changed(self.part)
+
+    def show_legend(self, shown: bool, position: str = "r") -> None:
+        """Add a legend (at `position`: « r », « b »…) when `shown` and the chart has none; remove it when not."""
+        chart = self.root.find(f"{{{C_NS}}}chart")
+        plot = None if chart is None else chart.find(f"{{{C_NS}}}plotArea")
+        if plot is None:
+            return
+        legend = chart.find(f"{{{C_NS}}}legend")
+        if shown and legend is None:
+            legend = etree.Element(f"{{{C_NS}}}legend")
+            etree.SubElement(legend, f"{{{C_NS}}}legendPos").set("val", position)
+            etree.SubElement(legend, f"{{{C_NS}}}overlay").set("val", "0")
+            plot.addnext(legend)  # schema order: …, plotArea, legend, plotVisOnly, …
+            self._changed(self.part)
+        elif not shown and legend is not None:
+            chart.remove(legend)
+            self._changed(self.part)
 
 
 # --- the package ---------------------------------------------------------------------------------------------
