@@ -272,3 +272,34 @@ def test_a_registry_of_an_earlier_version_is_upgraded_first(tmp_path, capsys):
     assert main(["upgrade", str(old)]) == 0
     assert main(["import", str(old), export]) == 0
     assert "DS-101" in {a.dossier_id for a in load_registry(old).registry.applications}
+
+
+def test_a_required_value_ds_left_empty_lands_with_its_dossier_and_is_reported(registry, tmp_path, capsys):
+    """DS writes 0 for a number champ left empty (a block's « Montant (€) », the dossier's « Coût global du
+    projet »), and a template can leave out a mandatory text: the registry reports the empty required cells, the
+    import still writes every dossier and every line, and says where to correct."""
+    v = volvic()
+    del v.champs[1634709]  # Coût global du projet: 0 in the export
+    v.rows[EXPENSES_BLOCK][0][1634723] = None  # Montant (€) of the first line: 0 in the export
+    v.rows[EXPENSES_BLOCK][1][1634719] = None  # Libellé of the second line: empty
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, [v, riom()])
+    assert main(["import", str(registry), export]) == 0
+    err = capsys.readouterr().err
+    loaded = load_registry(registry)
+    assert list(apps(registry)) == ["DS-101", "DS-103"]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(registry, read_only=True)
+    lines = [r[:6] for r in wb[schema.EXPENSES.sheet].iter_rows(min_row=2, values_only=True) if r[0]]
+    wb.close()
+    assert [(line[0], line[1], line[5]) for line in lines] == [  # N° dossier, Libellé, Montant (€): every line
+        ("DS-101", "Sessions de formation", None), ("DS-101", None, 3000),
+        ("DS-103", "Développement du guichet", 50000)]
+    assert apps(registry)["DS-101"].total_cost is None
+    assert {(i.sheet, i.row, i.column, i.message) for i in loaded.issues} == {
+        ("Dépenses", 2, "Montant (€)", "valeur obligatoire manquante"),
+        ("Dépenses", 3, "Libellé", "valeur obligatoire manquante")}
+    assert "À corriger dans le registre (importé tel que DS l'a écrit ; voir fitn-xl check) (2) :" in err
+    assert ("dossier DS 101, onglet « (1634718) Depenses prevues », ligne 2 : « Montant (€) » vaut 0 dans l'export : "
+            "DS écrit 0 pour un nombre laissé vide, lu comme non renseigné") in err
+    assert "« Coût global du projet » vaut 0 dans l'export" in err

@@ -122,10 +122,11 @@ class _Planner:
         return {child.table.name: d.children.get(child.table.name, []) for child in self.mapping.children}
 
     def _written(self, d: dsmod.DsDossier) -> None:
-        """The dossier is written: its notes are reported, its cells in error expected."""
+        """The dossier is written: its notes are reported; whatever the registry finds wrong in it (a cell DS wrote
+        that the column cannot take, a required value DS left empty or wrote 0 for, in the dossier or in one of its
+        lines) is reported in place, never a reason to leave the dossier out."""
         self.plan.notes.extend(f"{self.source.label}, {n}" for n in d.notes)
-        if d.problems:
-            self.plan.flagged.add(d.dossier_id)
+        self.plan.flagged.add(d.dossier_id)
 
     def create(self, d: dsmod.DsDossier, label: str) -> None:
         cells = {**d.values, **d.ds}

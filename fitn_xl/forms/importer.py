@@ -108,7 +108,9 @@ class Plan:
     decisions: list[str] = field(default_factory=list)  # DS decisions taken into Statut
     # (table, dossier_id, Excel rows of its current lines, new lines by header): a dossier's lines replaced
     lines: list[tuple[Table, str, list[int], list[dict[str, object]]]] = field(default_factory=list)
-    flagged: set[str] = field(default_factory=set)  # dossiers written with cells the registry will report
+    # dossiers written whatever the registry reports in them (DS dossiers: every one lands, its cells in error
+    # reported by the import and by `check`), instead of refusing the import
+    flagged: set[str] = field(default_factory=set)
 
     @property
     def writes(self) -> bool:
