@@ -235,6 +235,8 @@ def _amount(value: str) -> str:
     if amount is None:
         raise argparse.ArgumentTypeError("un montant est attendu")
     return str(amount)
+
+
 def _ds_sync(p):
     _registry(p)
     p.add_argument("--demarche", required=True, type=int, metavar="NUMERO",

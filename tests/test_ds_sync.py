@@ -193,3 +193,34 @@ def test_what_ds_refuses_is_said_in_french_and_the_registry_is_unchanged(tmp_pat
     assert main(["ds-sync", str(registry), "--demarche", "12345"]) == 2
     assert "mettez-le dans la variable d'environnement FITN_DS_TOKEN" in capsys.readouterr().err
     assert registry.read_bytes() == before
+
+
+def test_a_commune_champ_gives_its_insee_code_by_export_and_by_api(tmp_path):
+    """A démarche whose administrator asked the commune with DS's « Commune » champ: the export writes « Nom (CP) »
+    plus « (Code INSEE) » and « (Département) » columns, the API a typed CommuneChamp; a mapping reading
+    « Commune du projet (Code INSEE) » gives the registry the same INSEE code both ways."""
+    from ds_export import Geo, Tdc
+
+    demarche = [t if t.stable_id != 1634714 else Tdc(1634714, "commune", "Commune du projet") for t in DEMARCHE]
+    dossiers = week1()[:3]
+    dossiers[0].champs[1634714] = Geo("Volvic", "63470", "63530", "63 – Puy-de-Dôme")
+    dossiers[1].champs.pop(1634714)  # an intercommunality: no commune
+    dossiers[2].champs[1634714] = Geo("Riom", "63300", "63200", "63 – Puy-de-Dôme")
+    mapping = tmp_path / "commune.toml"
+    text = (Path(__file__).parent.parent / "fitn_xl" / "forms" / "ds_default.toml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace('"Code INSEE ou SIREN" = "Code INSEE (commune) ou SIREN"',
+                                    '"Code INSEE ou SIREN" = "Commune du projet (Code INSEE)"'), encoding="utf-8")
+    got = {}
+    for suffix in (".xlsx", ".ods"):
+        export = write_export(tmp_path / f"export{suffix}", demarche, dossiers)
+        reg = new_registry(tmp_path / f"par-export{suffix}.xlsx")
+        assert main(["import", str(reg), export, "--correspondance", str(mapping)]) == 0
+        got[suffix] = values(reg)
+    by_api = new_registry(tmp_path / "par-api.xlsx")
+    server = FakeDs(12345, "FITN7", demarche, dossiers, TOKEN, (INSTRUCTEUR,))
+    with server.serve() as url:
+        assert sync(by_api, url, mapping=mapping).ok
+    got["api"] = values(by_api)
+    codes = {a.dossier_id: a.insee_or_siren for a in got[".xlsx"]["apps"]}
+    assert codes == {"DS-101": "63470", "DS-102": "", "DS-103": "63300"}
+    assert got[".ods"] == got[".xlsx"] and got["api"] == got[".xlsx"]
