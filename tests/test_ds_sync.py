@@ -124,12 +124,19 @@ def test_decisions_are_listed_then_published_exactly_once(tmp_path):
                     updated_at=datetime(2021, 3, 6, 9, 0), instructeurs=(OTHER,),
                     champs={**volvic().champs, 1634701: "Commune de Châtel-Guyon", 1634712: "Site de la mairie",
                             1634714: "63103"})
-    server = fake([*week1(), extra])
+    withdrawn = Dossier(107, "21630245500011", "COMMUNE DE MOZAC", state="en_instruction",
+                        depose_at=datetime(2021, 3, 7, 9, 0), updated_at=datetime(2021, 3, 9, 9, 0),
+                        en_instruction_at=datetime(2021, 3, 9, 9, 0), instructeurs=(INSTRUCTEUR,),
+                        champs={**volvic().champs, 1634701: "Commune de Mozac", 1634712: "Portail citoyen",
+                                1634714: "63245"})
+    server = fake([*week1(), extra, withdrawn])
     registry = new_registry(tmp_path / "registre.xlsx")
     with server.serve() as url:
         assert sync(registry, url).ok
         rows = load_registry(registry).application_rows
         edit_cells(registry, schema.SHEET_APPLICATIONS, {
+            (rows["DS-107"], "Statut"): "Sans suite", (rows["DS-107"], "Date de décision"): datetime(2021, 5, 21),
+            (rows["DS-107"], "Motif de refus"): "Demande retirée par la commune",
             (rows["DS-101"], "Statut"): "Lauréat", (rows["DS-101"], "Date de décision"): datetime(2021, 5, 20),
             (rows["DS-101"], "Montant accordé (€)"): 6000,
             (rows["DS-106"], "Statut"): "Refusé", (rows["DS-106"], "Date de décision"): datetime(2021, 5, 20),
@@ -138,7 +145,9 @@ def test_decisions_are_listed_then_published_exactly_once(tmp_path):
         })
         dry = sync(registry, url, publish=True)
         text = dry.text().replace("\u202f", " ").replace("\u00a0", " ")
-        assert "Décisions à publier dans Démarches Simplifiées (2) — simulation, rien n'est envoyé" in text
+        assert "Décisions à publier dans Démarches Simplifiées (3) — simulation, rien n'est envoyé" in text
+        assert ("DS-107 (Commune de Mozac) : classement sans suite — « Sans suite » le 21/05/2021 ; motivation : "
+                "« Demande retirée par la commune »") in text
         assert ("DS-101 (Commune de Volvic) : acceptation — « Lauréat » le 20/05/2021 ; motivation : « Subvention "
                 "accordée : 6 000 €. » ; au nom de instructeur@puy-de-dome.gouv.fr") in text
         assert ("DS-106 (Commune de Châtel-Guyon) : passage en instruction puis refus — « Refusé » le 20/05/2021 ; "
@@ -150,23 +159,25 @@ def test_decisions_are_listed_then_published_exactly_once(tmp_path):
 
         sent = sync(registry, url, publish=True, send=True)
         assert [name for name, _ in server.mutations] == ["dossierAccepter", "dossierPasserEnInstruction",
-                                                           "dossierRefuser"]
-        accept, _, refuse = (i for _, i in server.mutations)
+                                                           "dossierRefuser", "dossierClasserSansSuite"]
+        accept, _, refuse, withdraw = (i for _, i in server.mutations)
+        assert withdraw["motivation"] == "Demande retirée par la commune"
         assert accept["dossierId"] == ds_api.typed_id("Dossier", 101) and accept["instructeurId"] == \
             server.instructeurs[INSTRUCTEUR]
         assert refuse["motivation"].startswith("Votre dossier ne comporte pas l'ensemble des éléments nécessaires")
         assert "DS-101 (Commune de Volvic) : acceptation" in sent.text() and "→ « Accepté » dans DS" in sent.text()
         a = {x.dossier_id: x for x in load_registry(registry).registry.applications}
-        assert (a["DS-101"].ds_state, a["DS-106"].ds_state) == ("Accepté", "Refusé")
+        assert (a["DS-101"].ds_state, a["DS-106"].ds_state, a["DS-107"].ds_state) == ("Accepté", "Refusé",
+                                                                                         "Classé sans suite")
         assert a["DS-101"].ds_decided_on == date(2021, 6, 1)
         published = [e for e in read_journal(registry) if e.operation == OP_PUBLISH]
         assert [(e.dossier_id, json.loads(e.detail)["mutation"]) for e in published] == [
-            ("DS-101", "dossierAccepter"), ("DS-106", "dossierRefuser")]
+            ("DS-101", "dossierAccepter"), ("DS-106", "dossierRefuser"), ("DS-107", "dossierClasserSansSuite")]
 
         # someone re-opens DS-101 in DS: the decision is in the Journal, it is not sent again
         server.dossiers[101].state, server.dossiers[101].updated_at = "en_instruction", datetime(2021, 6, 3)
         again = sync(registry, url, publish=True, send=True)
-        assert len(server.mutations) == 3
+        assert len(server.mutations) == 4
         assert "DS-101 : acceptation déjà envoyée (feuille « Journal », ligne" in again.text()
 
 
