@@ -22,6 +22,8 @@ from ds_export import (
     week1,
     write_export,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fitn_xl import schema
 from fitn_xl.book.build import build_registry
@@ -303,3 +305,55 @@ def test_a_required_value_ds_left_empty_lands_with_its_dossier_and_is_reported(r
     assert ("dossier DS 101, onglet « (1634718) Depenses prevues », ligne 2 : « Montant (€) » vaut 0 dans l'export : "
             "DS écrit 0 pour un nombre laissé vide, lu comme non renseigné") in err
     assert "« Coût global du projet » vaut 0 dans l'export" in err
+
+
+@pytest.mark.parametrize("sheet,header,raw,expected", [
+    # booleans: a checkbox champ (on/off), a dossier boolean or an API value (true/false text), template cells
+    (schema.SHEET_APPLICATIONS, "Engagement décisionnel", "on", True),
+    (schema.SHEET_APPLICATIONS, "Engagement décisionnel", "off", False),
+    (schema.SHEET_APPLICATIONS, "Engagement décisionnel", "true", True),
+    (schema.SHEET_APPLICATIONS, "Engagement décisionnel", "false", False),
+    (schema.SHEET_APPLICATIONS, "Engagement décisionnel", True, True),
+    (schema.SHEET_APPLICATIONS, "Financée exclusivement par des collectivités", "Non", False),
+    # a date champ is ISO text; a template types it; .ods and .csv write dates as text with their offset
+    (schema.SHEET_APPLICATIONS, "Date de fin prévue", "2022-03-31", date(2022, 3, 31)),
+    (schema.SHEET_APPLICATIONS, "Date de fin prévue", datetime(2022, 3, 31), date(2022, 3, 31)),
+    (schema.SHEET_APPLICATIONS, "Date de fin prévue", "2022-03-31 00:00:00 +0200", date(2022, 3, 31)),
+    # drop-downs: the option's text, of which the registry keeps its code
+    (schema.SHEET_APPLICATIONS, "Mesure", "3c - Financement d'un projet de transformation numérique", "3c"),
+    (schema.SHEET_APPLICATIONS, "État DS", "accepte", "Accepté"),  # the API's enum
+    # départements and pays: by name, by code (the « (Code) » column), « 99 – Etranger »
+    (schema.SHEET_PROVIDERS, "Département du siège", "Puy-de-Dôme", "63"),
+    (schema.SHEET_PROVIDERS, "Département du siège", "2A", "2A"),
+    (schema.SHEET_PROVIDERS, "Département du siège", "99 – Etranger", schema.ABROAD),
+    (schema.SHEET_PROVIDERS, "Département du siège", "63 – Puy-de-Dôme", "63"),
+    (schema.SHEET_EXPENSES, "Pays de l'éditeur", "DE", "DE"),
+    # numbers: 0 where 0 is impossible is DS's empty champ; 3 decimals rounded to the cent
+    (schema.SHEET_APPLICATIONS, "Population", 0, None),
+    (schema.SHEET_APPLICATIONS, "Population", 0.0, None),
+    (schema.SHEET_PROVIDERS, "Montant commandé (€)", 0, None),
+    (schema.SHEET_APPLICATIONS, "Coût global (€)", 10416.667, D("10416.67")),
+    (schema.SHEET_APPLICATIONS, "Coût global (€)", "10416.665", D("10416.67")),  # half up, not to even
+])
+def test_ds_cell_conventions(sheet, header, raw, expected):
+    from fitn_xl.forms.ds import parse_value
+
+    table = next(t for t in schema.INPUT_TABLES if t.sheet == sheet)
+    value, note = parse_value(raw, table.column(header), "Champ DS")
+    assert value == expected
+    said = (raw == 0 and expected is None) or header == "Coût global (€)"  # DS's 0, the rounding: each said
+    assert bool(note) == said, note
+    if said:
+        assert note.startswith("« Champ DS »")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=D("0.001"), max_value=D("999999999.999"), places=3))
+def test_any_ds_amount_is_rounded_to_the_cent_with_a_note_when_it_had_a_third_decimal(amount):
+    from fitn_xl.forms.ds import parse_value
+
+    column = schema.EXPENSES.column("Montant (€)")
+    for raw in (float(amount), str(amount)):  # an .xlsx/.ods number, a .csv or API text
+        value, note = parse_value(raw, column, "Montant (€)")
+        assert value == amount.quantize(D("0.01"), rounding="ROUND_HALF_UP")
+        assert bool(note) == (amount != amount.quantize(D("0.01")))
