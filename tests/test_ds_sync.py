@@ -235,3 +235,38 @@ def test_a_commune_champ_gives_its_insee_code_by_export_and_by_api(tmp_path):
     codes = {a.dossier_id: a.insee_or_siren for a in got[".xlsx"]["apps"]}
     assert codes == {"DS-101": "63470", "DS-102": "", "DS-103": "63300"}
     assert got[".ods"] == got[".xlsx"] and got["api"] == got[".xlsx"]
+
+
+def test_an_instance_that_moved_is_named_and_the_token_not_sent_there(tmp_path):
+    """DS renamed itself (« Démarche numérique »): an old address answers with a redirection. The sync does not
+    follow it (the token would go to another server, and the POST would become a GET): it names the new address."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Moved(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            asked.append(self.headers.get("Authorization"))
+            self.send_response(308)
+            self.send_header("Location", "https://demarche.numerique.gouv.fr/api/v2/graphql")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    registry = new_registry(tmp_path / "registre.xlsx")
+    before = registry.read_bytes()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = sync(registry, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == 1
+    assert ("l'API de Démarches Simplifiées a changé d'adresse" in result.text()
+            and "relancez avec --instance https://demarche.numerique.gouv.fr" in result.text())
+    assert asked == [f"Bearer {TOKEN}"]  # once, to the address given; never to the new one
+    assert registry.read_bytes() == before

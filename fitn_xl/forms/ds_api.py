@@ -20,6 +20,7 @@ import json
 import socket
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,6 +110,17 @@ def instance_url(instance: str | None) -> str:
     return text.removesuffix(ENDPOINT)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirection is not followed: the token would go to another address, and urllib would turn the POST into a
+    GET without the query. It comes back as the `HTTPError` of its 3xx status, said with its new address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class Client:
     """A GraphQL client of one DS instance with a token. `execute` raises `DsApiError` (French)."""
 
@@ -126,7 +138,7 @@ class Client:
             "Accept": "application/json", "User-Agent": "fitn-xl"})
         self.requests += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             raise DsApiError(self._http_error(exc)) from None
@@ -167,6 +179,14 @@ class Client:
                         "poste aux réseaux autorisés du jeton, dans votre profil DS")
             return ("Démarches Simplifiées refuse le jeton d'accès (FITN_DS_TOKEN) : vérifiez-le (jeton d'API de "
                     "votre profil administrateur ou instructeur, copié en entier)")
+        if 300 <= exc.code < 400:
+            location = urllib.parse.urljoin(self.url, exc.headers.get("Location") or "")
+            parts = urllib.parse.urlsplit(location)
+            if location and parts.scheme in ("http", "https") and parts.netloc:
+                return (f"l'API de Démarches Simplifiées a changé d'adresse ({self.url} renvoie vers {location}) : "
+                        f"relancez avec --instance {parts.scheme}://{parts.netloc} si c'est bien l'instance de "
+                        "votre démarche")
+            return f"l'adresse {self.url} renvoie ailleurs (HTTP {exc.code}) : vérifiez --instance"
         if exc.code == 404:
             return f"pas d'API Démarches Simplifiées à l'adresse {self.url} : vérifiez --instance"
         return f"Démarches Simplifiées a répondu par une erreur HTTP {exc.code} ({self.url})"
