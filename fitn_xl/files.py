@@ -58,7 +58,14 @@ codecs.register_error("fitn-xl-latin1", _latin1_fallback)
 def readable(text: str) -> str:
     """`text` with the undecodable bytes of a file name (Python keeps them as lone surrogates, e.g. a Latin-1
     « é » in a name made on an old system) shown as Windows-1252 characters: printable, and valid in XML."""
-    if text.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in text):
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # at C speed: no lone surrogate at all, the common case
+        return text
+    except UnicodeEncodeError:
+        pass
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "fitn-xl-latin1")
 

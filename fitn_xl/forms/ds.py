@@ -246,14 +246,23 @@ class Flagged:
         return parse_text(self.raw)
 
 
-def match_choice(text: str, choices: tuple[str, ...]) -> str:
-    """'3a - Accompagnement…' -> '3a' when the text starts with a choice; the text unchanged otherwise."""
+@cache
+def _folded(choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((fold(choice), choice) for choice in choices)
+
+
+@cache
+def _match_choice(text: str, choices: tuple[str, ...]) -> str:
     key = fold(text)
-    for choice in choices:
-        c = fold(choice)
+    for c, choice in _folded(choices):
         if key == c or key.startswith(c + " ") or key.startswith(c + "-"):
             return choice
     return text
+
+
+def match_choice(text: str, choices: tuple[str, ...]) -> str:
+    """'3a - Accompagnement…' -> '3a' when the text starts with a choice; the text unchanged otherwise."""
+    return _match_choice(text, choices) if len(text) <= 500 else text  # an export repeats the same few options
 
 
 _DS_CHECKED = {"on": "Oui", "off": "Non", "coche": "Oui", "cochee": "Oui", "": ""}
@@ -485,6 +494,8 @@ def read_export(tables: Tables, mapping: Mapping) -> Export:
     i_siret = header.get("Établissement SIRET") if beneficiary else None  # .csv: the applicant's columns inline
     export = Export(tables.kind, [])
     out: dict[str, DsDossier] = {}
+    cells = [(reg, index, schema.APPLICATIONS.column(reg), parse_text(values[0][index]))
+             for reg, index in pos.items() if reg != "N° dossier DS"]
     for r, line in enumerate(values[1:], start=2):
         number_ = _number(_at(line, pos["N° dossier DS"]))
         if not number_:
@@ -515,11 +526,8 @@ def read_export(tables: Tables, mapping: Mapping) -> Export:
             else:
                 d.ds[ROLES[role]] = _read_cell(raw, schema.APPLICATIONS.column(ROLES[role]),
                                                parse_text(values[0][index]), where, d)
-        for reg, index in pos.items():
-            if reg == "N° dossier DS":
-                continue
-            label = parse_text(values[0][index])
-            d.values[reg] = _read_cell(_at(line, index), schema.APPLICATIONS.column(reg), label, where, d)
+        for reg, index, column, label in cells:
+            d.values[reg] = _read_cell(_at(line, index), column, label, where, d)
         for reg, value in mapping.fixed.items():
             d.values[reg] = _read_cell(value, schema.APPLICATIONS.column(reg), f"valeur fixe de « {reg} »", where, d)
         if beneficiary:
@@ -558,6 +566,8 @@ def _read_block(tables: Tables, child: ChildMapping, out: dict[str, DsDossier], 
             continue  # DS writes no header for a table without rows
         pos = _positions(rows, sheet, {**child.columns, DOSSIER_ID: child.key}, prefix=child.block)
         labels = {reg: parse_text(rows[0][i]) for reg, i in pos.items()}
+        # the registry reports what is missing in a line: read every column as optional
+        columns = {reg: replace(child.table.column(reg), required=False) for reg in pos if reg != DOSSIER_ID}
         for r, line in enumerate(rows[1:], start=2):
             number_ = _number(_at(line, pos[DOSSIER_ID]))
             cells = {reg: _at(line, i) for reg, i in pos.items() if reg != DOSSIER_ID}
@@ -569,8 +579,7 @@ def _read_block(tables: Tables, child: ChildMapping, out: dict[str, DsDossier], 
             where = f"dossier DS {number_}, onglet « {sheet} », ligne {r}"
             rec: dict[str, object] = {}
             for reg, raw in cells.items():
-                column = replace(child.table.column(reg), required=False)  # the registry reports what is missing
-                rec[reg] = _read_cell(raw, column, labels[reg], where, d)
+                rec[reg] = _read_cell(raw, columns[reg], labels[reg], where, d)
             if COUNTRY in child.columns and rules.missing_country(rec.get("Catégorie"), rec.get(COUNTRY)):
                 d.problems.append(f"{where}, colonne « {labels[COUNTRY]} » : {rules.MISSING_COUNTRY}")
             d.children.setdefault(child.table.name, []).append(rec)

@@ -100,23 +100,23 @@ class _Planner:
         else:
             self.create(d, label)
 
-    def _detail(self, d: dsmod.DsDossier, cells: dict[str, object], lines: dict[str, list]) -> str:
+    def _detail(self, d: dsmod.DsDossier, cells: dict[str, object], lines: dict[str, str]) -> str:
         flagged = sorted(h for h, v in cells.items() if isinstance(v, dsmod.Flagged))
         doc = {"ds": d.number, "maj": d.updated_at.isoformat(sep=" ") if d.updated_at else "",
-               "cellules": {h: _hash(v) for h, v in cells.items()},
-               "repetitions": {t: rows_hash(rows) for t, rows in lines.items()}}
+               "cellules": {h: _hash(v) for h, v in cells.items()}, "repetitions": lines}
         if flagged:
             doc["signalees"] = flagged
         return json.dumps(doc, ensure_ascii=False, sort_keys=True)
 
     def _journal(self, d: dsmod.DsDossier, operation: str, cells: dict[str, object], lines: dict[str, list]):
+        hashes = {t: rows_hash(rows) for t, rows in lines.items()}
         self.plan.journal.append({
             _JOURNAL["timestamp"]: self.now, _JOURNAL["operation"]: operation, _JOURNAL["dossier_id"]: d.dossier_id,
             _JOURNAL["file"]: self.source.file,
             _JOURNAL["sha256"]: values_hash({**{h: str(v) if isinstance(v, dsmod.Flagged) else v
                                                 for h, v in cells.items()},
-                                             **{t: rows_hash(r) for t, r in lines.items()}}),
-            _JOURNAL["detail"]: self._detail(d, cells, lines)})
+                                             **hashes}),
+            _JOURNAL["detail"]: self._detail(d, cells, hashes)})
 
     def _lines(self, d: dsmod.DsDossier) -> dict[str, list[dict[str, object]]]:
         return {child.table.name: d.children.get(child.table.name, []) for child in self.mapping.children}

@@ -285,17 +285,13 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
     sheet = pkg.sheet(sheet_name)
     start = sheet.last_filled_row(r0, c0, c1) + 1
     styles = {c: sheet.style_of(r0 + 1, c) for c in range(c0, c1 + 1)}
+    columns = {c.header: c for c in schema_table.all_columns} if schema_table is not None else {}
+    order = {h: i for i, h in enumerate(headers)}
     written = []
     for i, row in enumerate(rows):
         r = start + i
-        values = {}
-        for header, value in row.items():
-            column = None
-            if schema_table is not None:
-                with contextlib.suppress(KeyError):
-                    column = schema_table.column(header)
-            values[position[header]] = to_excel(column, value)
-        sheet.set_row(r, values, styles)
+        values = {position[h]: to_excel(columns.get(h), row[h]) for h in sorted(row, key=order.__getitem__)}
+        sheet.set_row(r, values, styles)  # in column order: the new cells need no reordering
         written.append(r)
     if written and xt is not None:
         xt.extend_to(written[-1])

@@ -219,10 +219,12 @@ class SheetXml:
                 raise RegistryError(_too_long(self.where, f"{column_letters(c)}{r}", value))
             _set_value(cell, value)
         if created:
-            ordered = sorted(cells.items())
-            for _, cell in ordered:
-                row.remove(cell)
-            row.extend(cell for _, cell in ordered)
+            keys = list(cells)  # the cells in document order (new ones appended at the end)
+            if any(a > b for a, b in zip(keys, keys[1:], strict=False)):
+                ordered = sorted(cells.items())
+                for _, cell in ordered:
+                    row.remove(cell)
+                row.extend(cell for _, cell in ordered)
             row.attrib.pop("spans", None)
         if values:
             self._max_row = max(self._max_row, r)
