@@ -357,3 +357,21 @@ def test_any_ds_amount_is_rounded_to_the_cent_with_a_note_when_it_had_a_third_de
         value, note = parse_value(raw, column, "Montant (€)")
         assert value == amount.quantize(D("0.01"), rounding="ROUND_HALF_UP")
         assert bool(note) == (amount != amount.quantize(D("0.01")))
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_and_said_and_its_dossier_lands(registry, tmp_path, capsys):
+    """A DS textarea has no limit; a cell of Excel holds 32 767 characters (and the registry's writer refuses more):
+    the text is cut there, said, and the dossier lands with the others."""
+    v = volvic()
+    v.champs[1634708] = ("Former les agents. " * 2_200).strip()  # 41 799 characters
+    v.rows[EXPENSES_BLOCK][0][1634719] = "L" * 33_000
+    export = write_export(tmp_path / "export.xlsx", DEMARCHE, [v, riom()])
+    assert main(["import", str(registry), export]) == 0
+    err = capsys.readouterr().err
+    a = apps(registry)
+    assert list(a) == ["DS-101", "DS-103"]
+    assert a["DS-101"].description == v.champs[1634708][:32_767].strip()  # what a registry cell holds
+    assert ("dossier DS 101 (ligne 2) : « Présentation du projet en 10 lignes » : texte de 41\u202f799 caractères "
+            "coupé aux 32\u202f767 qu'une cellule d'Excel peut contenir (le texte entier reste dans DS)") in err
+    assert "onglet « (1634718) Depenses prevues », ligne 2 : « Libellé » : texte de 33\u202f000 caractères" in err
+    assert load_registry(registry).registry.expenses[0].label == "L" * 32_767

@@ -32,7 +32,18 @@ from .. import schema
 from ..core import rules
 from ..core.text import eur, number
 from ..schema import ABROAD, DOSSIER_ID, Kind, Table
-from ..values import EXCEL_EPOCH, CellError, check_value, fold, is_empty, parse_cell, parse_number, parse_text, quote
+from ..values import (
+    EXCEL_EPOCH,
+    MAX_TEXT,
+    CellError,
+    check_value,
+    fold,
+    is_empty,
+    parse_cell,
+    parse_number,
+    parse_text,
+    quote,
+)
 from ..workbook.cells import departments
 from .docx_in import FormError
 from .ds_files import API, CSV, ESTABLISHMENTS_SHEET, MAIN_SHEET, Tables
@@ -451,7 +462,14 @@ def _main_sheet(tables: Tables, mapping: Mapping) -> str:
 
 
 def _read_cell(raw, column: schema.Column, label: str, where: str, d: DsDossier):
-    """The typed value of one cell, or `Flagged` (problem recorded); notes recorded."""
+    """The typed value of one cell, or `Flagged` (problem recorded); notes recorded. A text longer than a cell of
+    Excel holds (a DS textarea has no limit) is cut there, and said: the dossier still lands, the whole text stays
+    in DS."""
+    if isinstance(raw, str) and len(raw) > MAX_TEXT:
+        size = f"{len(raw):,}".replace(",", "\u202f")
+        d.notes.append(f"{where} : « {label} » : texte de {size} caractères coupé aux 32\u202f767 qu'une cellule "
+                       "d'Excel peut contenir (le texte entier reste dans DS)")
+        raw = raw[:MAX_TEXT]
     try:
         value, note = parse_value(raw, column, label)
     except CellError as exc:
