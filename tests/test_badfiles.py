@@ -327,20 +327,31 @@ def test_a_part_with_millions_of_elements_is_refused_before_lxml_parses_it():
 
 
 def test_an_import_never_writes_a_text_longer_than_a_cell(tmp_path, capsys):
-    """A DS dossier with a 40 000-character answer: the import would write a cell that Excel « repairs » when it
-    opens the registry; refused, naming the cell, nothing written."""
+    """A DS dossier with a 40 000-character answer: a cell holding it would be « repaired » by Excel when it opens
+    the registry. The DS import cuts it at 32 767 characters and says so, so that the dossier still lands (issue
+    13: every DS dossier lands); any writer asked for a longer text is refused, naming the cell, nothing written."""
     from ds_export import fitn_demarche, week1, write_export
 
+    from fitn_xl.workbook.errors import RegistryError
+    from fitn_xl.workbook.write import append_input_rows
+
     registry = standard_registry(tmp_path / "registre.xlsx")
-    before = registry.read_bytes()
     dossiers = week1()
     champs = dossiers[0].champs
     longest = max((k for k, v in champs.items() if isinstance(v, str)), key=lambda k: len(champs[k]))
     champs[longest] = "é" * 40_000
     export = write_export(tmp_path / "export-ds.xlsx", fitn_demarche(), dossiers)
-    assert main(["import", str(registry), str(export)]) == 1
+    assert main(["import", str(registry), str(export)]) == 0
     err = capsys.readouterr().err
-    assert re.search(r"« registre\.xlsx », feuille « Candidatures », cellule [A-Z]+\d+ : texte de 40\u202f000 "
+    assert "texte de 40\u202f000 caractères coupé aux 32\u202f767 qu'une cellule d'Excel peut contenir" in err, err
+    with zipfile.ZipFile(registry) as z:
+        texts = [t for name in z.namelist() if name.startswith("xl/worksheets/")
+                 for t in re.findall(r"<t[^>]*>([^<]*)</t>", z.read(name).decode())]
+    assert "é" * 32_767 in texts and max(len(t) for t in texts) == 32_767
+    before = registry.read_bytes()
+    with pytest.raises(RegistryError) as refused:
+        append_input_rows(registry, schema.EXPENSES, [{"N° dossier": "DS-101", "Libellé": "é" * 40_000}])
+    assert re.search(r"« registre\.xlsx », feuille « Dépenses », cellule [A-Z]+\d+ : texte de 40\u202f000 "
                      r"caractères, plus que les 32\u202f767 qu'une cellule d'Excel peut contenir : rien n'a été écrit",
-                     err), err
+                     str(refused.value)), refused.value
     assert registry.read_bytes() == before
