@@ -60,6 +60,10 @@ def test_client_queries_validate_against_ds_published_schema():
     assert validate(s, parse(ds_api.DOSSIERS_QUERY)) == []
     for name in ds_api.DECISIONS:
         assert validate(s, parse(ds_api.mutation(name))) == [], name
+    # --instance: the public instance by default; a host name or the endpoint's whole URL as the user pastes it
+    assert ds_api.Client(None, TOKEN).url == "https://www.demarches-simplifiees.fr/api/v2/graphql"
+    assert ds_api.Client("demarche.numerique.gouv.fr/", TOKEN).url == "https://demarche.numerique.gouv.fr/api/v2/graphql"
+    assert ds_api.instance_url("https://ds.exemple.gouv.fr/api/v2/graphql") == "https://ds.exemple.gouv.fr"
 
 
 def test_sync_gives_the_registry_the_export_of_the_same_data_gives(tmp_path):
