@@ -3,6 +3,7 @@ punctuation, the Lisez-moi counting the dashboard's charts right."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import datetime
 
@@ -84,3 +85,17 @@ def test_the_readme_sheet_describes_every_sheet_a_user_sees(registry_file):
     assert [s for s in visible if s not in described] == []
     order = [s for s in described if s in visible]
     assert order == visible  # in the order of the tabs
+
+
+def test_the_readme_sheet_states_each_default_parameter_as_french_writes_it(registry_file):
+    """« Seuil de population » read « 100000 », a share « 10 % » came from a float: each default is written with
+    French grouping and signs, the same text as the rule messages."""
+    ws = openpyxl.load_workbook(registry_file)[schema.SHEET_README]
+    lines = {row[0].value: row[1].value for row in ws.iter_rows() if row[1].value and "— source :" in row[1].value}
+    shown = {label: text.split(" — source :")[0] for label, text in lines.items()}
+    assert shown["Seuil de population"] == "100\u202f000"
+    assert shown["Enveloppe départementale (€)"] == "297\u202f000\u00a0€"
+    assert shown["Seuil licences hors UE"] == "10\u00a0%"
+    assert shown["Échéance des résultats"] == "31/12/2022"
+    ungrouped = [v for v in shown.values() if re.search(r"\d{4}", v) and not re.fullmatch(r"\d\d/\d\d/\d{4}", v)]
+    assert ungrouped == []  # no « 100000 »

@@ -23,6 +23,7 @@ from .. import schema
 from ..core.compute import compute
 from ..core.model import Parameters, Registry
 from ..core.params import default_parameters, default_sources
+from ..core.text import day, eur, number, percent
 from ..files import atomic_write
 from ..review.classement import SHEET_CLASSEMENT
 from ..review.sheet import RANKING_AT, add_classement_sheet, add_review_charts, add_score_validations
@@ -110,6 +111,21 @@ TABLE_COMPUTED_HELP: dict[tuple[str, str], str] = {
     (schema.SCORES.name, "score"): "La note sur 20 de cet évaluateur (pondérée selon la grille) ; vide en cas de "
                                    "conflit d'intérêts ou de notation incomplète.",
 }
+
+
+def _shown(kind: Kind, value) -> str:
+    """A default parameter as the Lisez-moi states it, in French (« 297 000 € », « 10 % », « 100 000 »)."""
+    if value is None:
+        return ""
+    if kind is Kind.PERCENT:
+        return percent(value)
+    if kind is Kind.DATE:
+        return day(value)
+    if kind is Kind.AMOUNT:
+        return eur(value)
+    if kind is Kind.INTEGER:
+        return number(value)
+    return str(value)
 
 
 def computed_help(table: Table, column: Column) -> str:
@@ -365,14 +381,8 @@ class _Builder(SheetKit):
         sources = default_sources()
         for spec in schema.PARAMETER_ROWS:
             if spec.attr in sources:
-                value = to_excel(Column(spec.label, spec.attr, spec.kind), getattr(defaults, spec.attr))
-                if spec.kind is Kind.PERCENT:
-                    value = f"{float(value) * 100:g} %"
-                elif spec.kind is Kind.DATE:
-                    value = value.strftime("%d/%m/%Y")
-                elif spec.kind is Kind.AMOUNT:
-                    value = f"{value:,} €".replace(",", "\u00a0")
-                line(spec.label, f"{value} — source : {sources[spec.attr]}", style=font(bold=True))
+                line(spec.label, f"{_shown(spec.kind, getattr(defaults, spec.attr))} — source : "
+                                 f"{sources[spec.attr]}", style=font(bold=True))
         for key, label in (("effect_within_years", "Effet concret (années)"),
                            ("report_every_days", "Périodicité des états des lieux (jours)"),
                            ("disagreement_threshold", "Écart signalé entre évaluateurs (points)")):
