@@ -325,3 +325,54 @@ def test_a_connection_lost_during_the_transfer_is_journaled_as_uncertain(tmp_pat
     env(port2)
     assert ditp(registry, tmp_path / "out", "--force") == 0
     assert len(handler2.messages) == 1 and len(journal_sends(registry)) == 2
+
+
+# --- a send that could not be journaled is not made ------------------------------------------------------------
+
+
+def _without_journal_sheet(path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.remove(wb[schema.SHEET_JOURNAL])
+    wb.save(path)
+
+
+def _journal_header_renamed(path):
+    from fitn_xl.workbook.xlsx import XlsxPackage
+
+    with XlsxPackage(path) as pkg:
+        grid = pkg.raw_values(schema.SHEET_JOURNAL)
+        r, c = next((r, c) for r, row in enumerate(grid, 1) for c, v in enumerate(row, 1) if v == "Mois")
+        from fitn_xl.workbook.xlsx import column_letters
+
+        pkg.sheet(schema.SHEET_JOURNAL).set_values({f"{column_letters(c)}{r}": "Mois concerné"})
+        for table in pkg.tables().values():
+            for column in table.root.iter("{*}tableColumn"):
+                if column.get("name") == "Mois":
+                    column.set("name", "Mois concerné")
+                    pkg.touch(table.part)
+        out = path.with_name("renomme.xlsx")
+        pkg.save(out)
+    out.replace(path)
+
+
+@pytest.mark.parametrize("damage,said", [
+    (_without_journal_sheet, "la feuille « Journal » est absente du classeur"),
+    (_journal_header_renamed, "le tableau n'a plus de colonne « Mois » (renommée ou supprimée ?)"),
+], ids=["no-journal-sheet", "header-renamed"])
+def test_a_send_that_could_not_be_journaled_is_not_made(tmp_path, smtp_server, env, capsys, damage, said):
+    """Without its « Journal » row, the next send would not be refused: the month would go twice (it did, each
+    time, on a registry without « Journal »). The row is tried first, in memory; nothing is sent if it cannot be
+    written, even with --force."""
+    registry = standard_registry(tmp_path / "registre.xlsx")
+    damage(registry)
+    before = registry.read_bytes()
+    handler, port = smtp_server()
+    env(port)
+    for extra in ([], [], ["--force"]):
+        assert ditp(registry, tmp_path / "out", *extra) == 1
+        err = capsys.readouterr().err
+        assert "Erreur : l'envoi ne pourrait pas être consigné dans le journal du registre (" in err, err
+        assert said in err and "Rien n'a été envoyé" in err and "inattendue" not in err
+    assert handler.messages == [] and registry.read_bytes() == before

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import schema
-from ..files import side_stem
+from ..files import readable, side_stem
 from ..schema import Table
 from .cells import WRAPPED, number_format, row_height, to_excel, wrapped_lines
 from .lock import FileStamp, RegistryChanged, check_unchanged, registry_lock
@@ -280,6 +280,12 @@ def append_rows(pkg: XlsxPackage, table: Table | str, rows: list[Mapping[str, ob
         headers, sheet_name = xt.headers, xt.sheet
     position = {h: c0 + i for i, h in enumerate(headers) if h}
     unknown = {h for row in rows for h in row if h not in position}
+    known = {c.header for c in schema_table.columns} if schema_table is not None else set()
+    if unknown and unknown <= known:  # the table's own headers, renamed or deleted in the file
+        missing = ", ".join(f"« {h} »" for h in sorted(unknown))
+        raise RegistryError(f"« {readable(pkg.path.name)} », feuille « {sheet_name} » : le tableau n'a plus de "
+                            f"colonne {missing} (renommée ou supprimée ?) : rien n'a été ajouté. Rendez-lui son "
+                            "en-tête (fitn-xl check les liste), puis relancez.")
     if unknown:
         raise ValueError(f"unknown headers for table {name}: {sorted(unknown)}")
     sheet = pkg.sheet(sheet_name)
@@ -337,16 +343,28 @@ def append_input_rows(path: str | Path, table: Table, rows: list[Mapping[str, ob
     raise AssertionError("unreachable")
 
 
-def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bool = False) -> list[int]:
-    """Append rows to the « Journal » table (keys: `schema.JOURNAL` headers; « Date et heure » defaults to now)."""
+def check_journal(path: str | Path, rows: list[Mapping[str, object]]) -> None:
+    """Raise `RegistryError` (French) when `rows` could not be appended to the « Journal » of the registry at
+    `path` (no such sheet, a header renamed…): the rows are appended in memory, never saved. For what must not
+    happen unless its Journal row can follow it (a send: without its row, it would be made again)."""
+    with XlsxPackage(path) as pkg:
+        append_rows(pkg, schema.JOURNAL, _stamped(rows))
+
+
+def _stamped(rows: list[Mapping[str, object]]) -> list[dict[str, object]]:
     stamp = datetime.now().replace(microsecond=0)
     first = schema.JOURNAL.columns[0].header
-    full = [{first: stamp, **row} if not row.get(first) else dict(row) for row in rows]
-    return append_input_rows(path, schema.JOURNAL, full, force)
+    return [{first: stamp, **row} if not row.get(first) else dict(row) for row in rows]
+
+
+def append_journal(path: str | Path, rows: list[Mapping[str, object]], force: bool = False) -> list[int]:
+    """Append rows to the « Journal » table (keys: `schema.JOURNAL` headers; « Date et heure » defaults to now)."""
+    return append_input_rows(path, schema.JOURNAL, _stamped(rows), force)
 
 
 __all__ = [
     "FileStamp", "RegistryChanged", "RegistryLocked", "RegistryReadOnly", "SheetXml", "TableXml", "XlsxPackage",
-    "append_input_rows", "append_rows", "append_journal", "atomic_update", "check_not_open", "check_writable",
+    "append_input_rows", "append_rows", "append_journal", "atomic_update", "check_journal", "check_not_open",
+    "check_writable",
     "fill_computed", "lock_files", "previous_version_path", "read_only", "registry_lock", "remove_stale_temps",
 ]
