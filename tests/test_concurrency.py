@@ -335,3 +335,25 @@ def test_a_command_started_while_a_button_works_waits_for_it_then_writes(registr
     code, out, err = finish(waiting)
     assert code == 0, err
     assert sorted(scores(registry)) == [(f"2021-00{i}", "Mme Durand") for i in (3, 4, 5)]
+
+
+def test_a_ds_sync_started_during_a_recalc_waits_and_both_writes_are_kept(registry, tmp_path):
+    """`ds-sync` (Démarches Simplifiées' API, here its schema served by graphql-core on 127.0.0.1) holds the registry
+    from its reading to its writing, as `import` does: started while recalc writes, it waits for it, then writes the
+    dossiers into the recalculated file (without the lock, it refused: « modifié par un autre programme »)."""
+    from ds_api_server import FakeDs
+    from ds_export import INSTRUCTEUR, fitn_demarche, week1
+
+    server = FakeDs(12345, "FITN7 axe 3 — Puy-de-Dôme", fitn_demarche(), week1(), "jeton-ds", (INSTRUCTEUR,))
+    before = len(load_registry(registry).registry.applications)
+    with server.serve() as url:
+        recalc = fitn("recalc", str(registry), delay=2)
+        wait_for_writing(registry, recalc)
+        syncing = fitn("ds-sync", str(registry), "--demarche", "12345", "--instance", url, FITN_DS_TOKEN="jeton-ds")
+        assert finish(recalc)[0] == 0
+        code, out, err = finish(syncing)
+    assert code == 0, err
+    assert len(load_registry(registry).registry.applications) == before + len(week1())
+    rows = sheet_rows(registry, schema.SHEET_APPLICATIONS)
+    col = [str(h) for h in rows[0]].index("Éligible")
+    assert all(r[col] in ("Oui", "Non") for r in rows[1:before + 1])

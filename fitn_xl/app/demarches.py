@@ -25,7 +25,8 @@ from ..forms.docx_in import FormError
 from ..forms.ds_plan import Source, plan_export
 from ..forms.importer import _JOURNAL, JournalEntry, Plan, read_journal
 from ..schema import DS_OPEN_STATES, LAUREATE_STATUSES, REFUSAL_STATUSES
-from ..workbook.write import check_not_open
+from ..workbook.lock import registry_lock
+from ..workbook.write import check_not_open, check_writable
 from .applications import refuse_if_older_registry, write_and_report
 from .registry import open_registry, refuse_if_blocking
 from .result import EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
@@ -190,10 +191,21 @@ def ds_sync(registry: str | Path, demarche: int, *, instance: str | None = None,
         columns = dsmod.load_mapping(mapping)
     except dsmod.MappingError as exc:
         raise Refused(f"Erreur : {exc}", EXIT_USAGE) from None
+    # one writer at a time (issue 12): from the reading to the writing, so that another fitn-xl command writing
+    # meanwhile is waited for, and a decision sent to DS is in the Journal before another sync reads it
+    with registry_lock(path):
+        return _locked_sync(path, demarche, instance, token, columns, publish, send, instructeur, take_decisions,
+                            force, clock, progress, page_size)
+
+
+def _locked_sync(path: Path, demarche: int, instance: str | None, token: str, columns, publish: bool, send: bool,
+                 instructeur: str | None, take_decisions: bool, force: bool, clock: Clock,
+                 progress: Callable[[int, int | None], None] | None, page_size: int) -> Result:
     loaded, computation = open_registry(path, clock)
     refuse_if_blocking(loaded, "de le synchroniser avec Démarches Simplifiées")
     refuse_if_older_registry(loaded, columns, path)
-    check_not_open(path, force)  # before asking DS anything (and before sending any decision)
+    # before asking DS anything (and before sending any decision: a read-only registry could not journal it)
+    (check_writable if send else check_not_open)(path, force)
     journal = read_journal(path)
     client = ds_api.Client(instance, token.strip())
     previous = last_sync(journal, client.instance, demarche)
