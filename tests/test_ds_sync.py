@@ -274,3 +274,28 @@ def test_an_instance_that_moved_is_named_and_the_token_not_sent_there(tmp_path):
             and "relancez avec --instance https://demarche.numerique.gouv.fr" in result.text())
     assert asked == [f"Bearer {TOKEN}"]  # once, to the address given; never to the new one
     assert registry.read_bytes() == before
+
+
+def test_decisions_are_not_sent_when_their_journal_rows_could_not_follow(tmp_path):
+    """A decision sent to DS without its « Journal » row would be sent again by the next sync (as the DITP list
+    was, before issue 12): the rows are tried first, and nothing goes to DS if they cannot be written."""
+    import openpyxl
+
+    server = fake()
+    registry = new_registry(tmp_path / "registre.xlsx")
+    with server.serve() as url:
+        assert sync(registry, url).ok
+        row = load_registry(registry).application_rows["DS-101"]
+        edit_cells(registry, schema.SHEET_APPLICATIONS, {
+            (row, "Statut"): "Lauréat", (row, "Date de décision"): datetime(2021, 5, 20),
+            (row, "Montant accordé (€)"): 6000})
+        wb = openpyxl.load_workbook(registry)
+        wb.remove(wb[schema.SHEET_JOURNAL])
+        wb.save(registry)
+        before = registry.read_bytes()
+        refused = sync(registry, url, publish=True, send=True)
+        text = refused.text()
+        assert refused.status == 1 and server.mutations == [] and registry.read_bytes() == before
+        assert ("Erreur : les décisions publiées ne pourraient pas être consignées dans le journal du registre "
+                "(la feuille « Journal » est absente du classeur)") in text, text
+        assert "Rien n'est envoyé à Démarches Simplifiées" in text and "fitn-xl new" in text

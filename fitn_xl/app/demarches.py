@@ -28,7 +28,7 @@ from ..schema import DS_OPEN_STATES, LAUREATE_STATUSES, REFUSAL_STATUSES
 from ..workbook.lock import registry_lock
 from ..workbook.write import check_not_open, check_writable
 from .applications import refuse_if_older_registry, write_and_report
-from .registry import open_registry, refuse_if_blocking
+from .registry import journal_refusal, open_registry, refuse_if_blocking
 from .result import EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 TOKEN_VARIABLE = "FITN_DS_TOKEN"
@@ -206,6 +206,13 @@ def _locked_sync(path: Path, demarche: int, instance: str | None, token: str, co
     refuse_if_older_registry(loaded, columns, path)
     # before asking DS anything (and before sending any decision: a read-only registry could not journal it)
     (check_writable if send else check_not_open)(path, force)
+    if send and publish:  # a decision sent without its Journal row would be sent again: never sent unless it can follow
+        probe = {_JOURNAL["timestamp"]: clock.now(), _JOURNAL["operation"]: OP_PUBLISH,
+                 _JOURNAL["file"]: f"API DS, démarche {demarche}"}
+        refusal = journal_refusal(path, [probe], "les décisions publiées ne pourraient pas être consignées",
+                                  "Rien n'est envoyé à Démarches Simplifiées")
+        if refusal:
+            raise Refused(refusal)
     journal = read_journal(path)
     client = ds_api.Client(instance, token.strip())
     previous = last_sync(journal, client.instance, demarche)

@@ -14,7 +14,7 @@ from ..files import os_reason
 from ..perf import gc_paused
 from ..workbook.errors import RegistryError
 from ..workbook.read import Issue, LoadedRegistry, is_ods, load_registry
-from ..workbook.write import append_journal
+from ..workbook.write import append_journal, check_journal
 from .result import ERROR, EXIT_USAGE, WARNING, Clock, Line, Refused, Result
 
 REGISTRY_SUFFIXES = (".xlsx", ".xlsm")  # what fitn-xl writes into
@@ -24,6 +24,21 @@ SAVE_AS_XLSX = ("Dans LibreOffice : Fichier > Enregistrer sous…, type de fichi
 ODS_JOURNAL_SKIPPED = ("Attention : « {name} » est un classeur LibreOffice (.ods) : sa feuille « Journal » n'est pas "
                        "complétée (fitn-xl n'écrit que dans un classeur Excel). Pour garder la trace de ces "
                        "documents, enregistrez le registre au format .xlsx. " + SAVE_AS_XLSX)
+
+
+def journal_refusal(path: str | Path, rows: list[Mapping[str, object]], what: str, nothing: str) -> str | None:
+    """The French refusal when `rows` could not be appended to the registry's « Journal » (no such sheet, a header
+    renamed…), else None. Asked before a send: without its Journal row, the send would be made again. `what`: « l'envoi
+    ne pourrait pas être consigné »; `nothing`: « Rien n'a été envoyé »."""
+    try:
+        check_journal(path, rows)
+    except RegistryError as exc:
+        why = str(exc).rstrip(".")
+        why = why[:1].lower() + why[1:] if why[1:2].islower() else why  # « La feuille… » inside a sentence
+        return (f"Erreur : {what} dans le journal du registre ({why}). {nothing} : sans cette ligne, un nouvel envoi "
+                f"ne serait pas empêché. Rendez au registre sa feuille « {schema.SHEET_JOURNAL} » et ses en-têtes "
+                "(copiez-la depuis un registre créé par fitn-xl new), puis relancez.")
+    return None
 
 
 def ods_refusal(path: Path, what: str) -> str:

@@ -11,10 +11,9 @@ from ..ditp.listing import Month
 from ..ditp.mail import NO_SENDER, SendError, SmtpConfigError, SmtpSettings, sender
 from ..ditp.monthly import ListError, MonthlyListResult, build_monthly_list, send_eml
 from ..ditp.reminders import build_reminders
-from ..workbook.errors import RegistryError
 from ..workbook.lock import registry_lock
-from ..workbook.write import check_journal, check_writable
-from .registry import record, refuse_unless_writable_format, report_skipped
+from ..workbook.write import check_writable
+from .registry import journal_refusal, record, refuse_unless_writable_format, report_skipped
 from .result import EXIT_DATA, EXIT_USAGE, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 
@@ -94,15 +93,9 @@ def _ditp(registry: Path, the_month: Month, output: str | Path, send: bool, forc
         return result
     probe = send_row(the_month, listing.recipient, listing.count, listing.total, listing.attachment_hashes(),
                      clock.now())
-    try:  # without its Journal row, a send would be made again: not sent unless the row can be written
-        check_journal(registry, [probe])
-    except RegistryError as exc:
-        why = str(exc).rstrip(".")
-        why = why[:1].lower() + why[1:] if why[1:2].islower() else why  # « La feuille… » inside a sentence
-        result.error(f"Erreur : l'envoi ne pourrait pas être consigné dans le journal du registre "
-                     f"({why}). Rien n'a été envoyé : sans cette ligne, un nouvel envoi ne serait pas "
-                     "empêché. Rendez au registre sa feuille « Journal » et ses en-têtes (copiez-la depuis un registre "
-                     "créé par fitn-xl new), puis relancez.")
+    refusal = journal_refusal(registry, [probe], "l'envoi ne pourrait pas être consigné", "Rien n'a été envoyé")
+    if refusal:
+        result.error(refusal)
         return result
     try:
         send_eml(listing.eml, smtp, when=clock.now(), department=listing.rows[0].department if listing.rows else "")
