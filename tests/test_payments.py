@@ -152,6 +152,21 @@ def test_payments_refusals_are_french_and_write_nothing(registry, tmp_path, caps
     assert "Demande de mise en paiement de l'avance du dossier 63-2021-010" in capsys.readouterr().out
 
 
+def test_a_request_that_could_not_be_journaled_is_not_prepared(registry, tmp_path):
+    """The Journal row is what refuses a second request of the same instalment: on a registry without « Journal »,
+    each run prepared the avance again. The row is tried first; no document without it."""
+    wb = openpyxl.load_workbook(registry)
+    wb.remove(wb[schema.SHEET_JOURNAL])
+    wb.save(registry)
+    before = registry.read_bytes()
+    out = tmp_path / "versements"
+    result = app.payments(registry, DEMO_PAYMENT_REQUEST, out, clock=DEMO_CLOCK)
+    assert result.status == 1 and not out.exists() and registry.read_bytes() == before
+    assert ("Erreur : la demande ne pourrait pas être consignée dans le journal du registre (la feuille « Journal » "
+            "est absente du classeur). Aucune demande n'est préparée : sans cette ligne, une nouvelle demande du même "
+            "versement ne serait pas refusée.") in result.text(), result.text()
+
+
 def test_advance_needs_the_signature_date(tmp_path):
     reg = demo_registry()
     apps = tuple(replace(a, convention_signed_on=None) if a.dossier_id == DEMO_PAYMENT_REQUEST else a

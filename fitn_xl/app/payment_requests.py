@@ -29,7 +29,7 @@ from ..payments.request import (
 from ..workbook.lock import registry_lock
 from ..workbook.read import journal_rows
 from ..workbook.write import check_writable
-from .registry import open_registry, record, report_skipped
+from .registry import journal_refusal, open_registry, record, report_skipped
 from .result import ERROR, SYSTEM_CLOCK, Clock, Refused, Result, job
 
 
@@ -76,6 +76,12 @@ def _payments(registry: Path, dossier: str, output: str | Path, force: bool, clo
     of_label = "de l'avance" if instalment.nature == schema.ADVANCE else "du solde"
     check_writable(registry, force)  # the journal row is written after the document: refuse now if it could not be
     earlier = previous_requests(journal_rows(registry), dossier, instalment.nature)
+    refusal = journal_refusal(  # without its Journal row, the same instalment could be requested twice
+        registry, [journal_row(dossier, app.applicant, instalment, "", "", clock.now())],
+        "la demande ne pourrait pas être consignée", "Aucune demande n'est préparée",
+        "une nouvelle demande du même versement ne serait pas refusée")
+    if refusal:
+        raise Refused(refusal)
     if earlier and not force:
         row, values = earlier[-1]
         raise Refused(f"Erreur : la demande de mise en paiement {of_label} du dossier {dossier} a déjà été préparée "

@@ -26,17 +26,18 @@ ODS_JOURNAL_SKIPPED = ("Attention : « {name} » est un classeur LibreOffice (.o
                        "documents, enregistrez le registre au format .xlsx. " + SAVE_AS_XLSX)
 
 
-def journal_refusal(path: str | Path, rows: list[Mapping[str, object]], what: str, nothing: str) -> str | None:
+def journal_refusal(path: str | Path, rows: list[Mapping[str, object]], what: str, nothing: str,
+                    again: str = "un nouvel envoi ne serait pas empêché") -> str | None:
     """The French refusal when `rows` could not be appended to the registry's « Journal » (no such sheet, a header
     renamed…), else None. Asked before a send: without its Journal row, the send would be made again. `what`: « l'envoi
-    ne pourrait pas être consigné »; `nothing`: « Rien n'a été envoyé »."""
+    ne pourrait pas être consigné »; `nothing`: « Rien n'a été envoyé »; `again`: what the row prevents."""
     try:
         check_journal(path, rows)
     except RegistryError as exc:
         why = str(exc).rstrip(".")
         why = why[:1].lower() + why[1:] if why[1:2].islower() else why  # « La feuille… » inside a sentence
-        return (f"Erreur : {what} dans le journal du registre ({why}). {nothing} : sans cette ligne, un nouvel envoi "
-                f"ne serait pas empêché. Rendez au registre sa feuille « {schema.SHEET_JOURNAL} » et ses en-têtes "
+        return (f"Erreur : {what} dans le journal du registre ({why}). {nothing} : sans cette ligne, {again}. "
+                f"Rendez au registre sa feuille « {schema.SHEET_JOURNAL} » et ses en-têtes "
                 "(copiez-la depuis un registre créé par fitn-xl new), puis relancez.")
     return None
 
