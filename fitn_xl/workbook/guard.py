@@ -336,7 +336,7 @@ def _sheet_parts(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: s
     for m in _REL.finditer(rels):
         a = _attrs(m.group(1))
         target = a.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else _join("xl", target)
+        part = part_target("xl/workbook.xml", target)
         targets[a.get("Id", "")] = part
         if a.get("Type", "").endswith("/sharedStrings"):
             shared = part
@@ -393,8 +393,12 @@ def _count_items(zf: zipfile.ZipFile, part: str, file: str, tag: str, limit: int
                                     f"{DAMAGED}") from None
 
 
-def _join(base: str, target: str) -> str:
-    parts: list[str] = base.split("/")
+def part_target(base_part: str, target: str) -> str:
+    """The part a relationship of `base_part` points to: « worksheets/sheet1.xml » of « xl/workbook.xml » is
+    « xl/worksheets/sheet1.xml »; « ../drawings/drawing1.xml » goes up; « /xl/… » is from the package's root."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = base_part.split("/")[:-1]
     for piece in target.split("/"):
         if piece == "..":
             if parts:
@@ -645,4 +649,4 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
 
 __all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SHARED_STRINGS",
            "MAX_STYLES", "ODS", "XLSX", "Package", "WorkbookRefused", "check_extent", "check_ods_xml",
-           "check_patchable", "check_sheet_xml", "check_sheets", "inspect", "read_part"]
+           "check_patchable", "check_sheet_xml", "check_sheets", "inspect", "part_target", "read_part"]

@@ -463,19 +463,6 @@ def _rels_path(part: str) -> str:
     return str(p.parent / "_rels" / f"{p.name}.rels")
 
 
-def _resolve(base_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in (str(PurePosixPath(base_part).parent) + "/" + target).split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 class XlsxPackage:
     """An .xlsx opened for patching. `save(dst)` writes every member unchanged except the patched ones."""
 
@@ -497,7 +484,7 @@ class XlsxPackage:
         self._restyled: dict[tuple, str] = {}
         wb = self.xml("xl/workbook.xml")
         rels = self.xml(_rels_path("xl/workbook.xml"))
-        targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
+        targets = {r.get("Id"): guard.part_target("xl/workbook.xml", r.get("Target")) for r in rels}
         self.sheet_parts: dict[str, str] = {}
         for s in wb.iter(_T["sheet"]):
             self.sheet_parts[s.get("name")] = targets.get(s.get(f"{{{R_NS}}}id"), "")
@@ -553,7 +540,7 @@ class XlsxPackage:
                     continue
                 for rel in self.xml(rels):
                     if rel.get("Type", "").endswith("/table"):
-                        tpart = _resolve(part, rel.get("Target"))
+                        tpart = guard.part_target(part, rel.get("Target"))
                         table = TableXml(tpart, self.xml(tpart), sheet)
                         try:
                             table.ref  # noqa: B018 - read once here: a malformed one is the file's fault
@@ -574,12 +561,12 @@ class XlsxPackage:
         for rel in self.xml(_rels_path(part)):
             if not rel.get("Type", "").endswith("/drawing"):
                 continue
-            drawing = _resolve(part, rel.get("Target"))
+            drawing = guard.part_target(part, rel.get("Target"))
             if _rels_path(drawing) not in self.names:
                 continue
             for chart_rel in self.xml(_rels_path(drawing)):
                 if chart_rel.get("Type", "").endswith("/chart"):
-                    chart = _resolve(drawing, chart_rel.get("Target"))
+                    chart = guard.part_target(drawing, chart_rel.get("Target"))
                     if chart in self.names:
                         out.append(ChartXml(chart, self.xml(chart), self.touch))
         return out
