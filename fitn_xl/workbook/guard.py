@@ -414,14 +414,18 @@ _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref\s*=\s*"(?:[A-Z]{1,3}[0-
 _PREFIXED_ROOT = re.compile(rb"<[\w.-]+:worksheet\b")
 
 
+@functools.cache
 def column_index(letters: str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
 
 
+@functools.cache
 def column_letters(index: int) -> str:
+    """28 -> 'AB'."""
     out = ""
     while index:
         index, rem = divmod(index - 1, 26)
@@ -649,4 +653,5 @@ def check_sheets(path: str | Path, sheets: Iterable[str] | None = None) -> Packa
 
 __all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SHARED_STRINGS",
            "MAX_STYLES", "ODS", "XLSX", "Package", "WorkbookRefused", "check_extent", "check_ods_xml",
-           "check_patchable", "check_sheet_xml", "check_sheets", "inspect", "part_target", "read_part"]
+           "check_patchable", "check_sheet_xml", "check_sheets", "column_index", "column_letters", "inspect",
+           "part_target", "read_part"]

@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -31,6 +30,7 @@ from ..values import MAX_TEXT, ExcelError, Uncomputed, is_date_format
 from . import guard
 from .cells import excel_serial, formula_like, to_excel
 from .errors import RegistryError
+from .guard import column_index, column_letters
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -58,24 +58,6 @@ def _escaped(text: str) -> str:
 
 
 # --- cell references -----------------------------------------------------------------------------------------
-
-
-@cache
-def column_index(letters: str) -> int:
-    """'A' -> 1, 'AB' -> 28."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-@cache
-def column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def split_ref(ref: str) -> tuple[int, int]:
