@@ -29,28 +29,27 @@ EXTRA_BUDGET_LINE = "Imputation budgétaire"
 EXTRA_TEMPLATES_DIR = "Dossier des modèles Word"
 _STATEMENT = ("sur présentation d'un état récapitulatif des dépenses acquittées certifié par le représentant du "
               "bénéficiaire et d'un bilan du projet")
-DEFAULT_PAYMENT_TERMS = (
-    "La subvention est versée en deux fois : une avance de 50 % à la notification de la présente convention, puis "
-    f"le solde à l'achèvement du projet, {_STATEMENT}. Si les dépenses réalisées sont inférieures au coût prévu, le "
-    "solde est réduit à due proportion."
-)
+_IN_TWO = ("La subvention est versée en deux fois : une avance de {share} à la notification de la présente "
+           f"convention, puis le solde à l'achèvement du projet, {_STATEMENT}. Si les dépenses réalisées sont "
+           "inférieures au coût prévu, le solde est réduit à due proportion.")
+DEFAULT_PAYMENT_TERMS = _IN_TWO.format(share="50 %")  # the « Taux de l'avance » by default
 
 
-def default_payment_terms(advance_rate: Decimal | None) -> str:
+def default_payment_terms(advance_rate: Decimal) -> str:
     """Article 4 when no « Modalités de versement » row is given, by the « Taux de l'avance » that `fitn-xl
     payments` applies: an avance of that share then the solde; none (0): one payment at the end; all (100 %): one
     payment at the notification."""
-    rate = Decimal("0.5") if advance_rate is None else Decimal(advance_rate)
-    if rate <= 0:
+    if advance_rate <= 0:
         return (f"La subvention est versée en une fois, à l'achèvement du projet, {_STATEMENT}. Si les dépenses "
                 "réalisées sont inférieures au coût prévu, la subvention est réduite à due proportion.")
-    if rate >= 1:
+    if advance_rate >= 1:
         return ("La subvention est versée en une fois, à la notification de la présente convention. Le bénéficiaire "
                 "remet à l'achèvement du projet un état récapitulatif des dépenses acquittées certifié par son "
                 "représentant et un bilan du projet ; si les dépenses réalisées sont inférieures au coût prévu, "
                 "l'État demande le reversement de la part non justifiée.")
-    share = percent(rate).replace("\u00a0", " ")
-    return DEFAULT_PAYMENT_TERMS.replace("50 %", share)
+    return _IN_TWO.format(share=percent(advance_rate).replace("\u00a0", " "))
+
+
 DEFAULT_SIGNATURE_PLACE = ""  # the town is known from the département (fitn_xl.authority): never a blank
 
 KIND_TITLES = {
